@@ -1,0 +1,123 @@
+"""Shared input checks.
+
+Each helper validates one parameter and returns it in canonical form (a float64 array or a
+Python scalar). Messages always read ``<name> must <rule>; got <value>`` so the CLI can print
+them as they are.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from synthmix.exceptions import ValidationError
+
+__all__ = [
+    "as_float_array",
+    "check_finite_vector",
+    "check_int",
+    "check_nonnegative",
+    "check_positive",
+    "check_probability",
+    "check_psd_matrix",
+    "fail",
+]
+
+
+def _show(value: Any) -> str:
+    arr = np.asarray(value) if not isinstance(value, str) else None
+    if arr is not None and arr.ndim > 0 and arr.size > 6:
+        return f"array of shape {arr.shape}"
+    return repr(value.tolist() if isinstance(value, np.ndarray) else value)
+
+
+def fail(name: str, rule: str, value: Any) -> ValidationError:
+    """Build the standard error for parameter ``name`` breaking ``rule``."""
+    return ValidationError(f"{name} must {rule}; got {_show(value)}")
+
+
+def as_float_array(value: ArrayLike, name: str) -> NDArray[np.float64]:
+    """Convert to a finite float64 array (any shape)."""
+    if isinstance(value, str | bytes):
+        raise fail(name, "be a number or an array of numbers", value)
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise fail(name, "be a number or an array of numbers", value) from None
+    if not np.all(np.isfinite(arr)):
+        raise fail(name, "be finite (no NaN or inf)", value)
+    return arr
+
+
+def check_nonnegative(value: ArrayLike, name: str) -> NDArray[np.float64]:
+    """Finite array with every entry >= 0."""
+    arr = as_float_array(value, name)
+    if np.any(arr < 0):
+        raise fail(name, "be >= 0", value)
+    return arr
+
+
+def check_positive(value: ArrayLike, name: str) -> NDArray[np.float64]:
+    """Finite array with every entry > 0."""
+    arr = as_float_array(value, name)
+    if np.any(arr <= 0):
+        raise fail(name, "be > 0", value)
+    return arr
+
+
+def check_probability(value: ArrayLike, name: str) -> NDArray[np.float64]:
+    """Finite array with every entry in [0, 1]."""
+    arr = as_float_array(value, name)
+    if np.any((arr < 0) | (arr > 1)):
+        raise fail(name, "lie in [0, 1]", value)
+    return arr
+
+
+def check_int(
+    value: Any, name: str, *, minimum: int | None = None, maximum: int | None = None
+) -> int:
+    """A Python int (bools and non-integral floats are refused) within optional bounds."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer | float | np.floating):
+        raise fail(name, "be an integer", value)
+    if isinstance(value, float | np.floating):
+        if not math.isfinite(value) or not float(value).is_integer():
+            raise fail(name, "be an integer", value)
+    out = int(value)
+    if minimum is not None and out < minimum:
+        raise fail(name, f"be >= {minimum}", value)
+    if maximum is not None and out > maximum:
+        raise fail(name, f"be <= {maximum}", value)
+    return out
+
+
+def check_finite_vector(value: ArrayLike, name: str, *, size: int | None = None) -> NDArray[np.float64]:
+    """A finite 1-D float64 vector, optionally of a given length."""
+    arr = as_float_array(value, name)
+    if arr.ndim != 1:
+        raise fail(name, "be a 1-D vector", value)
+    if size is not None and arr.shape[0] != size:
+        raise fail(name, f"have length {size} (the dimension p)", f"length {arr.shape[0]}")
+    if arr.shape[0] == 0:
+        raise fail(name, "not be empty", value)
+    return arr
+
+
+def check_psd_matrix(value: ArrayLike, name: str, *, size: int) -> NDArray[np.float64]:
+    """A finite, symmetric, positive semi-definite ``(size, size)`` matrix.
+
+    Symmetry is checked to a relative tolerance of 1e-10; the smallest eigenvalue may be
+    negative by at most 1e-10 times the largest (round-off), never more.
+    """
+    arr = as_float_array(value, name)
+    if arr.shape != (size, size):
+        raise fail(name, f"have shape ({size}, {size})", f"shape {arr.shape}")
+    scale = max(float(np.max(np.abs(arr))), 1e-300)
+    if np.max(np.abs(arr - arr.T)) > 1e-10 * scale:
+        raise fail(name, "be symmetric", "a non-symmetric matrix")
+    lo = float(np.linalg.eigvalsh(arr)[0])
+    if lo < -1e-10 * scale:
+        raise fail(name, "be positive semi-definite", f"a matrix with eigenvalue {lo:.3g}")
+    return arr

@@ -1,0 +1,99 @@
+"""``map_tasks``: run ``fn(task, rng)`` over tasks with joblib, locally or on a Dask cluster.
+
+Each task receives its own child generator spawned from ``rng`` by index, so results are
+identical for any ``n_jobs``, batch size or backend (DESIGN.md, "Randomness").
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
+
+import joblib
+import numpy as np
+
+from synthmix._random import RngLike, spawn
+from synthmix._validation import check_int, fail
+
+__all__ = ["map_tasks"]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@contextlib.contextmanager
+def _dask_backend(scheduler: str | Any) -> Iterator[None]:
+    """joblib's Dask backend on a client for ``scheduler`` (an address or a ``Client``)."""
+    try:
+        from dask.distributed import Client
+    except ImportError:  # pragma: no cover - depends on the environment
+        raise fail("scheduler", "be used with the 'dask' extra installed (pip install synthmix[dask])", scheduler) from None
+    if isinstance(scheduler, Client):
+        client, owned = scheduler, False
+    else:
+        try:
+            client, owned = Client(scheduler, timeout="10s", set_as_default=False), True
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise fail("scheduler", "be the address of a reachable Dask scheduler", f"{scheduler} ({exc})") from None
+    try:
+        with client.as_current(), joblib.parallel_config(backend="dask"):
+            yield
+    finally:
+        if owned:
+            client.close()
+
+
+def map_tasks(
+    fn: Callable[[T, np.random.Generator], R],
+    tasks: Sequence[T],
+    *,
+    n_jobs: int = 1,
+    rng: RngLike = None,
+    scheduler: str | Any | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[R]:
+    """Apply ``fn(task, child_rng)`` to every task, in order.
+
+    Parameters
+    ----------
+    fn : callable
+        A picklable function of ``(task, rng)``.
+    tasks : sequence
+        The tasks; task ``i`` always receives child generator ``i`` of ``rng``.
+    n_jobs : int, default 1
+        Local worker processes (joblib/loky); ``-1`` for all cores. Ignored with ``scheduler``.
+    rng : None, int, SeedSequence or Generator
+        Root of the child generators.
+    scheduler : str or dask.distributed.Client, optional
+        Run on this Dask cluster (address such as ``tcp://host:8786``) through joblib's Dask
+        backend. Needs the ``dask`` extra.
+    progress : callable, optional
+        Called as ``progress(done, total)`` after each finished task, in order.
+
+    Returns
+    -------
+    list
+        ``[fn(tasks[0], rng_0), fn(tasks[1], rng_1), ...]``.
+    """
+    n_jobs = check_int(n_jobs, "n_jobs")
+    if n_jobs == 0 or n_jobs < -1:
+        raise fail("n_jobs", "be a positive integer or -1 (all cores)", n_jobs)
+    tasks = list(tasks)
+    rngs = spawn(rng, len(tasks))
+    total = len(tasks)
+    results: list[R] = []
+    if scheduler is None and (n_jobs == 1 or total <= 1):
+        for i, (task, child) in enumerate(zip(tasks, rngs, strict=True)):
+            results.append(fn(task, child))
+            if progress is not None:
+                progress(i + 1, total)
+        return results
+    ctx = _dask_backend(scheduler) if scheduler is not None else contextlib.nullcontext()
+    with ctx:
+        parallel = joblib.Parallel(n_jobs=n_jobs if scheduler is None else -1, return_as="generator")
+        for i, res in enumerate(parallel(joblib.delayed(fn)(t, g) for t, g in zip(tasks, rngs, strict=True))):
+            results.append(res)
+            if progress is not None:
+                progress(i + 1, total)
+    return results

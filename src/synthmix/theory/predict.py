@@ -1,0 +1,283 @@
+"""Closed-form test accuracy and risk of ridge on real + pruned synthetic data (spec/rmt.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from synthmix._validation import check_int, check_nonnegative, check_positive, check_probability, fail
+from synthmix.theory._equivalents import DenseBackend, DiagonalBackend, Points, evaluate
+from synthmix.theory.model import MixtureModel
+from synthmix.theory.spectra import marchenko_pastur_quantiles
+
+__all__ = ["Prediction", "predict", "predict_estimated_generator", "transition_epsilon"]
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """Deterministic-equivalent predictions; every array field has the broadcast shape.
+
+    Attributes
+    ----------
+    accuracy : ndarray
+        ``P(sign(wᵀx) = y)`` on a fresh real test point, signed: below 1/2 when the
+        classifier is anti-correlated with the labels (never folded to ``max(acc, 1-acc)``).
+    risk : ndarray
+        ``E[(wᵀx - y)²]`` on a fresh real test point (``= second_moment - 2 mean + 1``).
+    mean : ndarray
+        ``M = E[y wᵀx]``.
+    second_moment : ndarray
+        ``V = E[(wᵀx)²]``; the score's variance is ``V - M²``.
+    delta, delta_s : ndarray
+        The fixed point ``(δ, δ_s)`` of the theorem.
+    n, m, epsilon, rho, phi, gamma : ndarray
+        The inputs, broadcast.
+    p : int
+        Dimension.
+    """
+
+    accuracy: FloatArray
+    risk: FloatArray
+    mean: FloatArray
+    second_moment: FloatArray
+    delta: FloatArray
+    delta_s: FloatArray
+    n: FloatArray
+    m: FloatArray
+    epsilon: FloatArray
+    rho: FloatArray
+    phi: FloatArray
+    gamma: FloatArray
+    p: int
+
+
+def _broadcast_points(
+    n: ArrayLike, m: ArrayLike, epsilon: ArrayLike, rho: ArrayLike, phi: ArrayLike, gamma: ArrayLike
+) -> tuple[tuple[int, ...], Points]:
+    """Validate and broadcast the per-point parameters; return the shape and flat points."""
+    arrays = {
+        "n": check_nonnegative(n, "n"),
+        "m": check_nonnegative(m, "m"),
+        "epsilon": check_probability(epsilon, "epsilon"),
+        "rho": check_probability(rho, "rho"),
+        "phi": check_probability(phi, "phi"),
+        "gamma": check_positive(gamma, "gamma"),
+    }
+    try:
+        shape = np.broadcast_shapes(*(a.shape for a in arrays.values()))
+    except ValueError:
+        shapes = ", ".join(f"{k}{v.shape}" for k, v in arrays.items())
+        raise fail("n, m, epsilon, rho, phi and gamma", "have broadcastable shapes", shapes) from None
+    flat = {k: np.broadcast_to(v, shape).ravel() for k, v in arrays.items()}
+    if np.any(flat["n"] + flat["m"] <= 0):
+        raise fail("n + m", "be > 0 (at least one training sample)", 0)
+    return shape, Points(**flat)
+
+
+def _shape(values: FloatArray, shape: tuple[int, ...]) -> FloatArray:
+    out = values.reshape(shape)
+    return out[()] if out.ndim == 0 else out  # type: ignore[no-any-return]
+
+
+def _backend(model: MixtureModel) -> DiagonalBackend | DenseBackend:
+    if model.commuting:
+        assert model.real_spectrum is not None and model.synth_spectrum is not None
+        assert model.mu_real_basis is not None and model.mu_synth_basis is not None
+        return DiagonalBackend(model.real_spectrum, model.synth_spectrum, model.mu_real_basis, model.mu_synth_basis)
+    assert model.mu_synth is not None
+    return DenseBackend(model.real_covariance(), model.synth_covariance(), model.mu_real, model.mu_synth)
+
+
+def predict(
+    model: MixtureModel,
+    *,
+    n: ArrayLike,
+    m: ArrayLike,
+    epsilon: ArrayLike = 0.0,
+    rho: ArrayLike = 1.0,
+    phi: ArrayLike = 1.0,
+    gamma: ArrayLike = 1.0,
+) -> Prediction:
+    """Predict the real-test accuracy and risk of the ridge classifier (spec/rmt.md, Theorem).
+
+    The classifier is ``w = Q (1/N)(Σ y_i x_i + Σ q_j ỹ_j x̃_j)`` with
+    ``Q = ((Σ x_i x_iᵀ + Σ q_j x̃_j x̃_jᵀ)/N + γI)⁻¹``, ``N = n + m`` (pruned samples still count
+    in ``N``), trained on ``n`` real and ``m`` synthetic samples whose labels are flipped with
+    probability ``epsilon`` and which a verifier keeps with probability ``phi`` (right label)
+    or ``rho`` (wrong label). Pruning is a coin flip per sample, not a weight.
+
+    Parameters
+    ----------
+    model : MixtureModel
+        Real and synthetic distributions.
+    n, m : array_like
+        Numbers of real and synthetic samples (≥ 0, ``n + m > 0``; need not be integers).
+    epsilon : array_like, default 0
+        Synthetic label-flip probability, in [0, 1].
+    rho, phi : array_like, default 1
+        Keep probabilities of wrong- and right-label synthetic samples, in [0, 1];
+        ``(0, 1)`` is an oracle verifier, ``(1, 1)`` no pruning.
+    gamma : array_like, default 1
+        Ridge penalty, > 0.
+
+    Returns
+    -------
+    Prediction
+        Every array field has the broadcast shape of the parameter arrays.
+
+    Raises
+    ------
+    ValidationError
+        A parameter is out of range, non-finite or not broadcastable.
+    ConvergenceError
+        The fixed point failed to converge (names the offending point).
+
+    Notes
+    -----
+    Costs O(p) per point when the model's covariances commute (after the one-time
+    eigendecomposition in :class:`MixtureModel`), O(p³) per fixed-point iteration otherwise.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from synthmix.theory import MixtureModel, predict
+    >>> model = MixtureModel(np.r_[1.5, np.zeros(199)])
+    >>> pred = predict(model, n=100, m=[0, 400, 4000], epsilon=0.2, rho=0.1, phi=0.9)
+    >>> pred.accuracy.shape
+    (3,)
+    >>> bool(pred.accuracy[2] > pred.accuracy[0])
+    True
+    """
+    if not isinstance(model, MixtureModel):
+        raise fail("model", "be a synthmix.theory.MixtureModel", type(model).__name__)
+    shape, pts = _broadcast_points(n, m, epsilon, rho, phi, gamma)
+    moments = evaluate(_backend(model), pts)
+    return Prediction(
+        accuracy=_shape(moments.accuracy, shape),
+        risk=_shape(moments.risk, shape),
+        mean=_shape(moments.mean, shape),
+        second_moment=_shape(moments.second_moment, shape),
+        delta=_shape(moments.delta, shape),
+        delta_s=_shape(moments.delta_s, shape),
+        n=_shape(pts.n, shape),
+        m=_shape(pts.m, shape),
+        epsilon=_shape(pts.epsilon, shape),
+        rho=_shape(pts.rho, shape),
+        phi=_shape(pts.phi, shape),
+        gamma=_shape(pts.gamma, shape),
+        p=model.p,
+    )
+
+
+def estimated_generator_model(p: int, mu_norm: float, n_hat: float) -> MixtureModel:
+    """The deterministic model behind :func:`predict_estimated_generator`.
+
+    ``mu_real = mu_synth`` spread evenly over the eigen-directions of the generator covariance
+    (each carries ``|μ|²/p``), whose spectrum is the Marchenko–Pastur quantiles of ratio
+    ``p/n̂``; real covariance ``I_p``.
+    """
+    p = check_int(p, "p", minimum=1)
+    mu_norm = float(check_nonnegative(mu_norm, "mu_norm"))
+    n_hat = float(check_positive(n_hat, "n_hat"))
+    mu = np.full(p, mu_norm / np.sqrt(p))
+    return MixtureModel(mu, mu_synth=mu, cov_synth=marchenko_pastur_quantiles(p, p / n_hat))
+
+
+def predict_estimated_generator(
+    *,
+    p: int,
+    mu_norm: float,
+    n: ArrayLike,
+    n_hat: ArrayLike,
+    m: ArrayLike,
+    epsilon: ArrayLike = 0.0,
+    rho: ArrayLike = 1.0,
+    phi: ArrayLike = 1.0,
+    gamma: ArrayLike = 1.0,
+) -> Prediction:
+    """Prediction when the generator's covariance is estimated from ``n_hat`` real samples.
+
+    The paper's toy setting (spec/rmt.md, "Generator estimated from n̂ real samples"):
+    ``mu_real = mu_synth`` of norm ``mu_norm``, real covariance ``I_p``, generator covariance
+    the sample covariance of ``n_hat`` real samples — a white Wishart matrix of ratio ``p/n̂``,
+    whose randomness the deterministic equivalent averages over by using the
+    Marchenko–Pastur spectrum and a generic mean direction.
+
+    Parameters
+    ----------
+    p : int
+        Dimension.
+    mu_norm : float
+        ``|μ|``.
+    n, n_hat, m, epsilon, rho, phi, gamma : array_like
+        As in :func:`predict`; ``n_hat > 0`` broadcasts with the rest.
+
+    Returns
+    -------
+    Prediction
+
+    Examples
+    --------
+    >>> from synthmix.theory import predict_estimated_generator
+    >>> pred = predict_estimated_generator(p=200, mu_norm=0.7, n=1000, n_hat=1000, m=[10, 1000, 10000])
+    >>> pred.accuracy.shape
+    (3,)
+    """
+    n_hat_arr = check_positive(n_hat, "n_hat")
+    try:
+        shape = np.broadcast_shapes(
+            n_hat_arr.shape, *(np.shape(v) for v in (n, m, epsilon, rho, phi, gamma))
+        )
+    except ValueError:
+        raise fail("n, n_hat, m, epsilon, rho, phi and gamma", "have broadcastable shapes", "mismatched shapes") from None
+    n_hat_b = np.broadcast_to(n_hat_arr, shape)
+    args = {k: np.broadcast_to(np.asarray(v, dtype=float), shape) for k, v in
+            {"n": n, "m": m, "epsilon": epsilon, "rho": rho, "phi": phi, "gamma": gamma}.items()}
+    fields = ("accuracy", "risk", "mean", "second_moment", "delta", "delta_s")
+    out = {f: np.empty(shape) for f in fields}
+    last: Prediction | None = None
+    for value in np.unique(n_hat_b):
+        mask = n_hat_b == value
+        last = predict(estimated_generator_model(p, mu_norm, float(value)), **{k: v[mask] for k, v in args.items()})
+        for f in fields:
+            out[f][mask] = getattr(last, f)
+    assert last is not None
+    return Prediction(
+        **{f: _shape(out[f], shape) for f in fields},
+        **{k: _shape(np.array(v, dtype=float), shape) for k, v in args.items()},
+        p=last.p,
+    )
+
+
+def transition_epsilon(*, rho: ArrayLike, phi: ArrayLike) -> FloatArray:
+    """Label-noise rate ``ε* = φ/(φ+ρ)`` at which the kept synthetic signal λ changes sign.
+
+    Synthetic-only training (``n = 0``) has accuracy exactly 1/2 at ``ε*`` for every ``p/m``
+    (spec/rmt.md, "Synthetic data only").
+
+    Parameters
+    ----------
+    rho, phi : array_like
+        Verifier keep probabilities, in [0, 1], not both 0.
+
+    Returns
+    -------
+    ndarray or float
+        ``ε*``, broadcast.
+
+    Examples
+    --------
+    >>> from synthmix.theory import transition_epsilon
+    >>> float(transition_epsilon(rho=0.3, phi=0.8))
+    0.7272727272727273
+    """
+    r = check_probability(rho, "rho")
+    f = check_probability(phi, "phi")
+    total = r + f
+    if np.any(total <= 0):
+        raise fail("rho + phi", "be > 0 (a verifier that keeps nothing has no transition)", total)
+    return _shape(np.asarray(f / total, dtype=float), np.broadcast_shapes(r.shape, f.shape))
