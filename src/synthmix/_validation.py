@@ -82,9 +82,10 @@ def check_int(
     """A Python int (bools and non-integral floats are refused) within optional bounds."""
     if isinstance(value, bool) or not isinstance(value, int | np.integer | float | np.floating):
         raise fail(name, "be an integer", value)
-    if isinstance(value, float | np.floating):
-        if not math.isfinite(value) or not float(value).is_integer():
-            raise fail(name, "be an integer", value)
+    if isinstance(value, float | np.floating) and (
+        not math.isfinite(value) or not float(value).is_integer()
+    ):
+        raise fail(name, "be an integer", value)
     out = int(value)
     if minimum is not None and out < minimum:
         raise fail(name, f"be >= {minimum}", value)
@@ -93,7 +94,9 @@ def check_int(
     return out
 
 
-def check_finite_vector(value: ArrayLike, name: str, *, size: int | None = None) -> NDArray[np.float64]:
+def check_finite_vector(
+    value: ArrayLike, name: str, *, size: int | None = None
+) -> NDArray[np.float64]:
     """A finite 1-D float64 vector, optionally of a given length."""
     arr = as_float_array(value, name)
     if arr.ndim != 1:

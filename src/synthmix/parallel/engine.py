@@ -2,6 +2,11 @@
 
 Each task receives its own child generator spawned from ``rng`` by index, so results are
 identical for any ``n_jobs``, batch size or backend (DESIGN.md, "Randomness").
+
+Tasks run with one BLAS thread each: parallelism comes from running tasks side by side, and
+the tasks synthmix runs (Monte-Carlo trials, retrainings) multiply matrices too small for
+threaded BLAS to pay off, while idle BLAS threads spinning against another busy process slow
+them down 5-30x.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from typing import Any, TypeVar
 
 import joblib
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 from synthmix._random import RngLike, spawn
 from synthmix._validation import check_int, fail
@@ -22,20 +28,46 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
+_CONNECT_TIMEOUT = "10s"  # how long to wait for a Dask scheduler before giving up
+_CONTROLLER: ThreadpoolController | None = None
+
+
+def _controller() -> ThreadpoolController:
+    """One controller per process (building it scans the loaded libraries, ~1 ms)."""
+    global _CONTROLLER
+    if _CONTROLLER is None:
+        _CONTROLLER = ThreadpoolController()
+    return _CONTROLLER
+
+
+def _single_threaded(
+    fn: Callable[[T, np.random.Generator], R], task: T, rng: np.random.Generator
+) -> R:
+    """Run ``fn(task, rng)`` with one BLAS thread in whatever process executes it."""
+    with _controller().limit(limits=1, user_api="blas"):
+        return fn(task, rng)
+
+
 @contextlib.contextmanager
 def _dask_backend(scheduler: str | Any) -> Iterator[None]:
     """joblib's Dask backend on a client for ``scheduler`` (an address or a ``Client``)."""
     try:
         from dask.distributed import Client
     except ImportError:  # pragma: no cover - depends on the environment
-        raise fail("scheduler", "be used with the 'dask' extra installed (pip install synthmix[dask])", scheduler) from None
+        raise fail(
+            "scheduler",
+            "be used with the 'dask' extra installed (pip install synthmix[dask])",
+            scheduler,
+        ) from None
     if isinstance(scheduler, Client):
         client, owned = scheduler, False
     else:
         try:
-            client, owned = Client(scheduler, timeout="10s", set_as_default=False), True
+            client, owned = Client(scheduler, timeout=_CONNECT_TIMEOUT, set_as_default=False), True
         except (OSError, TimeoutError, ValueError) as exc:
-            raise fail("scheduler", "be the address of a reachable Dask scheduler", f"{scheduler} ({exc})") from None
+            raise fail(
+                "scheduler", "be the address of a reachable Dask scheduler", f"{scheduler} ({exc})"
+            ) from None
     try:
         with client.as_current(), joblib.parallel_config(backend="dask"):
             yield
@@ -85,14 +117,20 @@ def map_tasks(
     results: list[R] = []
     if scheduler is None and (n_jobs == 1 or total <= 1):
         for i, (task, child) in enumerate(zip(tasks, rngs, strict=True)):
-            results.append(fn(task, child))
+            results.append(_single_threaded(fn, task, child))
             if progress is not None:
                 progress(i + 1, total)
         return results
     ctx = _dask_backend(scheduler) if scheduler is not None else contextlib.nullcontext()
     with ctx:
-        parallel = joblib.Parallel(n_jobs=n_jobs if scheduler is None else -1, return_as="generator")
-        for i, res in enumerate(parallel(joblib.delayed(fn)(t, g) for t, g in zip(tasks, rngs, strict=True))):
+        parallel = joblib.Parallel(
+            n_jobs=n_jobs if scheduler is None else -1, return_as="generator"
+        )
+        for i, res in enumerate(
+            parallel(
+                joblib.delayed(_single_threaded)(fn, t, g) for t, g in zip(tasks, rngs, strict=True)
+            )
+        ):
             results.append(res)
             if progress is not None:
                 progress(i + 1, total)

@@ -24,7 +24,13 @@ from numpy.typing import NDArray
 from scipy.special import ndtr
 
 from synthmix._random import RngLike, seed_sequence
-from synthmix._validation import check_int, check_nonnegative, check_positive, check_probability, fail
+from synthmix._validation import (
+    check_int,
+    check_nonnegative,
+    check_positive,
+    check_probability,
+    fail,
+)
 from synthmix.parallel import map_tasks
 from synthmix.theory.model import MixtureModel
 
@@ -104,19 +110,19 @@ class _Spec:
 def _factor(cov: FloatArray | None, diagonal: FloatArray | None) -> Factor:
     """A factor ``F`` with ``F Fᵀ = Σ``: Cholesky, or a symmetric square root if singular."""
     if diagonal is not None:
-        return np.sqrt(diagonal)  # type: ignore[no-any-return]
+        return np.sqrt(diagonal)
     if cov is None:
         return None
     try:
-        return scipy.linalg.cholesky(cov, lower=True)  # type: ignore[no-any-return]
+        return scipy.linalg.cholesky(cov, lower=True)
     except np.linalg.LinAlgError:
         vals, vecs = scipy.linalg.eigh(cov)
-        return vecs * np.sqrt(np.clip(vals, 0.0, None))  # type: ignore[no-any-return]
+        return vecs * np.sqrt(np.clip(vals, 0.0, None))
 
 
 def _model_factors(model: MixtureModel) -> tuple[Factor, Factor]:
     """Factors of the model's covariances in the original (not eigen-) basis."""
-    out = []
+    out: list[Factor] = []
     for name in ("cov_real", "cov_synth"):
         raw = getattr(model, name)
         if raw is None:
@@ -137,7 +143,7 @@ def _noise(rng: np.random.Generator, rows: int, p: int, factor: Factor) -> Float
         return rng.standard_normal((rows, p))
     if factor.ndim == 1:
         return rng.standard_normal((rows, p)) * factor
-    return rng.standard_normal((rows, factor.shape[1])) @ factor.T  # type: ignore[no-any-return]
+    return rng.standard_normal((rows, factor.shape[1])) @ factor.T
 
 
 def _accumulate(
@@ -175,12 +181,12 @@ def _trial(spec: _Spec, rng: np.random.Generator) -> FloatArray:
         synth_factor = _estimated_factor(rng, p, spec.n_hat)
     gram = np.zeros((p, p))
     rhs = np.zeros(p)
-    y_real = rng.integers(0, 2, spec.n) * 2.0 - 1.0
+    y_real = (rng.integers(0, 2, spec.n) * 2 - 1).astype(np.float64)
     _accumulate(rng, gram, rhs, y_real, y_real, spec.mu, spec.real_factor)
-    y_syn = rng.integers(0, 2, spec.m) * 2.0 - 1.0
+    y_syn = (rng.integers(0, 2, spec.m) * 2 - 1).astype(np.float64)
     flipped = rng.random(spec.m) < spec.epsilon
     kept = rng.random(spec.m) < np.where(flipped, spec.rho, spec.phi)
-    labels = np.where(flipped, -y_syn, y_syn)
+    labels: FloatArray = np.where(flipped, -y_syn, y_syn)
     _accumulate(rng, gram, rhs, y_syn[kept], labels[kept], spec.mu_s, synth_factor)
     big_n = spec.n + spec.m
     gram /= big_n
@@ -190,9 +196,14 @@ def _trial(spec: _Spec, rng: np.random.Generator) -> FloatArray:
     f = spec.real_factor
     spread = w if f is None else (w * f if f.ndim == 1 else f.T @ w)
     noise_var = float(spread @ spread)
-    acc = float(ndtr(signal / np.sqrt(noise_var))) if noise_var > 0 else float(signal > 0)
+    if noise_var > 0:
+        acc = float(ndtr(signal / np.sqrt(noise_var)))
+    else:  # w = 0 (nothing to train on): sign(0) is a tie, broken by a fair coin
+        acc = 0.5 if signal == 0 else float(signal > 0)
     kept_frac = float(kept.mean()) if spec.m else np.nan
-    return np.array([acc, (signal - 1.0) ** 2 + noise_var, signal, signal**2 + noise_var, kept_frac])
+    return np.array(
+        [acc, (signal - 1.0) ** 2 + noise_var, signal, signal**2 + noise_var, kept_frac]
+    )
 
 
 def _check_counts(n: Any, m: Any) -> tuple[int, int]:
@@ -216,7 +227,14 @@ def _run(
     seed = int(rng) if isinstance(rng, int | np.integer) and not isinstance(rng, bool) else None
     root = seed_sequence(rng)
     rows = np.array(
-        map_tasks(_trial, [spec] * n_trials, n_jobs=n_jobs, rng=root, scheduler=scheduler, progress=progress)
+        map_tasks(
+            _trial,
+            [spec] * n_trials,
+            n_jobs=n_jobs,
+            rng=root,
+            scheduler=scheduler,
+            progress=progress,
+        )
     )
     mean = rows.mean(axis=0)
     se = rows.std(axis=0, ddof=1) / np.sqrt(n_trials)
@@ -313,7 +331,9 @@ def simulate(
     eps, rho_f, phi_f, gam = _scalars(epsilon, rho, phi, gamma)
     real_f, synth_f = _model_factors(model)
     assert model.mu_synth is not None
-    spec = _Spec(model.mu_real, model.mu_synth, real_f, synth_f, None, n_i, m_i, eps, rho_f, phi_f, gam)
+    spec = _Spec(
+        model.mu_real, model.mu_synth, real_f, synth_f, None, n_i, m_i, eps, rho_f, phi_f, gam
+    )
     return _run(spec, model.p, n_trials, rng, n_jobs, scheduler, progress)
 
 

@@ -44,6 +44,7 @@ FloatArray = NDArray[np.float64]
 RTOL = 1e-12  # relative tolerance on the fixed point
 MAX_ITER = 200  # Newton iterations per point (typical: 5-15)
 MAX_HALVINGS = 30  # step halvings before falling back to a plain fixed-point step
+LAST_ITERATIONS = 0  # iterations used by the last solve (diagnostics and tests)
 _CHUNK_ELEMENTS = 1 << 22  # points x p processed at once by the diagonal backend
 
 
@@ -79,7 +80,9 @@ class Points:
         return self.phi * (1.0 - self.epsilon) - self.rho * self.epsilon
 
     def take(self, idx: NDArray[np.intp]) -> Points:
-        return Points(*(getattr(self, f)[idx] for f in ("n", "m", "epsilon", "rho", "phi", "gamma")))
+        return Points(
+            *(getattr(self, f)[idx] for f in ("n", "m", "epsilon", "rho", "phi", "gamma"))
+        )
 
     def describe(self, i: int, p: int) -> str:
         return (
@@ -93,7 +96,9 @@ class Backend(Protocol):
 
     p: int
 
-    def traces(self, a: FloatArray, b: FloatArray, gamma: FloatArray) -> tuple[FloatArray, FloatArray]:
+    def traces(
+        self, a: FloatArray, b: FloatArray, gamma: FloatArray
+    ) -> tuple[FloatArray, FloatArray]:
         """Return ``S1`` (P, 2) = [tr(Σ_r R), tr(C R)] and ``S2`` (P, 3) = [T_rr, T_rs, T_ss]·N."""
         ...
 
@@ -112,13 +117,17 @@ class DiagonalBackend:
         self.r, self.c = r, c
         uu = [mu * mu, mu * mu_s, mu_s * mu_s]
         self._w1 = np.stack([r, c, *uu], axis=1)  # paired with 1/d
-        self._w2 = np.stack([r * r, r * c, c * c, *(r * x for x in uu), *(c * x for x in uu)], axis=1)
+        self._w2 = np.stack(
+            [r * r, r * c, c * c, *(r * x for x in uu), *(c * x for x in uu)], axis=1
+        )
 
     def _inv_d(self, a: FloatArray, b: FloatArray, gamma: FloatArray) -> FloatArray:
         d = gamma[:, None] + a[:, None] * self.r + b[:, None] * self.c
         return 1.0 / d
 
-    def traces(self, a: FloatArray, b: FloatArray, gamma: FloatArray) -> tuple[FloatArray, FloatArray]:
+    def traces(
+        self, a: FloatArray, b: FloatArray, gamma: FloatArray
+    ) -> tuple[FloatArray, FloatArray]:
         g = self._inv_d(a, b, gamma)
         return g @ self._w1[:, :2], (g * g) @ self._w2[:, :3]
 
@@ -134,16 +143,20 @@ class DiagonalBackend:
 class DenseBackend:
     """Non-commuting covariances: one Cholesky factorisation of a p×p matrix per evaluation."""
 
-    def __init__(self, real: FloatArray, synth: FloatArray, mu: FloatArray, mu_s: FloatArray) -> None:
+    def __init__(
+        self, real: FloatArray, synth: FloatArray, mu: FloatArray, mu_s: FloatArray
+    ) -> None:
         self.p = int(real.shape[0])
         self.real, self.synth = real, synth
         self.u = np.stack([mu, mu_s], axis=1)
         self._eye = np.eye(self.p)
 
     def _factor(self, a: float, b: float, gamma: float) -> tuple[FloatArray, bool]:
-        return scipy.linalg.cho_factor(gamma * self._eye + a * self.real + b * self.synth)  # type: ignore[no-any-return]
+        return scipy.linalg.cho_factor(gamma * self._eye + a * self.real + b * self.synth)
 
-    def traces(self, a: FloatArray, b: FloatArray, gamma: FloatArray) -> tuple[FloatArray, FloatArray]:
+    def traces(
+        self, a: FloatArray, b: FloatArray, gamma: FloatArray
+    ) -> tuple[FloatArray, FloatArray]:
         s1 = np.empty((a.shape[0], 2))
         s2 = np.empty((a.shape[0], 3))
         for i in range(a.shape[0]):
@@ -188,7 +201,10 @@ class Moments:
 
     @property
     def accuracy(self) -> FloatArray:
-        return ndtr(self.mean / np.sqrt(self.variance))  # type: ignore[no-any-return]
+        """``Φ(M/√(V − M²))``; exactly 1/2 where nothing is trained on (``w = 0``, a tie)."""
+        var = self.variance
+        safe = np.where(var > 0, var, 1.0)
+        return np.where(var > 0, ndtr(self.mean / np.sqrt(safe)), 0.5)
 
     @property
     def risk(self) -> FloatArray:
@@ -196,7 +212,7 @@ class Moments:
 
 
 def _weights(pts: Points, x: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-    """``a, b`` (weights in R) and ``a', b'`` (their derivatives' magnitudes) at ``x = (δ, δ_s)``."""
+    """Weights ``a, b`` of R and the magnitudes ``a', b'`` of their derivatives at ``(δ, δ_s)``."""
     beta = 1.0 / (1.0 + x[:, 0])
     beta_s = 1.0 / (1.0 + x[:, 1])
     cs = pts.alpha * (1.0 - pts.pi)
@@ -218,7 +234,7 @@ def _map(backend: Backend, pts: Points, x: FloatArray) -> tuple[FloatArray, Floa
 
 def _rel_error(x: FloatArray, f: FloatArray) -> FloatArray:
     scale = np.maximum(np.maximum(np.abs(x), np.abs(f)), 1e-300)
-    return np.max(np.abs(f - x) / scale, axis=1)  # type: ignore[no-any-return]
+    return np.max(np.abs(f - x) / scale, axis=1)
 
 
 def solve_fixed_point(backend: Backend, pts: Points) -> FloatArray:
@@ -234,10 +250,16 @@ def solve_fixed_point(backend: Backend, pts: Points) -> FloatArray:
     ndarray, shape (P, 2)
         ``(δ, δ_s)``.
     """
-    x = np.zeros((pts.size, 2))
+    # Start above the solution: f is increasing in (δ, δ_s) and bounded by its value at
+    # δ = δ_s = ∞, where R = I/γ. From above, Newton on the concave-like map descends
+    # monotonically; from 0 it can run away when the map's slope exceeds 1 there (η ≈ 1, γ → 0).
+    zero = np.zeros(pts.size)
+    s1_inf, _ = backend.traces(zero, zero, pts.gamma)
+    x = s1_inf / pts.N[:, None]
     active = np.arange(pts.size)
     sub = pts
-    for _ in range(MAX_ITER):
+    global LAST_ITERATIONS
+    for LAST_ITERATIONS in range(MAX_ITER):  # noqa: B007
         xa = x[active]
         f, jac, _ = _map(backend, sub, xa)
         err = _rel_error(xa, f)
@@ -299,7 +321,8 @@ def _finish(backend: Backend, pts: Points, x: FloatArray) -> Moments:
     if np.any(bad):
         i = int(np.flatnonzero(bad)[0])
         raise ConvergenceError(
-            f"the fixed point is unstable (det(I - K) = {h[i]:.3g} <= 0) at {pts.describe(i, backend.p)}"
+            f"the fixed point is unstable (det(I - K) = {h[i]:.3g} <= 0) at "
+            f"{pts.describe(i, backend.p)}"
         )
     tau = np.linalg.solve(i_minus_k, t[:, :2, None])[:, :, 0]
     second = (
@@ -309,8 +332,12 @@ def _finish(backend: Backend, pts: Points, x: FloatArray) -> Moments:
         + beta**2 * tau[:, 0] * pi * (1.0 - 2.0 * mean)
         + beta_s**2 * tau[:, 1] * (1.0 - pi) * (alpha - 2.0 * lam * v[:, 1])
     )
+    # No real sample and no kept synthetic one: w = 0 exactly, so M = V = 0 (accuracy 1/2).
+    empty = (pts.n == 0) & (alpha * pts.m == 0)
+    mean = np.where(empty, 0.0, mean)
+    second = np.where(empty, 0.0, second)
     out = Moments(mean=mean, second_moment=second, delta=x[:, 0], delta_s=x[:, 1])
-    bad = ~(out.variance > 0)
+    bad = ~(out.variance > 0) & ~empty
     if np.any(bad):
         i = int(np.flatnonzero(bad)[0])
         raise ConvergenceError(
@@ -327,4 +354,9 @@ def evaluate(backend: Backend, pts: Points) -> Moments:
     for start in range(0, pts.size, step):
         chunk = pts.take(np.arange(start, min(start + step, pts.size)))
         parts.append(_finish(backend, chunk, solve_fixed_point(backend, chunk)))
-    return Moments(*(np.concatenate([getattr(m, f) for m in parts]) for f in ("mean", "second_moment", "delta", "delta_s")))
+    return Moments(
+        *(
+            np.concatenate([getattr(m, f) for m in parts])
+            for f in ("mean", "second_moment", "delta", "delta_s")
+        )
+    )

@@ -28,7 +28,9 @@ _COMMUTE_RTOL = 1e-9
 _DIAG_RTOL = 1e-8
 
 
-def _as_covariance(value: ArrayLike | None, name: str, p: int) -> tuple[FloatArray | None, FloatArray | None]:
+def _as_covariance(
+    value: ArrayLike | None, name: str, p: int
+) -> tuple[FloatArray | None, FloatArray | None]:
     """Return ``(diagonal, full)``: exactly one is set, or both None for the identity.
 
     A scalar means ``value * I``, a 1-D array a diagonal covariance (its spectrum), a 2-D
@@ -43,7 +45,11 @@ def _as_covariance(value: ArrayLike | None, name: str, p: int) -> tuple[FloatArr
         return np.full(p, float(arr)), None
     if arr.ndim == 1:
         if arr.shape[0] != p:
-            raise fail(name, f"have length {p} (the dimension p) when given as a spectrum", f"length {arr.shape[0]}")
+            raise fail(
+                name,
+                f"have length {p} (the dimension p) when given as a spectrum",
+                f"length {arr.shape[0]}",
+            )
         if np.any(arr < 0):
             raise fail(name, "have non-negative entries (a diagonal covariance is PSD)", value)
         return arr.copy(), None
@@ -53,10 +59,14 @@ def _as_covariance(value: ArrayLike | None, name: str, p: int) -> tuple[FloatArr
         if not np.any(off):
             return np.diag(full).copy(), None
         return None, 0.5 * (full + full.T)
-    raise fail(name, "be None, a scalar, a 1-D spectrum or a 2-D (p, p) matrix", f"{arr.ndim}-D array")
+    raise fail(
+        name, "be None, a scalar, a 1-D spectrum or a 2-D (p, p) matrix", f"{arr.ndim}-D array"
+    )
 
 
-def _simultaneous_eigh(a: FloatArray, b: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray] | None:
+def _simultaneous_eigh(
+    a: FloatArray, b: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray] | None:
     """A common orthonormal eigenbasis of two commuting symmetric matrices, or None.
 
     The eigenvectors of a generic combination ``a + t*b`` diagonalise both when they commute;
@@ -133,7 +143,11 @@ class MixtureModel:
     def __post_init__(self) -> None:
         mu = check_finite_vector(self.mu_real, "mu_real")
         p = mu.shape[0]
-        mu_s = mu.copy() if self.mu_synth is None else check_finite_vector(self.mu_synth, "mu_synth", size=p)
+        mu_s = (
+            mu.copy()
+            if self.mu_synth is None
+            else check_finite_vector(self.mu_synth, "mu_synth", size=p)
+        )
         real_diag, real_full = _as_covariance(self.cov_real, "cov_real", p)
         synth_diag, synth_full = _as_covariance(self.cov_synth, "cov_synth", p)
         set_ = object.__setattr__
@@ -147,8 +161,16 @@ class MixtureModel:
             c = np.ones(p) if synth_diag is None else synth_diag
             spectra: tuple[FloatArray, FloatArray] | None = (r, c)
         else:
-            real_m = np.diag(real_diag) if real_diag is not None else (real_full if real_full is not None else np.eye(p))
-            synth_m = np.diag(synth_diag) if synth_diag is not None else (synth_full if synth_full is not None else np.eye(p))
+            real_m = (
+                np.diag(real_diag)
+                if real_diag is not None
+                else (real_full if real_full is not None else np.eye(p))
+            )
+            synth_m = (
+                np.diag(synth_diag)
+                if synth_diag is not None
+                else (synth_full if synth_full is not None else np.eye(p))
+            )
             set_(self, "real_matrix", real_m)
             set_(self, "synth_matrix", synth_m)
             if real_diag is None and real_full is None:  # identity real covariance
@@ -159,7 +181,8 @@ class MixtureModel:
                 spectra = (np.clip(r, 0.0, None), np.ones(p))
             else:
                 comm = real_m @ synth_m - synth_m @ real_m
-                tol = _COMMUTE_RTOL * max(np.linalg.norm(real_m, 2) * np.linalg.norm(synth_m, 2), 1e-300)
+                scale = float(np.linalg.norm(real_m, 2)) * float(np.linalg.norm(synth_m, 2))
+                tol = _COMMUTE_RTOL * max(scale, 1e-300)
                 found = _simultaneous_eigh(real_m, synth_m) if np.max(np.abs(comm)) <= tol else None
                 if found is None:
                     spectra = None

@@ -7,7 +7,13 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from synthmix._validation import check_int, check_nonnegative, check_positive, check_probability, fail
+from synthmix._validation import (
+    check_int,
+    check_nonnegative,
+    check_positive,
+    check_probability,
+    fail,
+)
 from synthmix.theory._equivalents import DenseBackend, DiagonalBackend, Points, evaluate
 from synthmix.theory.model import MixtureModel
 from synthmix.theory.spectra import marchenko_pastur_quantiles
@@ -55,41 +61,47 @@ class Prediction:
     p: int
 
 
-def _broadcast_points(
-    n: ArrayLike, m: ArrayLike, epsilon: ArrayLike, rho: ArrayLike, phi: ArrayLike, gamma: ArrayLike
-) -> tuple[tuple[int, ...], Points]:
-    """Validate and broadcast the per-point parameters; return the shape and flat points."""
-    arrays = {
-        "n": check_nonnegative(n, "n"),
-        "m": check_nonnegative(m, "m"),
-        "epsilon": check_probability(epsilon, "epsilon"),
-        "rho": check_probability(rho, "rho"),
-        "phi": check_probability(phi, "phi"),
-        "gamma": check_positive(gamma, "gamma"),
-    }
+_CHECKS = {
+    "n": check_nonnegative,
+    "m": check_nonnegative,
+    "epsilon": check_probability,
+    "rho": check_probability,
+    "phi": check_probability,
+    "gamma": check_positive,
+    "n_hat": check_positive,
+}
+
+
+def _broadcast(**values: ArrayLike) -> tuple[tuple[int, ...], dict[str, FloatArray]]:
+    """Validate each per-point parameter by its rule, broadcast them, and flatten."""
+    arrays = {k: _CHECKS[k](v, k) for k, v in values.items()}
     try:
         shape = np.broadcast_shapes(*(a.shape for a in arrays.values()))
     except ValueError:
         shapes = ", ".join(f"{k}{v.shape}" for k, v in arrays.items())
-        raise fail("n, m, epsilon, rho, phi and gamma", "have broadcastable shapes", shapes) from None
+        raise fail(", ".join(arrays), "have broadcastable shapes", shapes) from None
     flat = {k: np.broadcast_to(v, shape).ravel() for k, v in arrays.items()}
     if np.any(flat["n"] + flat["m"] <= 0):
         raise fail("n + m", "be > 0 (at least one training sample)", 0)
-    return shape, Points(**flat)
+    return shape, flat
 
 
 def _shape(values: FloatArray, shape: tuple[int, ...]) -> FloatArray:
     out = values.reshape(shape)
-    return out[()] if out.ndim == 0 else out  # type: ignore[no-any-return]
+    return out[()] if out.ndim == 0 else out
 
 
 def _backend(model: MixtureModel) -> DiagonalBackend | DenseBackend:
     if model.commuting:
         assert model.real_spectrum is not None and model.synth_spectrum is not None
         assert model.mu_real_basis is not None and model.mu_synth_basis is not None
-        return DiagonalBackend(model.real_spectrum, model.synth_spectrum, model.mu_real_basis, model.mu_synth_basis)
+        return DiagonalBackend(
+            model.real_spectrum, model.synth_spectrum, model.mu_real_basis, model.mu_synth_basis
+        )
     assert model.mu_synth is not None
-    return DenseBackend(model.real_covariance(), model.synth_covariance(), model.mu_real, model.mu_synth)
+    return DenseBackend(
+        model.real_covariance(), model.synth_covariance(), model.mu_real, model.mu_synth
+    )
 
 
 def predict(
@@ -154,7 +166,8 @@ def predict(
     """
     if not isinstance(model, MixtureModel):
         raise fail("model", "be a synthmix.theory.MixtureModel", type(model).__name__)
-    shape, pts = _broadcast_points(n, m, epsilon, rho, phi, gamma)
+    shape, flat = _broadcast(n=n, m=m, epsilon=epsilon, rho=rho, phi=phi, gamma=gamma)
+    pts = Points(**flat)
     moments = evaluate(_backend(model), pts)
     return Prediction(
         accuracy=_shape(moments.accuracy, shape),
@@ -223,33 +236,27 @@ def predict_estimated_generator(
     Examples
     --------
     >>> from synthmix.theory import predict_estimated_generator
-    >>> pred = predict_estimated_generator(p=200, mu_norm=0.7, n=1000, n_hat=1000, m=[10, 1000, 10000])
+    >>> pred = predict_estimated_generator(
+    ...     p=200, mu_norm=0.7, n=1000, n_hat=1000, m=[10, 1000, 10000]
+    ... )
     >>> pred.accuracy.shape
     (3,)
     """
-    n_hat_arr = check_positive(n_hat, "n_hat")
-    try:
-        shape = np.broadcast_shapes(
-            n_hat_arr.shape, *(np.shape(v) for v in (n, m, epsilon, rho, phi, gamma))
-        )
-    except ValueError:
-        raise fail("n, n_hat, m, epsilon, rho, phi and gamma", "have broadcastable shapes", "mismatched shapes") from None
-    n_hat_b = np.broadcast_to(n_hat_arr, shape)
-    args = {k: np.broadcast_to(np.asarray(v, dtype=float), shape) for k, v in
-            {"n": n, "m": m, "epsilon": epsilon, "rho": rho, "phi": phi, "gamma": gamma}.items()}
+    shape, flat = _broadcast(n=n, m=m, epsilon=epsilon, rho=rho, phi=phi, gamma=gamma, n_hat=n_hat)
+    n_hat_flat = flat.pop("n_hat")
     fields = ("accuracy", "risk", "mean", "second_moment", "delta", "delta_s")
-    out = {f: np.empty(shape) for f in fields}
-    last: Prediction | None = None
-    for value in np.unique(n_hat_b):
-        mask = n_hat_b == value
-        last = predict(estimated_generator_model(p, mu_norm, float(value)), **{k: v[mask] for k, v in args.items()})
+    out = {f: np.empty(n_hat_flat.shape) for f in fields}
+    p_checked = check_int(p, "p", minimum=1)
+    for value in np.unique(n_hat_flat):
+        mask = n_hat_flat == value
+        model = estimated_generator_model(p_checked, mu_norm, float(value))
+        part = predict(model, **{k: v[mask] for k, v in flat.items()})
         for f in fields:
-            out[f][mask] = getattr(last, f)
-    assert last is not None
+            out[f][mask] = getattr(part, f)
     return Prediction(
         **{f: _shape(out[f], shape) for f in fields},
-        **{k: _shape(np.array(v, dtype=float), shape) for k, v in args.items()},
-        p=last.p,
+        **{k: _shape(v, shape) for k, v in flat.items()},
+        p=p_checked,
     )
 
 

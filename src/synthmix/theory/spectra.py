@@ -82,7 +82,9 @@ def marchenko_pastur_quantiles(p: int, ratio: float) -> FloatArray:
         integrand = 2.0 * np.sin(theta) ** 2 / (np.pi * x)
     # c = 1 puts the lower edge at 0: there sin²θ / x → 1 as θ → 0.
     integrand[x <= 0] = 2.0 / np.pi
-    cdf = np.concatenate([[0.0], np.cumsum(0.5 * (integrand[1:] + integrand[:-1]) * np.diff(theta))])
+    cdf = np.concatenate(
+        [[0.0], np.cumsum(0.5 * (integrand[1:] + integrand[:-1]) * np.diff(theta))]
+    )
     cdf *= min(1.0, 1.0 / c) / cdf[-1]  # exact total mass of the continuous part
     atom = max(0.0, 1.0 - 1.0 / c)
     levels = (np.arange(p) + 0.5) / p
