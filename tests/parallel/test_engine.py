@@ -1,0 +1,57 @@
+"""map_tasks gives the same numbers for any n_jobs and for a Dask cluster."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from synthmix.exceptions import ValidationError
+from synthmix.parallel import engine, map_tasks
+from synthmix.simulate import simulate
+from synthmix.theory import MixtureModel
+
+
+def _draw(task: int, rng: np.random.Generator) -> float:
+    return float(task + rng.standard_normal())
+
+
+def test_results_independent_of_n_jobs_and_in_order() -> None:
+    seen: list[tuple[int, int]] = []
+    one = map_tasks(_draw, range(12), n_jobs=1, rng=5, progress=lambda d, t: seen.append((d, t)))
+    two = map_tasks(_draw, range(12), n_jobs=2, rng=5)
+    assert one == two
+    assert seen[-1] == (12, 12) and len(seen) == 12
+    assert map_tasks(_draw, range(12), rng=6) != one
+
+
+def test_child_streams_do_not_depend_on_task_count() -> None:
+    assert map_tasks(_draw, range(3), rng=1) == map_tasks(_draw, range(10), rng=1)[:3]
+
+
+@pytest.mark.parametrize("n_jobs", [0, -2, 1.5, "2"])
+def test_bad_n_jobs(n_jobs: object) -> None:
+    with pytest.raises(ValidationError, match=r"^n_jobs must"):
+        map_tasks(_draw, range(2), n_jobs=n_jobs)  # type: ignore[arg-type]
+
+
+@pytest.mark.integration
+def test_simulate_identical_on_one_two_jobs_and_dask_cluster() -> None:
+    distributed = pytest.importorskip("dask.distributed")
+    model = MixtureModel(np.r_[1.5, np.zeros(29)], cov_synth=np.linspace(0.5, 1.5, 30))
+    kw = dict(n=40, m=80, epsilon=0.2, rho=0.1, phi=0.9, gamma=0.5, n_trials=8, rng=11)
+    a = simulate(model, n_jobs=1, **kw)
+    b = simulate(model, n_jobs=2, **kw)
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        c = simulate(model, scheduler=cluster.scheduler_address, **kw)
+    np.testing.assert_array_equal(a.accuracies, b.accuracies)
+    np.testing.assert_array_equal(a.accuracies, c.accuracies)
+    assert a.accuracy_mean == b.accuracy_mean == c.accuracy_mean
+
+
+def test_unreachable_scheduler_is_a_validation_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("dask.distributed")
+    monkeypatch.setattr(engine, "_CONNECT_TIMEOUT", "1s")
+    with pytest.raises(ValidationError, match=r"^scheduler must"):
+        map_tasks(_draw, range(2), scheduler="tcp://127.0.0.1:9")
