@@ -1,0 +1,224 @@
+"""Matplotlib figures drawn from experiment result objects.
+
+Figures are built with :class:`matplotlib.figure.Figure` on the Agg canvas directly — never
+through ``pyplot`` — so drawing works headless, leaves no global state (no open figures, no
+backend switch in a user's session) and matplotlib is imported only when a figure is drawn,
+never by ``import synthmix``. Files are written atomically.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from synthmix._io import atomic_open
+
+if TYPE_CHECKING:
+    from synthmix.experiments.rmt_figures import Curve, PhaseTransitionResult, ToySettingResult
+
+__all__ = ["plot_curves", "plot_fig3_toy_setting", "plot_fig4_phase_transition", "save_figure"]
+
+_DPI = 150
+# Colour-blind-safe qualitative palette (Okabe–Ito), dark enough on white.
+_PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
+
+
+def _new_figure(width: float, height: float) -> Any:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def save_figure(fig: Any, path: str | os.PathLike[str], *, dpi: int = _DPI) -> Path:
+    """Write ``fig`` as PNG to ``path`` atomically (no software/date metadata)."""
+    out = Path(path)
+    with atomic_open(out, "wb") as fh:
+        fig.savefig(fh, format="png", dpi=dpi, metadata={"Software": None})
+    return out
+
+
+def plot_curves(
+    ax: Any,
+    curves: Sequence[Curve],
+    *,
+    colors: Sequence[str] = _PALETTE,
+    marker_label: bool = True,
+) -> None:
+    """Draw theory curves (lines) and Monte-Carlo markers (±2 standard errors) on ``ax``.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+    curves : sequence of Curve
+        Each contributes a line ``(theory_x, theory_accuracy)`` labelled ``curve.label`` and
+        markers at ``marker.x`` with error bars ``2 * accuracy_stderr``.
+    colors : sequence of str
+        One colour per curve (cycled).
+    marker_label : bool, default True
+        Add a single legend entry "Monte-Carlo (±2 s.e.)" for the markers.
+    """
+    for i, curve in enumerate(curves):
+        color = colors[i % len(colors)]
+        ax.plot(
+            curve.theory_x, curve.theory_accuracy, color=color, lw=2.0, label=curve.label, zorder=2
+        )
+        if not curve.markers:
+            continue
+        x = np.array([mk.x for mk in curve.markers])
+        y = np.array([mk.accuracy_mean for mk in curve.markers])
+        err = 2.0 * np.array([mk.accuracy_stderr for mk in curve.markers])
+        ax.errorbar(
+            x,
+            y,
+            yerr=err,
+            fmt="o",
+            ms=5.5,
+            color=color,
+            mfc="white",
+            mew=1.6,
+            elinewidth=1.3,
+            capsize=3,
+            zorder=3,
+        )
+    if marker_label and any(c.markers for c in curves):
+        ax.errorbar(
+            [],
+            [],
+            yerr=[],
+            fmt="o",
+            ms=5.5,
+            color="0.35",
+            mfc="white",
+            mew=1.6,
+            capsize=3,
+            label="Monte-Carlo (±2 s.e.)",
+        )
+
+
+def plot_fig3_toy_setting(result: ToySettingResult, path: str | os.PathLike[str]) -> Path:
+    """Fig. 3: one panel per verifier, accuracy vs synthetic proportion, one curve per p.
+
+    The x-axis is on a logit scale so that both the small proportions (0.001-0.1) and the
+    synthetic-dominated end (0.5-0.95) are readable.
+
+    Parameters
+    ----------
+    result : ToySettingResult
+    path : path-like
+        PNG file to write.
+
+    Returns
+    -------
+    Path
+    """
+    from scipy.special import ndtr
+
+    names = list(result.verifiers)
+    fig = _new_figure(5.6 * len(names) + 0.6, 5.2)
+    axes = fig.subplots(1, len(names), sharey=True, squeeze=False)[0]
+    bayes = float(ndtr(result.mu_norm))
+    lo = min(float(np.min(c.theory_accuracy)) for c in result.curves)
+    lo = min(
+        [
+            lo,
+            *(mk.accuracy_mean - 2 * mk.accuracy_stderr for c in result.curves for mk in c.markers),
+        ]
+    )
+    for ax, name in zip(axes, names, strict=True):
+        rho, phi = result.verifiers[name]
+        curves = [c for c in result.curves if c.parameters["verifier"] == name]
+        plot_curves(ax, curves)
+        ax.axhline(bayes, color="0.3", ls=":", lw=1.3, label=f"Bayes optimum Φ(|μ|) = {bayes:.3f}")
+        ax.set_xscale("logit")
+        xs = np.concatenate([c.theory_x for c in curves])
+        ax.set_xlim(float(xs.min()) * 0.85, 1 - (1 - float(xs.max())) * 0.7)
+        ticks = [
+            t
+            for t in (0.001, 0.01, 0.1, 0.3, 0.5, 0.7, 0.9)
+            if xs.min() * 0.85 <= t <= xs.max() + 1e-12
+        ]
+        ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
+        ax.minorticks_off()
+        ax.set_ylim(lo - 0.006, bayes + 0.008)
+        kind = (
+            "oracle"
+            if (rho, phi) == (0.0, 1.0)
+            else ("no pruning" if (rho, phi) == (1.0, 1.0) else name)
+        )
+        ax.set_title(f"{kind.capitalize()} verifier (ρ = {rho:g}, φ = {phi:g})", fontsize=12)
+        ax.set_xlabel("synthetic proportion m / (n + m)   (logit scale)")
+        ax.grid(True, alpha=0.3)
+    axes[0].set_ylabel("test accuracy on real data")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(
+        handles, labels, loc="outside lower center", ncol=len(labels), fontsize=10, frameon=False
+    )
+    fig.suptitle(
+        f"Fig. 3 — real + pruned synthetic data (n = n̂ = {result.n}, |μ| = {result.mu_norm:g}, "
+        f"γ = {result.gamma:g}, label noise ε = {result.epsilon:g})",
+        fontsize=13,
+    )
+    return save_figure(fig, path)
+
+
+def plot_fig4_phase_transition(result: PhaseTransitionResult, path: str | os.PathLike[str]) -> Path:
+    """Fig. 4: synthetic-only accuracy vs label noise ε, one curve per m.
+
+    Draws the chance level 1/2, the transition ``ε*`` (vertical line) and the infinite-sample
+    step ``Φ(|μ|) → 1 - Φ(|μ|)``.
+
+    Parameters
+    ----------
+    result : PhaseTransitionResult
+    path : path-like
+        PNG file to write.
+
+    Returns
+    -------
+    Path
+    """
+    fig = _new_figure(8.2, 5.4)
+    ax = fig.subplots()
+    es = result.epsilon_star
+    ax.plot(
+        [0.0, es, es, 1.0],
+        [result.step_high, result.step_high, result.step_low, result.step_low],
+        color="black",
+        ls="--",
+        lw=1.4,
+        label="infinite-sample limit (p/m → 0)",
+        zorder=1,
+    )
+    plot_curves(ax, result.curves)
+    ax.axhline(0.5, color="0.45", lw=1.0, zorder=0)
+    ax.axvline(es, color="#B2182B", ls=":", lw=1.6, zorder=0)
+    ax.annotate(
+        f"ε* = φ/(φ+ρ) = {es:.3f}",
+        xy=(es, 0.5),
+        xytext=(es - 0.03, 0.5 - 0.03),
+        ha="right",
+        va="top",
+        fontsize=10,
+        color="#B2182B",
+    )
+    ax.text(0.01, 0.505, "chance (1/2)", color="0.35", fontsize=9, va="bottom")
+    ax.set_xlim(-0.02, 1.02)
+    ax.set_ylim(result.step_low - 0.04, result.step_high + 0.04)
+    ax.set_xlabel("label-noise rate ε of the synthetic data")
+    ax.set_ylabel("test accuracy on real data")
+    ax.set_title(
+        f"Fig. 4 — synthetic data only: phase transition at ε*\n"
+        f"(p = {result.p}, |μ| = {result.mu_norm:g}, γ = {result.gamma:g}, "
+        f"verifier ρ = {result.rho:g}, φ = {result.phi:g})",
+        fontsize=12,
+    )
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="lower left", fontsize=9, framealpha=0.9)
+    return save_figure(fig, path)
