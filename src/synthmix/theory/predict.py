@@ -78,8 +78,9 @@ def _broadcast(**values: ArrayLike) -> tuple[tuple[int, ...], dict[str, FloatArr
     try:
         shape = np.broadcast_shapes(*(a.shape for a in arrays.values()))
     except ValueError:
-        shapes = ", ".join(f"{k}{v.shape}" for k, v in arrays.items())
-        raise fail(", ".join(arrays), "have broadcastable shapes", shapes) from None
+        arrays_only = {k: v.shape for k, v in arrays.items() if v.ndim > 0}
+        shapes = ", ".join(f"{k} of shape {s}" for k, s in arrays_only.items())
+        raise fail(" and ".join(arrays_only), "have broadcastable shapes", shapes) from None
     flat = {k: np.broadcast_to(v, shape).ravel() for k, v in arrays.items()}
     if np.any(flat["n"] + flat["m"] <= 0):
         raise fail("n + m", "be > 0 (at least one training sample)", 0)

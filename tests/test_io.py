@@ -1,0 +1,43 @@
+"""Atomic writes: whole file or nothing, usual permissions, JSON-able numpy."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from synthmix._io import atomic_open, config_hash, write_json
+
+
+def test_failed_write_leaves_previous_file_and_no_temp(tmp_path: Path) -> None:
+    target = tmp_path / "out.json"
+    write_json(target, {"a": 1})
+    with pytest.raises(RuntimeError), atomic_open(target) as fh:
+        fh.write("partial")
+        raise RuntimeError("boom")
+    assert json.loads(target.read_text()) == {"a": 1}
+    assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
+
+
+def test_mode_follows_umask(tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        write_json(tmp_path / "x.json", {})
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "x.json").stat().st_mode) == 0o644
+
+
+def test_numpy_values_and_hash(tmp_path: Path) -> None:
+    data = {"x": np.arange(3.0), "y": np.float64(2.5), "z": float("nan")}
+    write_json(tmp_path / "d.json", data)
+    assert json.loads((tmp_path / "d.json").read_text()) == {
+        "x": [0.0, 1.0, 2.0],
+        "y": 2.5,
+        "z": None,
+    }
+    assert config_hash({"a": 1, "b": 2}) == config_hash({"b": 2, "a": 1}) != config_hash({"a": 2})
