@@ -23,6 +23,8 @@ __all__ = [
     "check_positive",
     "check_probability",
     "check_psd_matrix",
+    "check_psd_spectrum",
+    "check_symmetric_matrix",
     "fail",
 ]
 
@@ -108,19 +110,29 @@ def check_finite_vector(
     return arr
 
 
-def check_psd_matrix(value: ArrayLike, name: str, *, size: int) -> NDArray[np.float64]:
-    """A finite, symmetric, positive semi-definite ``(size, size)`` matrix.
-
-    Symmetry is checked to a relative tolerance of 1e-10; the smallest eigenvalue may be
-    negative by at most 1e-10 times the largest (round-off), never more.
-    """
+def check_symmetric_matrix(value: ArrayLike, name: str, *, size: int) -> NDArray[np.float64]:
+    """A finite, symmetric ``(size, size)`` matrix (relative tolerance 1e-10)."""
     arr = as_float_array(value, name)
     if arr.shape != (size, size):
         raise fail(name, f"have shape ({size}, {size})", f"shape {arr.shape}")
     scale = max(float(np.max(np.abs(arr))), 1e-300)
     if np.max(np.abs(arr - arr.T)) > 1e-10 * scale:
         raise fail(name, "be symmetric", "a non-symmetric matrix")
-    lo = float(np.linalg.eigvalsh(arr)[0])
+    return arr
+
+
+def check_psd_spectrum(eigenvalues: ArrayLike, name: str) -> None:
+    """Eigenvalues of a covariance: the smallest may be negative by at most 1e-10 times the
+    largest magnitude (round-off), never more."""
+    values = np.asarray(eigenvalues, dtype=np.float64)
+    scale = max(float(np.max(np.abs(values))), 1e-300)
+    lo = float(np.min(values))
     if lo < -1e-10 * scale:
         raise fail(name, "be positive semi-definite", f"a matrix with eigenvalue {lo:.3g}")
+
+
+def check_psd_matrix(value: ArrayLike, name: str, *, size: int) -> NDArray[np.float64]:
+    """A finite, symmetric, positive semi-definite ``(size, size)`` matrix."""
+    arr = check_symmetric_matrix(value, name, size=size)
+    check_psd_spectrum(np.linalg.eigvalsh(arr), name)
     return arr

@@ -17,7 +17,13 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from synthmix._validation import as_float_array, check_finite_vector, check_psd_matrix, fail
+from synthmix._validation import (
+    as_float_array,
+    check_finite_vector,
+    check_psd_spectrum,
+    check_symmetric_matrix,
+    fail,
+)
 
 __all__ = ["MixtureModel"]
 
@@ -54,7 +60,7 @@ def _as_covariance(
             raise fail(name, "have non-negative entries (a diagonal covariance is PSD)", value)
         return arr.copy(), None
     if arr.ndim == 2:
-        full = check_psd_matrix(arr, name, size=p)
+        full = check_symmetric_matrix(arr, name, size=p)  # PSD: checked on its spectrum
         off = full - np.diag(np.diag(full))
         if not np.any(off):
             return np.diag(full).copy(), None
@@ -81,7 +87,7 @@ def _simultaneous_eigh(
         ra = np.max(np.abs(da - np.diag(np.diag(da)))) / scale_a
         rb = np.max(np.abs(db - np.diag(np.diag(db)))) / scale_b
         if ra <= _DIAG_RTOL and rb <= _DIAG_RTOL:
-            return vecs, np.clip(np.diag(da), 0.0, None), np.clip(np.diag(db), 0.0, None)
+            return vecs, np.diag(da), np.diag(db)
     return None
 
 
@@ -173,12 +179,13 @@ class MixtureModel:
             )
             set_(self, "real_matrix", real_m)
             set_(self, "synth_matrix", synth_m)
+            # The PSD check of a full matrix reads the spectrum computed here anyway.
             if real_diag is None and real_full is None:  # identity real covariance
                 c, basis = np.linalg.eigh(synth_m)
-                spectra = (np.ones(p), np.clip(c, 0.0, None))
+                spectra = (np.ones(p), c)
             elif synth_diag is None and synth_full is None:  # identity synthetic covariance
                 r, basis = np.linalg.eigh(real_m)
-                spectra = (np.clip(r, 0.0, None), np.ones(p))
+                spectra = (r, np.ones(p))
             else:
                 comm = real_m @ synth_m - synth_m @ real_m
                 scale = float(np.linalg.norm(real_m, 2)) * float(np.linalg.norm(synth_m, 2))
@@ -186,9 +193,20 @@ class MixtureModel:
                 found = _simultaneous_eigh(real_m, synth_m) if np.max(np.abs(comm)) <= tol else None
                 if found is None:
                     spectra = None
+                    for name, full in (("cov_real", real_full), ("cov_synth", synth_full)):
+                        if full is not None:
+                            check_psd_spectrum(np.linalg.eigvalsh(full), name)
                 else:
                     basis, r, c = found
                     spectra = (r, c)
+            if spectra is not None:
+                for name, full, values in (
+                    ("cov_real", real_full, spectra[0]),
+                    ("cov_synth", synth_full, spectra[1]),
+                ):
+                    if full is not None:
+                        check_psd_spectrum(values, name)
+                spectra = (np.clip(spectra[0], 0.0, None), np.clip(spectra[1], 0.0, None))
 
         set_(self, "commuting", spectra is not None)
         set_(self, "basis", basis)
