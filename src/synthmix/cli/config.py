@@ -29,25 +29,25 @@ from __future__ import annotations
 
 import math
 import tomllib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import NDArray
 
 from synthmix._validation import (
     as_float_array,
     check_int,
     check_nonnegative,
     check_positive,
-    check_probability,
     fail,
 )
 from synthmix.exceptions import ValidationError
 from synthmix.theory import MixtureModel, marchenko_pastur_quantiles
+from synthmix.theory.predict import PARAMETER_RULES
 
 __all__ = [
     "CONFIG_KEYS",
@@ -83,17 +83,6 @@ DEFAULTS: Mapping[str, Any] = MappingProxyType(
         "trials": 100,
         "seed": 0,
         "n_jobs": 1,
-    }
-)
-
-_AXIS_CHECKS: Mapping[str, Callable[[ArrayLike, str], FloatArray]] = MappingProxyType(
-    {
-        "n": check_nonnegative,
-        "m": check_nonnegative,
-        "epsilon": check_probability,
-        "rho": check_probability,
-        "phi": check_probability,
-        "gamma": check_positive,
     }
 )
 
@@ -308,7 +297,7 @@ def _axis_values(value: Any, name: str) -> tuple[float, ...]:
 
 def _check_axis(values: tuple[float, ...], name: str, *, integer: bool) -> tuple[float, ...]:
     """Range-check an axis with the shared helper (one value reads as a scalar in errors)."""
-    _AXIS_CHECKS[name](values[0] if len(values) == 1 else list(values), name)
+    PARAMETER_RULES[name](values[0] if len(values) == 1 else list(values), name)
     if integer:
         for value in values:
             check_int(value, name, minimum=0)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -18,7 +20,13 @@ from synthmix.theory._equivalents import DenseBackend, DiagonalBackend, Points, 
 from synthmix.theory.model import MixtureModel
 from synthmix.theory.spectra import marchenko_pastur_quantiles
 
-__all__ = ["Prediction", "predict", "predict_estimated_generator", "transition_epsilon"]
+__all__ = [
+    "PARAMETER_RULES",
+    "Prediction",
+    "predict",
+    "predict_estimated_generator",
+    "transition_epsilon",
+]
 
 FloatArray = NDArray[np.float64]
 
@@ -61,20 +69,23 @@ class Prediction:
     p: int
 
 
-_CHECKS = {
-    "n": check_nonnegative,
-    "m": check_nonnegative,
-    "epsilon": check_probability,
-    "rho": check_probability,
-    "phi": check_probability,
-    "gamma": check_positive,
-    "n_hat": check_positive,
-}
+PARAMETER_RULES: Mapping[str, Callable[[ArrayLike, str], FloatArray]] = MappingProxyType(
+    {
+        "n": check_nonnegative,
+        "m": check_nonnegative,
+        "epsilon": check_probability,
+        "rho": check_probability,
+        "phi": check_probability,
+        "gamma": check_positive,
+        "n_hat": check_positive,
+    }
+)
+"""The check each per-point parameter of :func:`predict` passes (shared with the CLI)."""
 
 
 def _broadcast(**values: ArrayLike) -> tuple[tuple[int, ...], dict[str, FloatArray]]:
     """Validate each per-point parameter by its rule, broadcast them, and flatten."""
-    arrays = {k: _CHECKS[k](v, k) for k, v in values.items()}
+    arrays = {k: PARAMETER_RULES[k](v, k) for k, v in values.items()}
     try:
         shape = np.broadcast_shapes(*(a.shape for a in arrays.values()))
     except ValueError:
