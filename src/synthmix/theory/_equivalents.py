@@ -296,11 +296,46 @@ def solve_fixed_point(backend: Backend, pts: Points) -> FloatArray:
     )
 
 
-def _finish(backend: Backend, pts: Points, x: FloatArray) -> Moments:
+@dataclass(frozen=True)
+class MeanNoise:
+    """Estimation noise of ``μ`` when the model's ``mu_real`` is an estimate ``μ̂ = μ + e``.
+
+    ``Cov(e) = own · Σ_r`` and ``Cov(e, μ_s) = cross · Σ_r`` (a generator fitted on samples
+    shared with ``μ̂``). Every form ``μ̂ᵀAμ̂`` the theorem uses exceeds ``μᵀAμ`` by
+    ``own · tr(AΣ_r)`` on average, and ``μ̂ᵀAμ_s`` exceeds ``μᵀAμ_s`` by ``cross · tr(AΣ_r)``;
+    for ``A ∈ {R, RΣ_rR, RCR}`` those traces are ``Nδ``, ``N·T_rr`` and ``N·T_rs`` (eq. D).
+    """
+
+    own: float = 0.0
+    cross: float = 0.0
+
+
+def _debias(
+    forms: tuple[FloatArray, FloatArray, FloatArray],
+    noise: MeanNoise,
+    pts: Points,
+    x: FloatArray,
+    t: FloatArray,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Subtract the estimation bias of ``μ̂`` from the forms P, W_r, W_s (eq. D)."""
+    if noise.own == 0.0 and noise.cross == 0.0:
+        return forms
+    traces = (pts.N * x[:, 0], pts.N * t[:, 0], pts.N * t[:, 1])  # tr(AΣ_r), A = R, RΣ_rR, RCR
+    out = []
+    for form, trace in zip(forms, traces, strict=True):
+        form = form.copy()
+        form[:, 0, 0] -= noise.own * trace
+        form[:, 0, 1] -= noise.cross * trace
+        form[:, 1, 0] -= noise.cross * trace
+        out.append(form)
+    return out[0], out[1], out[2]
+
+
+def _finish(backend: Backend, pts: Points, x: FloatArray, noise: MeanNoise) -> Moments:
     """Mean and second moment (eq. V) at the solved fixed point."""
     a, b, da, db = _weights(pts, x)
     _, jac, t = _map(backend, pts, x)
-    pmat, w_r, w_s = backend.forms(a, b, pts.gamma)
+    pmat, w_r, w_s = _debias(backend.forms(a, b, pts.gamma), noise, pts, x, t)
     size = pts.size
     eye = np.broadcast_to(np.eye(2), (size, 2, 2))
     bmat = np.zeros((size, 2, 2))
@@ -347,13 +382,14 @@ def _finish(backend: Backend, pts: Points, x: FloatArray) -> Moments:
     return out
 
 
-def evaluate(backend: Backend, pts: Points) -> Moments:
+def evaluate(backend: Backend, pts: Points, noise: MeanNoise | None = None) -> Moments:
     """Solve and finish every point, in chunks that bound memory to ~32 MB per array."""
+    noise = noise or MeanNoise()
     step = max(1, _CHUNK_ELEMENTS // max(backend.p, 1))
     parts = []
     for start in range(0, pts.size, step):
         chunk = pts.take(np.arange(start, min(start + step, pts.size)))
-        parts.append(_finish(backend, chunk, solve_fixed_point(backend, chunk)))
+        parts.append(_finish(backend, chunk, solve_fixed_point(backend, chunk), noise))
     return Moments(
         *(
             np.concatenate([getattr(m, f) for m in parts])

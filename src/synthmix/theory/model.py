@@ -20,6 +20,7 @@ from numpy.typing import ArrayLike, NDArray
 from synthmix._validation import (
     as_float_array,
     check_finite_vector,
+    check_nonnegative,
     check_psd_spectrum,
     check_symmetric_matrix,
     fail,
@@ -108,6 +109,16 @@ class MixtureModel:
         diagonal covariance (its spectrum) or a full PSD matrix.
     cov_real : None, float, array_like (p,) or (p, p), optional
         Covariance of real data, same forms; defaults to ``I_p``.
+    mean_noise : float, default 0
+        Set when ``mu_real`` is an *estimate* ``μ̂ = μ + e`` with ``Cov(e) = mean_noise·cov_real``
+        — for the half-difference of class means over ``n₊`` and ``n₋`` samples,
+        ``(1/n₊ + 1/n₋)/4``. In high dimension ``|μ̂|² ≈ |μ|² + mean_noise·tr(cov_real)``
+        overstates the signal; predictions remove that bias from every quadratic form of
+        ``mu_real`` (exactly, on average).
+    mean_cross_noise : float, default 0
+        ``Cov(e, mu_synth) = mean_cross_noise·cov_real``: set when the generator's mean was
+        estimated from samples shared with ``μ̂`` (e.g. ``mean_noise`` itself when the generator
+        was fitted on a subset of the same real samples, or on all of them).
 
     Attributes
     ----------
@@ -135,6 +146,8 @@ class MixtureModel:
     mu_synth: FloatArray | None = None
     cov_synth: FloatArray | float | None = None
     cov_real: FloatArray | float | None = None
+    mean_noise: float = 0.0
+    mean_cross_noise: float = 0.0
 
     p: int = field(init=False)
     commuting: bool = field(init=False)
@@ -157,6 +170,14 @@ class MixtureModel:
         real_diag, real_full = _as_covariance(self.cov_real, "cov_real", p)
         synth_diag, synth_full = _as_covariance(self.cov_synth, "cov_synth", p)
         set_ = object.__setattr__
+        for name, check in (
+            ("mean_noise", check_nonnegative),
+            ("mean_cross_noise", as_float_array),
+        ):
+            value = check(getattr(self, name), name)
+            if value.ndim != 0:
+                raise fail(name, "be a scalar", getattr(self, name))
+            set_(self, name, float(value))
         set_(self, "mu_real", mu)
         set_(self, "mu_synth", mu_s)
         set_(self, "p", p)

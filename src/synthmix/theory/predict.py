@@ -16,7 +16,7 @@ from synthmix._validation import (
     check_probability,
     fail,
 )
-from synthmix.theory._equivalents import DenseBackend, DiagonalBackend, Points, evaluate
+from synthmix.theory._equivalents import DenseBackend, DiagonalBackend, MeanNoise, Points, evaluate
 from synthmix.theory.model import MixtureModel
 from synthmix.theory.spectra import marchenko_pastur_quantiles
 
@@ -180,7 +180,7 @@ def predict(
         raise fail("model", "be a synthmix.theory.MixtureModel", type(model).__name__)
     shape, flat = _broadcast(n=n, m=m, epsilon=epsilon, rho=rho, phi=phi, gamma=gamma)
     pts = Points(**flat)
-    moments = evaluate(_backend(model), pts)
+    moments = evaluate(_backend(model), pts, MeanNoise(model.mean_noise, model.mean_cross_noise))
     return Prediction(
         accuracy=_shape(moments.accuracy, shape),
         risk=_shape(moments.risk, shape),

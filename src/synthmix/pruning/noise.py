@@ -1,0 +1,77 @@
+"""Binary ±1 labels and random label noise (spec/rmt.md, "Label noise")."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from synthmix._random import RngLike, as_generator
+from synthmix._validation import as_float_array, check_probability, fail
+
+__all__ = ["flip_labels"]
+
+IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+
+
+def check_labels(value: ArrayLike, name: str, *, size: int | None = None) -> IntArray:
+    """Binary labels in {-1, +1} as a 1-D int64 vector, optionally of length ``size``.
+
+    Any other coding ({0, 1}, strings, three classes) is refused: the theory's convention
+    is ±1 and guessing which value is "positive" would silently flip results.
+    """
+    if isinstance(value, str | bytes):
+        raise fail(name, "be a 1-D array of labels -1 and +1", value)
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "biuf":
+        raise fail(name, "be a 1-D array of labels -1 and +1", f"dtype {arr.dtype}")
+    arr = as_float_array(arr, name)
+    if arr.ndim != 1:
+        raise fail(name, "be a 1-D array of labels -1 and +1", f"shape {arr.shape}")
+    bad = (arr != 1.0) & (arr != -1.0)
+    if np.any(bad):
+        shown = np.unique(arr[bad])[:5].tolist()
+        raise fail(name, "contain only the labels -1 and +1", f"values {shown}")
+    if size is not None and arr.shape[0] != size:
+        raise fail(name, f"have length {size} (one label per sample)", f"length {arr.shape[0]}")
+    return arr.astype(np.int64)
+
+
+def flip_labels(y: ArrayLike, epsilon: float, *, rng: RngLike = None) -> tuple[IntArray, BoolArray]:
+    """Flip each ±1 label independently with probability ``epsilon``.
+
+    The model of spec/rmt.md: every synthetic label is flipped by its own coin, so which
+    samples are flipped does not depend on their order (unlike the paper's public code, which
+    flipped a deterministic block).
+
+    Parameters
+    ----------
+    y : array_like, shape (m,)
+        Clean labels in {-1, +1}.
+    epsilon : float
+        Flip probability, in [0, 1].
+    rng : None, int, SeedSequence or numpy Generator, optional
+        Source of the coin flips.
+
+    Returns
+    -------
+    y_noisy : ndarray of int64, shape (m,)
+        ``-y`` where flipped, ``y`` elsewhere.
+    flipped : ndarray of bool, shape (m,)
+        Which labels were flipped.
+
+    Examples
+    --------
+    >>> y_noisy, flipped = flip_labels([1, -1, 1, 1], 0.0, rng=0)
+    >>> y_noisy.tolist(), flipped.any()
+    ([1, -1, 1, 1], np.False_)
+    """
+    labels = check_labels(y, "y")
+    eps_arr = check_probability(epsilon, "epsilon")
+    if eps_arr.ndim != 0:
+        raise fail("epsilon", "be a scalar probability", epsilon)
+    eps = float(eps_arr)
+    gen = as_generator(rng)
+    flipped: BoolArray = np.less(gen.random(labels.shape[0]), eps)
+    y_noisy: IntArray = np.where(flipped, -labels, labels)
+    return y_noisy, flipped
