@@ -32,6 +32,7 @@ from synthmix._validation import (
     fail,
 )
 from synthmix.parallel import map_tasks
+from synthmix.simulate.ridge import solve_ridge
 from synthmix.theory.model import MixtureModel
 
 __all__ = ["SimulationResult", "simulate", "simulate_estimated_generator"]
@@ -188,10 +189,7 @@ def _trial(spec: _Spec, rng: np.random.Generator) -> FloatArray:
     kept = rng.random(spec.m) < np.where(flipped, spec.rho, spec.phi)
     labels: FloatArray = np.where(flipped, -y_syn, y_syn)
     _accumulate(rng, gram, rhs, y_syn[kept], labels[kept], spec.mu_s, synth_factor)
-    big_n = spec.n + spec.m
-    gram /= big_n
-    gram[np.diag_indices(p)] += spec.gamma
-    w = scipy.linalg.solve(gram, rhs / big_n, assume_a="pos")
+    w = solve_ridge(gram, rhs, spec.n + spec.m, spec.gamma)
     signal = float(w @ spec.mu)
     f = spec.real_factor
     spread = w if f is None else (w * f if f.ndim == 1 else f.T @ w)
