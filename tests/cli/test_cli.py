@@ -475,3 +475,87 @@ def test_stage_progress_draws_one_task_per_stage() -> None:
         assert not quiet.enabled
         quiet("fit", 1, 2)
         assert quiet.stages == ()
+
+
+# ---------------------------------------------------------------------------------------------
+# reproduce
+
+
+def test_reproduce_list(capsys: pytest.CaptureFixture[str]) -> None:
+    from synthmix.experiments.registry import available
+
+    code, out, err = run_cli(capsys, "reproduce", "--list")
+    assert code == 0 and err == ""
+    lines = out.strip().splitlines()
+    assert [line.split()[0] for line in lines] == list(available())
+    assert {"rmt-laws", "rmt-toy", "rmt-phase"} <= {line.split()[0] for line in lines}
+    for line, description in zip(lines, available().values(), strict=True):
+        assert line.endswith(description)
+
+
+def test_reproduce_quick_writes_report(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    out_dir = tmp_path / "laws"
+    code, out, err = run_cli(
+        capsys, "reproduce", "rmt-laws", "--quick", "--out", str(out_dir), "--seed", "2"
+    )
+    assert code == 0, err
+    assert err == ""  # no progress bar when stderr is not a terminal
+    assert out.strip() == f"report written to {out_dir / 'report.html'}"
+    doc = json.loads((out_dir / "results.json").read_text(encoding="utf-8"))
+    assert doc["reproduction"]["name"] == "rmt-laws"
+    assert doc["reproduction"]["seed"] == 2 and doc["reproduction"]["quick"] is True
+    assert (out_dir / "fig1_marchenko_pastur.png").is_file()
+
+
+def test_reproduce_passes_options_and_reports_cache(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from synthmix.experiments import registry
+
+    seen: dict[str, Any] = {}
+
+    def fake_run(name: str, **kwargs: Any) -> registry.ReproductionResult:
+        seen.update(kwargs, name=name)
+        return registry.ReproductionResult(
+            name=name,
+            out_dir=tmp_path,
+            results_path=tmp_path / "results.json",
+            report_path=tmp_path / "report.html",
+            figures=(),
+            seconds=1.0,
+            quick=False,
+            seed=kwargs["seed"],
+            cached=True,
+        )
+
+    monkeypatch.setattr(registry, "run", fake_run)
+    code, out, err = run_cli(
+        capsys, "reproduce", "rmt-toy", "--seed", "4", "--n-jobs", "2", "--force"
+    )
+    assert code == 0, err
+    assert seen["name"] == "rmt-toy" and seen["out"] is None  # registry default: NAME folder
+    assert seen["seed"] == 4 and seen["n_jobs"] == 2 and seen["force"] is True
+    assert seen["quick"] is False and seen["scheduler"] is None
+    assert callable(seen["progress"])
+    assert "cached" in out and f"report written to {tmp_path / 'report.html'}" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["reproduce", "no-such-figure"], "name must be one of "),
+        (["reproduce", "no-such-figure"], "rmt-laws, "),
+        (["reproduce", "no-such-figure"], "got 'no-such-figure'"),
+        (["reproduce"], "or use --list"),
+        (["reproduce", "rmt-laws", "--quick", "--seed", "-1"], "seed must be >= 0"),
+    ],
+)
+def test_reproduce_bad_input_is_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, argv: list[str], needle: str
+) -> None:
+    code, out, err = run_cli(capsys, *argv, "--out", str(tmp_path / "never"))
+    assert code == 2
+    assert out == ""
+    assert len(err.splitlines()) == 1 and err.startswith("synthmix: error: ")
+    assert needle in err
+    assert not (tmp_path / "never").exists()

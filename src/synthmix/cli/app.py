@@ -478,6 +478,203 @@ def demo_command(
     typer.echo(f"report written to {result.report_path}")
 
 
+_PRUNE_IN = "Inputs"
+_PRUNE_VERIFIER = "Verifier"
+
+
+@app.command("prune")
+def prune_command(
+    synthetic: Annotated[
+        Path,
+        typer.Option(
+            "--synthetic",
+            help="Synthetic samples: .npz, .npy, .csv, .jsonl or .parquet; labels -1/+1.",
+            rich_help_panel=_PRUNE_IN,
+        ),
+    ],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            help=(
+                "Write the kept rows here (.npz, .csv or .jsonl, atomically): features, label "
+                "and provenance only — the file writer has no other columns, so the score "
+                "(verifier_score) and the true labels are not written."
+            ),
+        ),
+    ],
+    verifier: Annotated[
+        str,
+        typer.Option(
+            "--verifier",
+            help="oracle, model, cleanlab or knn.",
+            rich_help_panel=_PRUNE_VERIFIER,
+        ),
+    ],
+    real: Annotated[
+        Path | None,
+        typer.Option(
+            "--real",
+            help="Real samples, same features; required by model, cleanlab and knn.",
+            rich_help_panel=_PRUNE_IN,
+        ),
+    ] = None,
+    threshold: Annotated[
+        float | None,
+        typer.Option(
+            "--threshold",
+            help="Keep threshold on the score, in [0, 1] (model, knn; default 0.5).",
+            show_default=False,
+            rich_help_panel=_PRUNE_VERIFIER,
+        ),
+    ] = None,
+    k: Annotated[
+        int | None,
+        typer.Option(
+            "--k",
+            help="Neighbours of knn, >= 1 (default 10).",
+            show_default=False,
+            rich_help_panel=_PRUNE_VERIFIER,
+        ),
+    ] = None,
+    rho: Annotated[
+        float | None,
+        typer.Option(
+            "--rho",
+            help="oracle: keep probability of a wrong label, in [0, 1] (required).",
+            rich_help_panel=_PRUNE_VERIFIER,
+        ),
+    ] = None,
+    phi: Annotated[
+        float | None,
+        typer.Option(
+            "--phi",
+            help="oracle: keep probability of a right label, in [0, 1] (required).",
+            rich_help_panel=_PRUNE_VERIFIER,
+        ),
+    ] = None,
+    label: Annotated[
+        str,
+        typer.Option(
+            "--label",
+            help="Label column of tabular files (.npz files use their array y).",
+            rich_help_panel=_PRUNE_IN,
+        ),
+    ] = "label",
+    true_label: Annotated[
+        str | None,
+        typer.Option(
+            "--true-label",
+            help=(
+                "Column (.npz: array) of the synthetic file with the clean labels, never a "
+                "feature; default y_true when present. Needed to measure rho/phi, and by oracle."
+            ),
+            show_default=False,
+            rich_help_panel=_PRUNE_IN,
+        ),
+    ] = None,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Seed of the oracle's coin flips.", rich_help_panel=_RUN)
+    ] = 0,
+    json_output: JsonOpt = False,
+    rates_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--rates-out",
+            help="Also write the measured rates as JSON (atomically; needs true labels).",
+            dir_okay=False,
+        ),
+    ] = None,
+) -> None:
+    """Apply a verifier to synthetic samples, write the kept rows, report measured rates.
+
+    With clean labels in the synthetic file (--true-label), prints the measured rho and phi
+    with exact Clopper-Pearson intervals, the flip rate and the kept fraction, and a
+    'synthmix predict' line to paste.
+    """
+    from synthmix.cli.prune import run_prune
+
+    result = run_prune(
+        synthetic=synthetic,
+        out=out,
+        verifier=verifier,
+        real=real,
+        threshold=threshold,
+        k=k,
+        rho=rho,
+        phi=phi,
+        label=label,
+        true_label=true_label,
+        seed=seed,
+        rates_out=rates_out,
+    )
+    typer.echo(json.dumps(result.document(), indent=2) if json_output else result.text())
+
+
+@app.command("reproduce")
+def reproduce_command(
+    name: Annotated[
+        str | None,
+        typer.Argument(help="Reproduction to run (see --list).", show_default=False),
+    ] = None,
+    list_names: Annotated[
+        bool, typer.Option("--list", help="List the reproductions with descriptions and exit.")
+    ] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Output folder (default synthmix-reproduce/NAME).",
+            file_okay=False,
+            show_default=False,
+        ),
+    ] = None,
+    quick: Annotated[
+        bool, typer.Option("--quick", help="Reduced sizes: seconds; never cached.")
+    ] = False,
+    seed: Annotated[int, typer.Option("--seed", help="Root seed.")] = 0,
+    n_jobs: Annotated[
+        int, typer.Option("--n-jobs", help="Local worker processes; -1 for all cores.")
+    ] = 1,
+    scheduler: SchedulerOpt = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Recompute a full run even when its cached result exists."),
+    ] = False,
+) -> None:
+    """Reproduce a paper figure: figures, results.json and a self-contained HTML report.
+
+    A full run is cached in its output folder and reused unless --force is given.
+    """
+    try:
+        from synthmix.experiments import registry
+    except ImportError as exc:  # not an input error: report it and exit with status 1
+        _error(f"reproductions are unavailable ({exc})")
+        raise typer.Exit(1) from None
+    if list_names:
+        names = registry.available()
+        width = max((len(k) for k in names), default=0)
+        for key, description in names.items():
+            typer.echo(f"{key.ljust(width)}  {description}")
+        return
+    if name is None:
+        raise fail("name", f"be one of {', '.join(registry.available())} (or use --list)", None)
+    with StageProgress() as bar:
+        result = registry.run(
+            name,
+            out=out,
+            quick=quick,
+            seed=seed,
+            n_jobs=n_jobs,
+            scheduler=scheduler,
+            progress=bar,
+            force=force,
+        )
+    if result.cached:
+        typer.echo(f"reused the cached full run in {result.out_dir} (--force recomputes it)")
+    typer.echo(f"report written to {result.report_path}")
+
+
 # ---------------------------------------------------------------------------------------------
 # Entry points
 

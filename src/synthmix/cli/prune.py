@@ -1,0 +1,660 @@
+"""The logic behind ``synthmix prune``: apply a verifier to a file of synthetic samples.
+
+The command reads synthetic samples (and, for the verifiers that learn from real data, a file
+of real samples) with :func:`synthmix.data.load_table`, lets one verifier of
+:mod:`synthmix.pruning` decide which samples to keep, writes the kept rows with
+:func:`synthmix.data.save_table` and — when the synthetic file also holds the clean labels —
+measures the verifier's rates ``(ρ̂, φ̂)`` with exact Clopper–Pearson intervals
+(:func:`synthmix.pruning.estimate_rates`), ready for ``synthmix predict --rho ... --phi ...``.
+
+:func:`run_prune` validates every option, does the work and returns a :class:`PruneResult`;
+the typer command in :mod:`synthmix.cli.app` only parses flags and prints
+:meth:`PruneResult.text` or :meth:`PruneResult.document`. Every input error is a
+:class:`~synthmix.exceptions.ValidationError` naming the option, raised before any file is
+written.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from synthmix import __version__
+from synthmix._io import config_hash, to_jsonable, write_json
+from synthmix._validation import check_int, check_probability, fail
+from synthmix.data import Dataset, load_table, save_table
+from synthmix.exceptions import ValidationError
+from synthmix.pruning import (
+    ConfidentLearningVerifier,
+    KNNVerifier,
+    ModelVerifier,
+    OracleVerifier,
+    Verifier,
+    VerifierRates,
+    estimate_rates,
+)
+from synthmix.pruning.noise import check_labels
+
+__all__ = [
+    "DEFAULT_K",
+    "DEFAULT_THRESHOLD",
+    "DEFAULT_TRUE_LABEL",
+    "READ_EXTENSIONS",
+    "REAL_VERIFIERS",
+    "VERIFIERS",
+    "WRITE_EXTENSIONS",
+    "PruneResult",
+    "run_prune",
+]
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+
+#: Verifier names accepted by ``--verifier``.
+VERIFIERS: tuple[str, ...] = ("oracle", "model", "cleanlab", "knn")
+#: Verifiers that learn from real data and so need ``--real``.
+REAL_VERIFIERS: tuple[str, ...] = ("model", "cleanlab", "knn")
+#: Column (or ``.npz`` array) read as the clean labels when ``--true-label`` is not given.
+DEFAULT_TRUE_LABEL = "y_true"
+#: Keep threshold of the ``model`` and ``knn`` verifiers when ``--threshold`` is not given.
+DEFAULT_THRESHOLD = 0.5
+#: Neighbours of the ``knn`` verifier when ``--k`` is not given.
+DEFAULT_K = 10
+#: Formats :func:`synthmix.data.load_table` reads and :func:`synthmix.data.save_table` writes.
+READ_EXTENSIONS: tuple[str, ...] = (".npy", ".npz", ".csv", ".jsonl", ".parquet")
+WRITE_EXTENSIONS: tuple[str, ...] = (".npz", ".csv", ".jsonl")
+
+_PROVENANCE = "synthetic"  # load_table's default provenance column
+_USES = {  # option -> verifiers that use it
+    "threshold": ("model", "knn"),
+    "k": ("knn",),
+    "rho": ("oracle",),
+    "phi": ("oracle",),
+    "real": REAL_VERIFIERS,
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Result
+
+
+@dataclass(frozen=True, eq=False)
+class PruneResult:
+    """What ``synthmix prune`` did.
+
+    Attributes
+    ----------
+    parameters : dict
+        The validated options (paths as strings; ``threshold``/``k``/``rho``/``phi`` None when
+        the verifier does not use them).
+    keep : ndarray of bool, shape (m,)
+        The verifier's keep decision per synthetic sample, in file order.
+    score : ndarray of float64, shape (m,)
+        The verifier's score per synthetic sample (higher = label more trustworthy), in [0, 1].
+    n_features : int
+        Feature columns ``d``.
+    n_real : int or None
+        Real samples the verifier learned from (None for the oracle).
+    true_label : str or None
+        Column (or ``.npz`` array) the clean labels came from; None when the file has none.
+    rates : VerifierRates or None
+        Measured ``(ρ̂, φ̂)`` with intervals, ``ε̂`` and ``α̂``; None without known flips.
+    rates_note : str or None
+        Why ``rates`` is None.
+    """
+
+    parameters: dict[str, Any]
+    keep: BoolArray
+    score: FloatArray
+    n_features: int
+    n_real: int | None
+    true_label: str | None
+    rates: VerifierRates | None
+    rates_note: str | None
+
+    @property
+    def n_synthetic(self) -> int:
+        """Synthetic samples read (``m``)."""
+        return int(self.keep.shape[0])
+
+    @property
+    def n_kept(self) -> int:
+        """Synthetic samples kept and written."""
+        return int(np.count_nonzero(self.keep))
+
+    @property
+    def kept_fraction(self) -> float:
+        """``α̂ = n_kept / m`` (NaN for an empty file)."""
+        return self.n_kept / self.n_synthetic if self.n_synthetic else float("nan")
+
+    def predict_hint(self) -> str | None:
+        """A ``synthmix predict`` command line with the measured ``m``, ``ε̂``, ``ρ̂``, ``φ̂``."""
+        if self.rates is None:
+            return None
+        r = self.rates
+        return (
+            f"synthmix predict ... --m {self.n_synthetic} --epsilon {r.epsilon:.6g} "
+            f"--rho {r.rho:.6g} --phi {r.phi:.6g}"
+        )
+
+    def document(self) -> dict[str, Any]:
+        """The JSON summary printed by ``--json`` (JSON-ready types only)."""
+        results: dict[str, Any] = {
+            "n_synthetic": self.n_synthetic,
+            "n_kept": self.n_kept,
+            "kept_fraction": self.kept_fraction,
+            "n_features": self.n_features,
+            "n_real": self.n_real,
+            "out": self.parameters["out"],
+            "true_label": self.true_label,
+            "rates": None if self.rates is None else dataclasses.asdict(self.rates),
+            "rates_note": self.rates_note,
+            "predict_hint": self.predict_hint(),
+        }
+        doc = {
+            "synthmix_version": __version__,
+            "command": "prune",
+            "parameters": dict(self.parameters),
+            "config_hash": config_hash(self.parameters),
+            "results": results,
+        }
+        converted: dict[str, Any] = to_jsonable(doc)
+        return converted
+
+    def rates_document(self) -> dict[str, Any]:
+        """The JSON written by ``--rates-out`` (requires measured rates)."""
+        if self.rates is None:
+            raise fail("rates_out", "come with measured rates", self.rates_note)
+        doc = {
+            "synthmix_version": __version__,
+            "command": "prune",
+            "parameters": dict(self.parameters),
+            "config_hash": config_hash(self.parameters),
+            "true_label": self.true_label,
+            "rates": dataclasses.asdict(self.rates),
+            "theory_kwargs": {"epsilon": self.rates.epsilon, **self.rates.as_theory_kwargs()},
+        }
+        converted: dict[str, Any] = to_jsonable(doc)
+        return converted
+
+    def text(self) -> str:
+        """The human-readable report printed without ``--json``."""
+        p = self.parameters
+        lines = [f"pruned {p['synthetic']} with {_describe_verifier(p)}"]
+        if self.n_real is not None:
+            lines[0] += f", fitted on {p['real']} ({self.n_real} real samples)"
+        lines.append(
+            f"kept {self.n_kept} of {self.n_synthetic} synthetic samples "
+            f"({_pct(self.kept_fraction)}) -> {p['out']}"
+        )
+        r = self.rates
+        if r is None:
+            lines.append(f"no rates: {self.rates_note}")
+            return "\n".join(lines)
+        m = self.n_synthetic
+        level = f"{100 * r.confidence:g}%"
+        lines.append(
+            f"rates against the true labels in {self.true_label!r} "
+            f"({level} Clopper-Pearson intervals):"
+        )
+        lines.append(
+            f"  rho_hat      {r.rho:.4f}  [{r.rho_ci[0]:.4f}, {r.rho_ci[1]:.4f}]  "
+            f"kept {r.kept_wrong} of {r.n_wrong} wrong labels"
+        )
+        lines.append(
+            f"  phi_hat      {r.phi:.4f}  [{r.phi_ci[0]:.4f}, {r.phi_ci[1]:.4f}]  "
+            f"kept {r.kept_right} of {r.n_right} right labels"
+        )
+        pad = " " * 18
+        lines.append(f"  epsilon_hat  {r.epsilon:.4f}  {pad}{r.n_wrong} of {m} labels flipped")
+        lines.append(
+            f"  alpha_hat    {r.kept_fraction:.4f}  {pad}{r.kept_right + r.kept_wrong} of {m} kept"
+        )
+        lines.append(f"paste: {self.predict_hint()}")
+        return "\n".join(lines)
+
+
+def _pct(x: float) -> str:
+    return "n/a" if not np.isfinite(x) else f"{100 * x:.1f}%"
+
+
+def _describe_verifier(p: dict[str, Any]) -> str:
+    name = p["verifier"]
+    if name == "oracle":
+        return f"the oracle verifier (rho={p['rho']:g}, phi={p['phi']:g}, seed {p['seed']})"
+    if name == "model":
+        return f"the model verifier (logistic regression, threshold {p['threshold']:g})"
+    if name == "knn":
+        return f"the knn verifier (k={p['k']}, threshold {p['threshold']:g})"
+    return "the cleanlab verifier (confident learning, prune_by_noise_rate)"
+
+
+# ---------------------------------------------------------------------------------------------
+# Option checks
+
+
+def _check_choice(verifier: Any) -> str:
+    if not isinstance(verifier, str) or verifier.strip().lower() not in VERIFIERS:
+        raise fail("verifier", f"be one of {', '.join(VERIFIERS)}", verifier)
+    return verifier.strip().lower()
+
+
+def _check_path(value: Any, option: str, extensions: Sequence[str], *, exists: bool) -> Path:
+    """A path with a supported extension (and, for inputs, an existing file)."""
+    if not isinstance(value, str | os.PathLike):
+        raise fail(option, "be a file path", value)
+    path = Path(value)
+    if path.suffix.lower() not in extensions:
+        raise fail(option, f"end in one of {', '.join(extensions)}", str(path))
+    if exists and not path.is_file():
+        raise fail(option, "be an existing file", str(path))
+    if not exists and path.is_dir():
+        raise fail(option, "be a file path, not a folder", str(path))
+    return path
+
+
+def _check_column_name(value: Any, option: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise fail(option, "be a column name", value)
+    return value
+
+
+def _check_unused(verifier: str, given: dict[str, Any]) -> None:
+    """Refuse options the chosen verifier would silently ignore."""
+    for option, users in _USES.items():
+        if given.get(option) is not None and verifier not in users:
+            raise fail(
+                option,
+                f"be given only with --verifier {' or '.join(users)} "
+                f"(--verifier {verifier} does not use it)",
+                given[option],
+            )
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading
+
+
+def _column_names(path: Path) -> list[str] | None:
+    """Column names of a tabular file, read cheaply; None when they cannot be peeked.
+
+    None leaves it to :func:`load_table` to read the file and report what is wrong with it.
+    """
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            with open(path, encoding="utf-8", newline="") as fh:
+                header = next(csv.reader(fh), None)
+            return None if header is None else [str(h) for h in header]
+        if suffix == ".jsonl":
+            with open(path, encoding="utf-8") as fh:
+                for line in fh:
+                    if line.strip():
+                        record = json.loads(line)
+                        return [str(k) for k in record] if isinstance(record, dict) else None
+            return None
+        if suffix == ".npy":
+            arr = np.load(path, mmap_mode="r", allow_pickle=False)
+            if arr.dtype.names:
+                return [str(n) for n in arr.dtype.names]
+            return [str(j) for j in range(arr.shape[1])] if arr.ndim == 2 else None
+        if suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            return [str(n) for n in pq.read_schema(path).names]
+    except (OSError, ValueError, UnicodeDecodeError, ImportError, csv.Error):
+        return None
+    return None
+
+
+def _load(path: Path, option: str, **kwargs: Any) -> Dataset:
+    """:func:`load_table`, with its errors pointed at ``option`` (``synthetic`` or ``real``)."""
+    try:
+        return load_table(path, **kwargs)
+    except ValidationError as exc:
+        message = str(exc)
+        if message.startswith("path "):
+            raise ValidationError(option + message[len("path") :]) from None
+        raise ValidationError(f"{message} (reading --{option} {path})") from None
+
+
+def _npz_array(path: Path, key: str) -> NDArray[Any] | None:
+    """The array ``key`` of an ``.npz`` archive, or None when it has none."""
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            return np.asarray(archive[key]) if key in archive.files else None
+    except (OSError, ValueError):
+        return None  # load_table has already read the archive and reports damage itself
+
+
+def _labels(y: Any, what: str, path: Path) -> IntArray:
+    return check_labels(y, f"{what} ({path.name})")
+
+
+@dataclass(frozen=True, eq=False)
+class _Synthetic:
+    data: Dataset
+    y: IntArray
+    y_true: IntArray | None
+    true_label: str | None
+    feature_names: list[str] | None
+    provenance: bool  # the file has its own synthetic flags
+
+
+def _read_synthetic(path: Path, label: str, true_label: str | None) -> _Synthetic:
+    wanted = DEFAULT_TRUE_LABEL if true_label is None else true_label
+    if path.suffix.lower() == ".npz":
+        data = _load(path, "synthetic")
+        truth = _npz_array(path, wanted)
+        provenance = _npz_array(path, _PROVENANCE) is not None
+        names = None
+    else:
+        columns = _column_names(path)
+        has_truth = columns is not None and wanted in columns
+        if columns is None or (not has_truth and true_label is None):
+            # No true labels expected: let load_table use its defaults (and report problems).
+            data = _load(path, "synthetic", label=label)
+            names = None if columns is None else _features(columns, label, None)
+            truth = None
+        else:
+            if not has_truth:
+                raise fail("true_label", f"name a column of the synthetic file ({columns})", wanted)
+            if wanted == label:
+                raise fail("true_label", "differ from the label column", wanted)
+            names = _features(columns, label, wanted)
+            data = _load(path, "synthetic", label=label, features=names)
+            truth = _load(path, "synthetic", label=wanted, features=names).y
+        provenance = columns is not None and _PROVENANCE in columns
+    if truth is None and true_label is not None:
+        raise fail("true_label", "name a column (or .npz array) of the synthetic file", true_label)
+    y = _labels(data.y, "label", path)
+    y_true = None
+    if truth is not None:
+        y_true = check_labels(truth, f"true labels {wanted!r} ({path.name})", size=y.shape[0])
+    return _Synthetic(
+        data=data,
+        y=y,
+        y_true=y_true,
+        true_label=None if y_true is None else wanted,
+        feature_names=names,
+        provenance=provenance,
+    )
+
+
+def _features(columns: list[str], label: str, true_label: str | None) -> list[str]:
+    """Feature columns: all but the label, the true label and the provenance flags."""
+    return [c for c in columns if c not in (label, true_label, _PROVENANCE)]
+
+
+def _read_real(
+    path: Path, label: str, true_label: str, synthetic: _Synthetic
+) -> tuple[FloatArray, IntArray]:
+    features: list[str] | None = None
+    columns = None if path.suffix.lower() == ".npz" else _column_names(path)
+    if columns is not None:
+        features = _features(columns, label, true_label)
+        # Same columns under the same names: align them by name, not by position.
+        if synthetic.feature_names is not None and set(features) == set(synthetic.feature_names):
+            features = list(synthetic.feature_names)
+    if features is None:
+        data = _load(path, "real", label=label)
+    else:
+        data = _load(path, "real", label=label, features=features)
+    y = _labels(data.y, "label", path)
+    if not (np.any(y == 1) and np.any(y == -1)):
+        raise fail(
+            f"label ({path.name})",
+            "contain both labels -1 and +1 in the real data",
+            f"only {np.unique(y).tolist()}",
+        )
+    if data.d != synthetic.data.d:
+        raise fail(
+            "synthetic",
+            f"have as many feature columns as the real data ({data.d} in {path.name})",
+            f"{synthetic.data.d} feature columns",
+        )
+    return np.asarray(data.X, dtype=np.float64), y
+
+
+# ---------------------------------------------------------------------------------------------
+# The command
+
+
+def _build_verifier(
+    name: str,
+    real: tuple[FloatArray, IntArray] | None,
+    *,
+    threshold: float,
+    k: int,
+    rho: float,
+    phi: float,
+) -> Verifier:
+    """The verifier ``name``, fitted on ``real`` when it learns from real data."""
+    if name == "oracle":
+        return OracleVerifier(rho=rho, phi=phi)
+    if real is None:
+        raise fail("real", f"be given with --verifier {name} (it learns from real data)", None)
+    X_real, y_real = real
+    if name == "model":
+        return ModelVerifier.fit(X_real, y_real, threshold=threshold)
+    if name == "knn":
+        if k > X_real.shape[0]:
+            raise fail("k", f"be <= {X_real.shape[0]} (the number of real samples)", k)
+        return KNNVerifier.fit(X_real, y_real, k=k, threshold=threshold)
+    return ConfidentLearningVerifier.fit(X_real, y_real)
+
+
+def _check_writable(path: Path, option: str) -> None:
+    """Refuse an output whose folder cannot be created or written, before anything is written."""
+    folder = path.parent if str(path.parent) else Path(".")
+    for ancestor in (folder, *folder.parents):
+        if ancestor.exists():
+            if not ancestor.is_dir():
+                problem = "is not a folder"
+            elif not os.access(ancestor, os.W_OK | os.X_OK):
+                problem = "is not writable"
+            else:
+                return
+            raise fail(option, "be a writable file path", f"{path} ({ancestor} {problem})")
+
+
+def _write(option: str, path: Path, writer: Any, *args: Any) -> None:
+    """Call ``writer(*args)``; an operating-system error names ``option`` and ``path``."""
+    try:
+        writer(*args)
+    except OSError as exc:
+        raise fail(option, "be a writable file path", f"{path} ({exc.strerror or exc})") from None
+
+
+def _scalar_probability(value: Any, name: str) -> float:
+    if isinstance(value, bool):
+        raise fail(name, "be a number in [0, 1]", value)
+    arr = check_probability(value, name)
+    if arr.ndim != 0:
+        raise fail(name, "be a single number in [0, 1]", value)
+    return float(arr)
+
+
+def run_prune(
+    *,
+    synthetic: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    verifier: str,
+    real: str | os.PathLike[str] | None = None,
+    threshold: float | None = None,
+    k: int | None = None,
+    rho: float | None = None,
+    phi: float | None = None,
+    label: str = "label",
+    true_label: str | None = None,
+    seed: int = 0,
+    rates_out: str | os.PathLike[str] | None = None,
+) -> PruneResult:
+    """Apply a verifier to a file of synthetic samples; write the kept rows; measure rates.
+
+    Parameters
+    ----------
+    synthetic : path
+        Synthetic samples (``.npz``, ``.npy``, ``.csv``, ``.jsonl`` or ``.parquet``; see
+        :func:`synthmix.data.load_table`). Labels must be -1/+1.
+    out : path
+        Where the kept rows go (``.npz``, ``.csv`` or ``.jsonl``, written atomically by
+        :func:`synthmix.data.save_table`): features, the given label and the provenance flag —
+        the file's own ``synthetic`` flags when it has them, else True for every row.
+        ``save_table`` writes no other column, so neither the verifier's score nor the true
+        labels are kept.
+    verifier : {'oracle', 'model', 'cleanlab', 'knn'}
+        :class:`~synthmix.pruning.OracleVerifier` (needs ``rho``, ``phi`` and true labels),
+        :class:`~synthmix.pruning.ModelVerifier`,
+        :class:`~synthmix.pruning.ConfidentLearningVerifier` or
+        :class:`~synthmix.pruning.KNNVerifier` (these three learn from ``real``).
+    real : path, optional
+        Real samples with the same feature columns; required by model, cleanlab and knn.
+    threshold : float, optional
+        Keep threshold on the score, in [0, 1] (model and knn; default 0.5).
+    k : int, optional
+        Neighbours of the knn verifier, ``1 <= k <=`` real samples (default 10).
+    rho, phi : float, optional
+        The oracle's keep probabilities of a wrong / right label, in [0, 1]; both required.
+    label : str, default "label"
+        Label column of tabular files (``.npz`` files hold their labels in the array ``y``).
+    true_label : str, optional
+        Column (or ``.npz`` array) of the synthetic file holding the clean labels. Default:
+        ``y_true`` when present. The column is never used as a feature.
+    seed : int, default 0
+        Seed of the oracle's coin flips (the other verifiers are deterministic).
+    rates_out : path, optional
+        Also write the measured rates as JSON, atomically (needs true labels with flips).
+
+    Returns
+    -------
+    PruneResult
+
+    Raises
+    ------
+    synthmix.exceptions.ValidationError
+        Any invalid option or input file, naming the option; nothing is written then (only an
+        operating-system failure writing ``rates_out`` can leave ``out`` already written).
+    """
+    name = _check_choice(verifier)
+    given = {"threshold": threshold, "k": k, "rho": rho, "phi": phi, "real": real}
+    _check_unused(name, given)
+    if name in REAL_VERIFIERS and real is None:
+        raise fail("real", f"be given with --verifier {name} (it learns from real data)", None)
+    if name == "oracle":
+        missing = [opt for opt, value in (("rho", rho), ("phi", phi)) if value is None]
+        if missing:
+            raise fail(missing[0], "be given with --verifier oracle (its keep probabilities)", None)
+    thr = None
+    if name in _USES["threshold"]:
+        thr = _scalar_probability(
+            DEFAULT_THRESHOLD if threshold is None else threshold, "threshold"
+        )
+    kk = check_int(DEFAULT_K if k is None else k, "k", minimum=1) if name == "knn" else None
+    rho_v = None if rho is None else _scalar_probability(rho, "rho")
+    phi_v = None if phi is None else _scalar_probability(phi, "phi")
+    seed_v = check_int(seed, "seed", minimum=0)
+    label = _check_column_name(label, "label")
+    if true_label is not None:
+        true_label = _check_column_name(true_label, "true_label")
+    syn_path = _check_path(synthetic, "synthetic", READ_EXTENSIONS, exists=True)
+    real_path = None if real is None else _check_path(real, "real", READ_EXTENSIONS, exists=True)
+    out_path = _check_path(out, "out", WRITE_EXTENSIONS, exists=False)
+    rates_path = None
+    if rates_out is not None:
+        if not isinstance(rates_out, str | os.PathLike) or Path(rates_out).is_dir():
+            raise fail("rates_out", "be a file path", rates_out)
+        rates_path = Path(rates_out)
+    for option, path in (("out", out_path), ("rates_out", rates_path)):
+        if path is not None and path.resolve() in {
+            syn_path.resolve(),
+            None if real_path is None else real_path.resolve(),
+        }:
+            raise fail(option, "differ from the input files", str(path))
+        if path is not None:
+            _check_writable(path, option)
+
+    syn = _read_synthetic(syn_path, label, true_label)
+    if name == "oracle" and syn.y_true is None:
+        raise fail(
+            "true_label",
+            f"name the clean labels in the synthetic file for --verifier oracle "
+            f"(no column {true_label or DEFAULT_TRUE_LABEL!r})",
+            str(syn_path),
+        )
+    real_data = None
+    if real_path is not None:
+        real_data = _read_real(real_path, label, true_label or DEFAULT_TRUE_LABEL, syn)
+
+    rates, note = None, None
+    if syn.y_true is None:
+        note = (
+            "rho and phi need known flips: add the clean labels as a column "
+            f"(--true-label COL, default {DEFAULT_TRUE_LABEL!r})"
+        )
+    else:
+        n_wrong = int(np.count_nonzero(syn.y != syn.y_true))
+        if n_wrong == 0 or n_wrong == syn.y.shape[0]:
+            what = "no label is flipped" if n_wrong == 0 else "every label is flipped"
+            note = f"{what} in {syn.true_label!r}, so rho and phi cannot both be measured"
+    if rates_path is not None and note is not None:
+        raise fail("rates_out", "come with true labels showing flips", note)
+
+    ver = _build_verifier(
+        name,
+        real_data,
+        threshold=DEFAULT_THRESHOLD if thr is None else thr,
+        k=DEFAULT_K if kk is None else kk,
+        rho=0.0 if rho_v is None else rho_v,
+        phi=1.0 if phi_v is None else phi_v,
+    )
+    verdict = ver.decide(syn.data.X, syn.y, rng=seed_v, y_true=syn.y_true)
+    keep = np.asarray(verdict.keep, dtype=bool)
+    if note is None and syn.y_true is not None:
+        rates = dataclasses.replace(
+            estimate_rates(keep, syn.y, syn.y_true),
+            verifier=type(ver).__name__,
+            seed=seed_v,
+        )
+
+    parameters: dict[str, Any] = {
+        "synthetic": str(syn_path),
+        "real": None if real_path is None else str(real_path),
+        "verifier": name,
+        "threshold": thr,
+        "k": kk,
+        "rho": rho_v,
+        "phi": phi_v,
+        "label": label,
+        "true_label": true_label,
+        "seed": seed_v,
+        "out": str(out_path),
+        "rates_out": None if rates_path is None else str(rates_path),
+    }
+    result = PruneResult(
+        parameters=parameters,
+        keep=keep,
+        score=np.asarray(verdict.score, dtype=np.float64),
+        n_features=syn.data.d,
+        n_real=None if real_data is None else int(real_data[0].shape[0]),
+        true_label=syn.true_label,
+        rates=rates,
+        rates_note=note,
+    )
+
+    flags = syn.data.synthetic if syn.provenance else np.ones(syn.data.n, dtype=bool)
+    kept = Dataset(syn.data.X[keep], syn.data.y[keep], synthetic=flags[keep], name=syn.data.name)
+    _write("out", out_path, save_table, kept, out_path)
+    if rates_path is not None:
+        _write("rates_out", rates_path, write_json, rates_path, result.rates_document())
+    return result
