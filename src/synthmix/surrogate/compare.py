@@ -25,6 +25,7 @@ from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+from scipy.special import ndtr
 
 from synthmix._random import RngLike, seed_sequence
 from synthmix._validation import as_float_array, check_int, check_positive, check_probability, fail
@@ -111,7 +112,11 @@ class Protocol:
 
 @dataclass(frozen=True)
 class ConditionResult:
-    """One (setting, share) cell: predicted vs measured test accuracy."""
+    """One (setting, share) cell: predicted vs measured test accuracy.
+
+    ``gaussian_score`` is the mean over repetitions of ``Φ(M/√(V − M²))`` with the trained
+    classifier's measured test moments — the accuracy a Gaussian score would have.
+    """
 
     setting: str
     share: float
@@ -121,6 +126,7 @@ class ConditionResult:
     measured_stderr: float
     rho: float
     phi: float
+    gaussian_score: float
 
     @property
     def gap_points(self) -> float:
@@ -158,12 +164,22 @@ def _real_verifier(kind: RealVerifier, Z: FloatArray, y: NDArray[np.int64]) -> A
     return ConfidentLearningVerifier.fit(Z, y)
 
 
-def _accuracy(w: FloatArray, Z: FloatArray, y: NDArray[np.int64]) -> float:
-    return float(np.mean(np.sign(Z @ w) == y))
+def _test_scores(w: FloatArray, Z: FloatArray, y: NDArray[np.int64]) -> tuple[float, float]:
+    """Measured accuracy, and the accuracy a Gaussian score with the measured moments has.
+
+    The second is the theory's own formula ``Φ(M/√(V − M²))`` applied to the test set's
+    ``M = mean(y·s)`` and ``V = mean(s²)``: where it matches the prediction but not the
+    measured accuracy, the score's distribution (not its moments) breaks the theory.
+    """
+    s = Z @ w
+    mean, second = float(np.mean(y * s)), float(np.mean(s * s))
+    var = second - mean**2
+    gauss = float(ndtr(mean / np.sqrt(var))) if var > 0 else 0.5
+    return float(np.mean(np.sign(s) == y)), gauss
 
 
 def _one_repeat(job: _Repeat, rng: np.random.Generator) -> FloatArray:
-    """Returns (settings, shares, 4): measured, predicted, ρ used, φ used."""
+    """Returns (settings, shares, 5): measured, predicted, ρ used, φ used, Gaussian-score."""
     pr = job.protocol
     total = job.y.shape[0]
     perm = rng.permutation(total)
@@ -195,7 +211,7 @@ def _one_repeat(job: _Repeat, rng: np.random.Generator) -> FloatArray:
         verifiers.append(ver)
         rates.append((est.rho, est.phi))
 
-    out = np.empty((len(job.settings), len(pr.shares), 4))
+    out = np.empty((len(job.settings), len(pr.shares), 5))
     for j, share in enumerate(pr.shares):
         m = pr.synthetic_count(share)
         x_syn, y_true = generator.sample(m, rng=rng)
@@ -208,7 +224,8 @@ def _one_repeat(job: _Repeat, rng: np.random.Generator) -> FloatArray:
             w = solve_ridge(gram0 + xk.T @ xk, rhs0 + xk.T @ yk, pr.n + m, pr.gamma)
             rho, phi = rates[i]
             pred = predict(model, n=pr.n, m=m, epsilon=pr.epsilon, rho=rho, phi=phi, gamma=pr.gamma)
-            out[i, j] = _accuracy(w, z_test, y_test), float(pred.accuracy), rho, phi
+            measured, gauss = _test_scores(w, z_test, y_test)
+            out[i, j] = measured, float(pred.accuracy), rho, phi, gauss
     return out
 
 
@@ -278,6 +295,7 @@ def compare_on_task(
             measured_stderr=float(se[i, j, 0]),
             rho=float(mean[i, j, 2]),
             phi=float(mean[i, j, 3]),
+            gaussian_score=float(mean[i, j, 4]),
         )
         for i, s in enumerate(settings)
         for j, share in enumerate(pr.shares)
