@@ -64,3 +64,33 @@ def test_class_moments_pooled_unbiased() -> None:
 def test_bad_inputs(call, name: str) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ValidationError, match=rf"^{name} must"):
         call()
+
+
+def test_gmm_generator_moment_matching_and_determinism() -> None:
+    """The moment-matched Gaussian has the mixture samples' E[y·x] and E[xxᵀ] (4 s.e.)."""
+    from synthmix.data.generators import GMMGenerator
+
+    rng = np.random.default_rng(4)
+    y = rng.choice([-1, 1], 3000)
+    comp = rng.integers(0, 2, 3000)
+    x = (
+        np.outer(y, [1.5, 0.0, 0.0])
+        + np.outer(2 * comp - 1, [0.0, 2.0, 0.0])
+        + 0.5
+        + rng.standard_normal((3000, 3))
+    )
+    gmm = GMMGenerator.fit(x, y, n_components=2, rng=0)
+    xs, ys = gmm.sample(60000, rng=1)
+    mm = gmm.moment_matched()
+    ymean = (ys[:, None] * xs).mean(0)
+    second = xs.T @ xs / len(xs)
+    np.testing.assert_allclose(ymean, mm.mu, atol=4 * np.sqrt(np.max(second) / len(xs)))
+    expected = mm.cov + np.outer(mm.mu, mm.mu)  # offset already folded into cov
+    np.testing.assert_allclose(
+        second, expected, atol=4 * np.sqrt(2 * np.max(second) ** 2 / len(xs))
+    )
+    a, _ = gmm.sample(10, rng=7)
+    b, _ = gmm.sample(10, rng=7)
+    np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValidationError, match=r"^n_components must"):
+        GMMGenerator.fit(x[:5], np.r_[1, 1, 1, -1, -1], n_components=3)

@@ -78,3 +78,21 @@ def test_pool_too_small_is_reported() -> None:
             settings=SETTINGS[:1],
             protocol=Protocol(n=90, n_use=10, n_repeats=2, n_components=None),
         )
+
+
+def test_gmm_generator_through_its_moments() -> None:
+    """Synthetic data from a Gaussian mixture; the theory sees its moment-matched Gaussian."""
+    x, y = _gaussian_task()
+    pr = Protocol(
+        n=60,
+        n_use=300,
+        shares=(0.0, 0.5, 0.9),
+        n_components=None,
+        test_size=0.5,
+        n_repeats=16,
+        generator="gmm",
+        gmm_components=2,
+    )
+    res = compare_on_task(x, y, settings=SETTINGS[:2], protocol=pr, rng=1)
+    for c in res.conditions:
+        assert abs(c.predicted - c.measured) <= 4 * c.measured_stderr + 0.01, c

@@ -325,15 +325,97 @@ def predict_command(
     gamma: GammaOpt = None,
     n_hat: NHatOpt = None,
     config: ConfigOpt = None,
+    real: Annotated[
+        Path | None,
+        typer.Option(
+            "--real",
+            help="Your real binary data (npz/csv/jsonl/parquet, labels ±1): the model is fitted "
+            "to it (replaces --p/--mu/--n-hat). n defaults to its number of rows.",
+            rich_help_panel="From data",
+        ),
+    ] = None,
+    synthetic: Annotated[
+        Path | None,
+        typer.Option(
+            "--synthetic",
+            help="Samples of your generator (same columns; label = the class it was asked for, "
+            "or a y_true column).",
+            rich_help_panel="From data",
+        ),
+    ] = None,
+    generator: Annotated[
+        str | None,
+        typer.Option(
+            "--generator",
+            help="Instead of --synthetic: 'gaussian', a class-conditional Gaussian fitted on "
+            "--n-use real samples.",
+            rich_help_panel="From data",
+        ),
+    ] = None,
+    n_use: Annotated[
+        int | None,
+        typer.Option(
+            "--n-use",
+            help="Real samples behind the Gaussian generator (default all).",
+            rich_help_panel="From data",
+        ),
+    ] = None,
+    generator_cov: Annotated[
+        str,
+        typer.Option(
+            "--generator-cov",
+            help="'estimated' or 'identity' (default estimated).",
+            rich_help_panel="From data",
+        ),
+    ] = "estimated",
+    components: Annotated[
+        int | None,
+        typer.Option(
+            "--components",
+            help="Keep this many principal directions (k much less than the rows).",
+            rich_help_panel="From data",
+        ),
+    ] = None,
+    label: Annotated[
+        str,
+        typer.Option(
+            "--label", help="Label column (default 'label').", rich_help_panel="From data"
+        ),
+    ] = "label",
+    seed: SeedOpt = None,
     json_output: JsonOpt = False,
     out: OutOpt = None,
 ) -> None:
     """Predict test accuracy and risk in closed form (random-matrix theory).
 
     Every grid point is evaluated in one vectorised call; the table has one row per point.
+    With --real, the model is fitted to your data and generator (see "From data").
     """
     flags = {"p": p, "mu": mu, "n": n, "m": m, "epsilon": epsilon, "rho": rho, "phi": phi}
-    flags.update(gamma=gamma, n_hat=n_hat)
+    flags.update(gamma=gamma, n_hat=n_hat, seed=seed)
+    if real is not None:
+        _predict_from_files(
+            flags,
+            config,
+            real,
+            synthetic,
+            generator,
+            n_use,
+            generator_cov,
+            components,
+            label,
+            json_output,
+            out,
+        )
+        return
+    for option, value in (
+        ("synthetic", synthetic),
+        ("generator", generator),
+        ("n_use", n_use),
+        ("components", components),
+    ):
+        if value is not None:
+            raise fail(option, "be given only with --real", str(value))
     params = resolve_parameters(flags, config=config)
     pred = _predict_grid(params)
     results: dict[str, Any] = {name: getattr(pred, name) for name in GRID_AXES}
@@ -344,6 +426,48 @@ def predict_command(
     _emit(
         _document("predict", params, results, simulation=False), table, as_json=json_output, out=out
     )
+
+
+def _predict_from_files(
+    flags: dict[str, Any],
+    config: Path | None,
+    real: Path,
+    synthetic: Path | None,
+    generator: str | None,
+    n_use: int | None,
+    generator_cov: str,
+    components: int | None,
+    label: str,
+    json_output: bool,
+    out: Path | None,
+) -> None:
+    """``predict --real``: the data set the model; the grid comes from the usual options."""
+    from synthmix.cli.predict_data import MODEL_FLAGS, run_predict_data
+
+    for key in MODEL_FLAGS:
+        if flags.get(key) is not None:
+            raise fail(key, "not be given with --real (the data determine the model)", flags[key])
+    params = resolve_parameters(flags, config=config)
+    run = run_predict_data(
+        params,
+        real=real,
+        synthetic=synthetic,
+        generator=generator,
+        n_use=n_use,
+        generator_cov=generator_cov,
+        components=components,
+        label=label,
+        n_given=flags.get("n") is not None,
+    )
+    pred = run.result.prediction
+    results: dict[str, Any] = {name: getattr(pred, name) for name in GRID_AXES}
+    for name in ("accuracy", "risk", "mean", "second_moment"):
+        results[name] = getattr(pred, name)
+    shown = {name: results[name] for name in (*GRID_AXES, "accuracy", "risk")}
+    table = run.context + "\n" + _table(shown, {name: -1 for name in GRID_AXES})
+    document = _document("predict", params, results, simulation=False)
+    document["data"] = run.inputs
+    _emit(document, table, as_json=json_output, out=out)
 
 
 @app.command("simulate")

@@ -18,7 +18,7 @@ from synthmix._random import RngLike, as_generator
 from synthmix._validation import as_float_array, check_int, fail
 from synthmix.pruning.noise import check_labels
 
-__all__ = ["GaussianGenerator", "class_moments"]
+__all__ = ["GMMGenerator", "GaussianGenerator", "class_moments"]
 
 FloatArray = NDArray[np.float64]
 Covariance = Literal["estimated", "identity"]
@@ -97,13 +97,25 @@ class GaussianGenerator:
 
     @classmethod
     def fit(
-        cls, X: ArrayLike, y: ArrayLike, *, covariance: Covariance = "estimated"
+        cls,
+        X: ArrayLike,
+        y: ArrayLike,
+        *,
+        covariance: Covariance = "estimated",
+        fold_offset: bool = False,
     ) -> GaussianGenerator:
-        """Fit on real samples ``X`` (n_use, d) with labels ±1.
+        """Fit on samples ``X`` (n_use, d) with labels ±1.
 
         ``covariance="estimated"`` uses their pooled within-class covariance (rank at most
         ``n_use - 2``: a poor generator when ``n_use`` is small against ``d``);
         ``"identity"`` keeps only the means.
+
+        ``fold_offset=True`` is for samples that really are synthetic (a generator's output,
+        read from a file): their class midpoint ``b`` need not sit at the origin (the real
+        data's midpoint in surrogate coordinates). The theorem sees synthetic data only
+        through ``E[y·x] = μ_s`` and ``E[xxᵀ] = μ_sμ_sᵀ + C + bbᵀ`` (a constant offset changes
+        δ_s by O(1/N)), so the offset is folded into the covariance as ``bbᵀ``: the result
+        is moment-equivalent for prediction, not a sampler of the original distribution.
         """
         if covariance not in ("estimated", "identity"):
             raise fail("covariance", "be 'estimated' or 'identity'", covariance)
@@ -111,6 +123,9 @@ class GaussianGenerator:
         mu = 0.5 * (mean_pos - mean_neg)
         if covariance == "identity":
             cov = np.eye(mu.shape[0])
+        if fold_offset:
+            offset = 0.5 * (mean_pos + mean_neg)
+            cov = cov + np.outer(offset, offset)
         return cls(mu=mu, cov=cov, covariance=covariance, n_fit=n_pos + n_neg)
 
     @property
@@ -132,3 +147,99 @@ class GaussianGenerator:
         y = gen.integers(0, 2, m) * 2 - 1
         X = np.outer(y, self.mu) + gen.standard_normal((m, self.d)) @ self._factor.T
         return X, y.astype(np.int64)
+
+
+@dataclass(frozen=True, eq=False)
+class GMMGenerator:
+    """Class-conditional Gaussian *mixture* generator: a richer, non-Gaussian generator.
+
+    Each class is a mixture of ``n_components`` Gaussians (scikit-learn's EM, full
+    covariances, regularised by ``reg_covar``) fitted on that class's samples. Sampling uses
+    the caller's ``rng``; :meth:`moment_matched` gives the Gaussian generator with the same
+    first two moments, which is what the theory sees (it depends on synthetic data only through
+    ``E[y·x]`` and ``E[xxᵀ]``).
+
+    Attributes
+    ----------
+    weights : ndarray, shape (2, K)
+        Component weights of class +1 (row 0) and class -1 (row 1).
+    means : ndarray, shape (2, K, d)
+    factors : ndarray, shape (2, K, d, d)
+        Cholesky factors of the component covariances.
+    n_fit : int
+    """
+
+    weights: FloatArray
+    means: FloatArray
+    factors: FloatArray
+    n_fit: int = 0
+
+    @classmethod
+    def fit(
+        cls,
+        X: ArrayLike,
+        y: ArrayLike,
+        *,
+        n_components: int = 3,
+        reg_covar: float = 1e-3,
+        rng: RngLike = 0,
+    ) -> GMMGenerator:
+        """Fit one mixture per class on samples ``X`` (n, d) with labels ±1."""
+        from sklearn.mixture import GaussianMixture
+
+        X = as_float_array(X, "X")
+        labels = check_labels(y, "y", size=X.shape[0] if X.ndim == 2 else None)
+        k = check_int(n_components, "n_components", minimum=1)
+        seeds = as_generator(rng).integers(0, 2**31 - 1, size=2)
+        weights, means, factors = [], [], []
+        for cls_label, seed in zip((1, -1), seeds, strict=True):
+            part = X[labels == cls_label]
+            if part.shape[0] < k:
+                raise fail(
+                    "n_components", f"be at most the samples of each class ({part.shape[0]})", k
+                )
+            gm = GaussianMixture(
+                k, covariance_type="full", reg_covar=reg_covar, random_state=int(seed)
+            )
+            gm.fit(part)
+            weights.append(gm.weights_)
+            means.append(gm.means_)
+            factors.append(np.linalg.cholesky(gm.covariances_))
+        return cls(np.array(weights), np.array(means), np.array(factors), n_fit=int(X.shape[0]))
+
+    @property
+    def d(self) -> int:
+        """Dimension."""
+        return int(self.means.shape[2])
+
+    def sample(self, m: int, *, rng: RngLike = None) -> tuple[FloatArray, NDArray[np.int64]]:
+        """Draw ``m`` samples with their true labels (balanced ±1), like the Gaussian one."""
+        m = check_int(m, "m", minimum=0)
+        gen = as_generator(rng)
+        y = (gen.integers(0, 2, m) * 2 - 1).astype(np.int64)
+        row = (y < 0).astype(int)  # class +1 -> row 0
+        comp = np.empty(m, dtype=int)
+        for r in (0, 1):
+            sel = row == r
+            comp[sel] = gen.choice(self.weights.shape[1], size=int(sel.sum()), p=self.weights[r])
+        z = gen.standard_normal((m, self.d))
+        X = self.means[row, comp] + np.einsum("nij,nj->ni", self.factors[row, comp], z)
+        return X, y
+
+    def moment_matched(self) -> GaussianGenerator:
+        """The Gaussian generator with the same ``E[y·x]`` and ``E[xxᵀ]`` (offset folded in)."""
+        covs = self.factors @ np.swapaxes(self.factors, -1, -2)  # (2, K, d, d)
+        class_mean = np.einsum("rk,rkd->rd", self.weights, self.means)
+        within = []
+        for r in (0, 1):
+            spread = self.means[r] - class_mean[r]
+            within.append(
+                np.einsum("k,kij->ij", self.weights[r], covs[r])
+                + np.einsum("k,ki,kj->ij", self.weights[r], spread, spread)
+            )
+        offset = 0.5 * (class_mean[0] + class_mean[1])
+        cov = 0.5 * (within[0] + within[1]) + np.outer(offset, offset)
+        # the two classes' covariances may differ; the pooled one is their average, which is
+        # what E[xxᵀ] over balanced classes contains
+        mu = 0.5 * (class_mean[0] - class_mean[1])
+        return GaussianGenerator(mu=mu, cov=cov, covariance="estimated", n_fit=self.n_fit)

@@ -8,13 +8,16 @@ from synthmix.surrogate.compare import (
     compare_on_task,
 )
 from synthmix.surrogate.fit import Surrogate, fit_surrogate
+from synthmix.surrogate.predict_data import DataPrediction, predict_from_data
 
 __all__ = [
     "ConditionResult",
+    "DataPrediction",
     "Protocol",
     "PruningSetting",
     "Surrogate",
     "TaskComparison",
     "compare_on_task",
     "fit_surrogate",
+    "predict_from_data",
 ]
