@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import platform
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -438,6 +438,42 @@ def _marker_rows(
     return rows, flags
 
 
+def agreement_section(
+    figures: Sequence[tuple[str, Sequence[Curve], str]], agreement: AgreementSummary
+) -> Any:
+    """The report section "Does the theory match simulation?": every Monte-Carlo marker of
+    ``figures`` (``(figure name, curves, x-axis name)``) against the theory, in one table."""
+    from synthmix.report.html import Section, Table
+
+    rows: list[Any] = []
+    flags: list[bool] = []
+    for name, curves, x_name in figures:
+        r, f = _marker_rows(name, tuple(curves), x_name)
+        rows += r
+        flags += f
+    columns = ("figure", "curve", "point", "m", "trials", "MC mean", "s.e.", "theory")
+    return Section(
+        "Does the theory match simulation?",
+        (
+            "Each Monte-Carlo point averages independent trials (fresh data, fresh generator, "
+            "fresh label flips and pruning coins); its standard error is the trials' standard "
+            "deviation over √trials. A point agrees when |MC − theory| ≤ "
+            f"{agreement.z:g}·s.e. + {agreement.bias:g}; the constant absorbs the finite-size "
+            "corrections of an asymptotic theory. z = (MC − theory)/s.e.",
+            Table(
+                (*columns, "MC − theory", "z", "agrees"),
+                rows,
+                caption=(
+                    f"{agreement.n_within}/{agreement.n_markers} points agree; max |z| = "
+                    f"{agreement.max_abs_z:.2f}; max |MC − theory| = "
+                    f"{agreement.max_abs_error:.4f}. Rows that disagree are highlighted."
+                ),
+                flagged=flags,
+            ),
+        ),
+    )
+
+
 def _build_report(
     path: Path,
     *,
@@ -603,39 +639,8 @@ def _build_report(
         ),
     )
 
-    rows3, flags3 = _marker_rows("Fig. 3", fig3.curves, "share")
-    rows4, flags4 = _marker_rows("Fig. 4", fig4.curves, "ε")
-    check_section = Section(
-        "Does the theory match simulation?",
-        (
-            "Each Monte-Carlo point averages independent trials (fresh data, fresh generator, "
-            "fresh label flips and pruning coins); its standard error is the trials' standard "
-            "deviation over √trials. A point agrees when |MC − theory| ≤ "
-            f"{agreement.z:g}·s.e. + {agreement.bias:g}; the constant absorbs the finite-size "
-            "corrections of an asymptotic theory at p = 50–500. z = (MC − theory)/s.e.",
-            Table(
-                (
-                    "figure",
-                    "curve",
-                    "point",
-                    "m",
-                    "trials",
-                    "MC mean",
-                    "s.e.",
-                    "theory",
-                    "MC − theory",
-                    "z",
-                    "agrees",
-                ),
-                rows3 + rows4,
-                caption=(
-                    f"{agreement.n_within}/{agreement.n_markers} points agree; max |z| = "
-                    f"{agreement.max_abs_z:.2f}; max |MC − theory| = "
-                    f"{agreement.max_abs_error:.4f}. Rows that disagree are highlighted."
-                ),
-                flagged=flags3 + flags4,
-            ),
-        ),
+    check_section = agreement_section(
+        [("Fig. 3", fig3.curves, "share"), ("Fig. 4", fig4.curves, "ε")], agreement
     )
     repro_section = Section(
         "Reproducibility",

@@ -43,14 +43,13 @@ from synthmix.experiments.demo import (
     FIG4_P,
     _curve_json,
     _curve_shape,
-    _marker_rows,
     _stage,
     _summary_json,
+    agreement_section,
 )
 from synthmix.experiments.registry import ReproductionResult, StageProgress, register
 from synthmix.experiments.rmt_figures import (
     AgreementSummary,
-    Curve,
     PhaseTransitionResult,
     ToySettingResult,
     _child,
@@ -581,46 +580,6 @@ def _agreement_json(agreement: AgreementSummary) -> dict[str, Any]:
     }
 
 
-def _check_section(
-    figure: str, curves: tuple[Curve, ...], x_name: str, agreement: AgreementSummary
-) -> Any:
-    from synthmix.report.html import Section, Table
-
-    rows, flags = _marker_rows(figure, curves, x_name)
-    return Section(
-        "Does the theory match simulation?",
-        (
-            "Each Monte-Carlo point averages independent trials (fresh data, fresh generator, "
-            "fresh label flips and pruning coins); its standard error is the trials' standard "
-            "deviation over √trials. A point agrees when |MC − theory| ≤ "
-            f"{agreement.z:g}·s.e. + {agreement.bias:g}; the constant absorbs the finite-size "
-            "corrections of an asymptotic theory. z = (MC − theory)/s.e.",
-            Table(
-                (
-                    "figure",
-                    "curve",
-                    "point",
-                    "m",
-                    "trials",
-                    "MC mean",
-                    "s.e.",
-                    "theory",
-                    "MC − theory",
-                    "z",
-                    "agrees",
-                ),
-                rows,
-                caption=(
-                    f"{agreement.n_within}/{agreement.n_markers} points agree; max |z| = "
-                    f"{agreement.max_abs_z:.2f}; max |MC − theory| = "
-                    f"{agreement.max_abs_error:.4f}. Rows that disagree are highlighted."
-                ),
-                flagged=flags,
-            ),
-        ),
-    )
-
-
 # --------------------------------------------------------------------------------------------
 # rmt-laws
 # --------------------------------------------------------------------------------------------
@@ -1061,7 +1020,12 @@ def _toy_report(
     )
     return render_report(
         "synthmix reproduce rmt-toy — real + pruned synthetic data (Fig. 3)",
-        [intro, fig_section, _check_section("Fig. 3", fig3.curves, "share", agreement), repro],
+        [
+            intro,
+            fig_section,
+            agreement_section([("Fig. 3", fig3.curves, "share")], agreement),
+            repro,
+        ],
         path,
         subtitle=f"Reproduction of Fig. 3 of {_PAPER}: theory vs Monte-Carlo.",
         metadata=_metadata(seconds, seed, n_jobs, scheduler),
@@ -1267,7 +1231,7 @@ def _phase_report(
     )
     return render_report(
         "synthmix reproduce rmt-phase — synthetic data only: phase transition (Fig. 4)",
-        [intro, fig_section, _check_section("Fig. 4", fig4.curves, "ε", agreement), repro],
+        [intro, fig_section, agreement_section([("Fig. 4", fig4.curves, "ε")], agreement), repro],
         path,
         subtitle=f"Reproduction of Fig. 4 of {_PAPER}: theory vs Monte-Carlo.",
         metadata=_metadata(seconds, seed, n_jobs, scheduler),
