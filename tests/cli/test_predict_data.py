@@ -147,3 +147,60 @@ def test_bad_combinations(
 def test_data_options_need_real(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["predict", "--generator", "gaussian"]) == 2
     assert "generator must be given only with --real" in capsys.readouterr().err
+
+
+def test_verifier_option_reports_measured_rates(
+    files: dict, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc = _json(
+        capsys,
+        [
+            "predict",
+            "--real",
+            str(files["real"]),
+            "--synthetic",
+            str(files["syn"]),
+            "--verifier",
+            "model",
+            "--m",
+            "0,1000",
+            "--epsilon",
+            "0.3",
+            "--json",
+        ],
+    )
+    rates = doc["data"]["rates"]
+    assert doc["data"]["verifier"] == "model" and rates["phi"] > rates["rho"]
+    assert doc["parameters"]["grid"]["rho"] == [1.0]  # the flag's default; the rates replaced it
+    assert (
+        main(
+            [
+                "predict",
+                "--real",
+                str(files["real"]),
+                "--generator",
+                "gaussian",
+                "--verifier",
+                "knn",
+                "--m",
+                "100",
+            ]
+        )
+        == 0
+    )
+    assert "verifier=knn: rho_hat=" in capsys.readouterr().out
+    assert (
+        main(
+            [
+                "predict",
+                "--real",
+                str(files["real"]),
+                "--generator",
+                "gaussian",
+                "--verifier",
+                "oracle",
+            ]
+        )
+        == 2
+    )
+    assert capsys.readouterr().err.startswith("synthmix: error: verifier must")

@@ -91,3 +91,24 @@ def test_bad_inputs(kwargs: dict, name: str) -> None:
     x_real, y_real = _real(200, 3)
     with pytest.raises(ValidationError, match=rf"^{name} must"):
         predict_from_data(x_real, y_real, m=10, **kwargs)
+
+
+def test_a_real_verifier_enters_through_its_measured_rates() -> None:
+    from synthmix.pruning import ModelVerifier
+
+    x_real, y_real = _real(2000, 5)
+    ver = ModelVerifier.fit(x_real, y_real)
+    res = predict_from_data(
+        x_real, y_real, n_use=500, m=[100, 2000], epsilon=0.3, verifier=ver, rng=4
+    )
+    assert res.rates is not None and res.rates.phi > res.rates.rho
+    np.testing.assert_array_equal(res.prediction.rho, res.rates.rho)
+    np.testing.assert_array_equal(res.prediction.phi, res.rates.phi)
+    # calibration draws are mapped back to the verifier's (original) features losslessly here
+    z, _ = res.generator.sample(10, rng=0)
+    assert res.surrogate.transform(res.surrogate.inverse_transform(z)).shape == (10, P)
+    np.testing.assert_allclose(
+        res.surrogate.transform(res.surrogate.inverse_transform(z)), z, atol=1e-10
+    )
+    with pytest.raises(ValidationError, match=r"^rho must"):
+        predict_from_data(x_real, y_real, m=10, rho=0.1, verifier=ver)

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
 import typer
@@ -27,6 +27,9 @@ from synthmix.cli.config import GRID_AXES, Parameters, resolve_parameters
 from synthmix.cli.progress import StageProgress
 from synthmix.exceptions import SynthmixError
 from synthmix.theory import Prediction, predict, predict_estimated_generator
+
+if TYPE_CHECKING:
+    from synthmix.cli.predict_data import DataOptions
 
 __all__ = ["app", "main", "run"]
 
@@ -382,6 +385,15 @@ def predict_command(
             "--label", help="Label column (default 'label').", rich_help_panel="From data"
         ),
     ] = "label",
+    verifier: Annotated[
+        str | None,
+        typer.Option(
+            "--verifier",
+            help="model, knn or cleanlab: a verifier fitted on the real data whose measured "
+            "rates replace --rho/--phi.",
+            rich_help_panel="From data",
+        ),
+    ] = None,
     seed: SeedOpt = None,
     json_output: JsonOpt = False,
     out: OutOpt = None,
@@ -394,21 +406,15 @@ def predict_command(
     flags = {"p": p, "mu": mu, "n": n, "m": m, "epsilon": epsilon, "rho": rho, "phi": phi}
     flags.update(gamma=gamma, n_hat=n_hat, seed=seed)
     if real is not None:
-        _predict_from_files(
-            flags,
-            config,
-            real,
-            synthetic,
-            generator,
-            n_use,
-            generator_cov,
-            components,
-            label,
-            json_output,
-            out,
+        from synthmix.cli.predict_data import DataOptions
+
+        options = DataOptions(
+            real, synthetic, generator, n_use, generator_cov, components, label, verifier
         )
+        _predict_from_files(flags, config, options, json_output, out)
         return
     for option, value in (
+        ("verifier", verifier),
         ("synthetic", synthetic),
         ("generator", generator),
         ("n_use", n_use),
@@ -431,13 +437,7 @@ def predict_command(
 def _predict_from_files(
     flags: dict[str, Any],
     config: Path | None,
-    real: Path,
-    synthetic: Path | None,
-    generator: str | None,
-    n_use: int | None,
-    generator_cov: str,
-    components: int | None,
-    label: str,
+    options: DataOptions,
     json_output: bool,
     out: Path | None,
 ) -> None:
@@ -448,17 +448,7 @@ def _predict_from_files(
         if flags.get(key) is not None:
             raise fail(key, "not be given with --real (the data determine the model)", flags[key])
     params = resolve_parameters(flags, config=config)
-    run = run_predict_data(
-        params,
-        real=real,
-        synthetic=synthetic,
-        generator=generator,
-        n_use=n_use,
-        generator_cov=generator_cov,
-        components=components,
-        label=label,
-        n_given=flags.get("n") is not None,
-    )
+    run = run_predict_data(params, options, n_given=flags.get("n") is not None)
     pred = run.result.prediction
     results: dict[str, Any] = {name: getattr(pred, name) for name in GRID_AXES}
     for name in ("accuracy", "risk", "mean", "second_moment"):

@@ -14,10 +14,17 @@ import numpy as np
 
 from synthmix._validation import check_int, fail
 from synthmix.cli.config import Parameters
-from synthmix.cli.prune import DEFAULT_TRUE_LABEL, _labels, _load, _read_real, _read_synthetic
+from synthmix.cli.prune import (
+    DEFAULT_TRUE_LABEL,
+    _build_verifier,
+    _labels,
+    _load,
+    _read_real,
+    _read_synthetic,
+)
 from synthmix.surrogate import DataPrediction, predict_from_data
 
-__all__ = ["MODEL_FLAGS", "DataRun", "run_predict_data"]
+__all__ = ["MODEL_FLAGS", "DataOptions", "DataRun", "run_predict_data"]
 
 # Model options that the data replaces: refused together with --real.
 MODEL_FLAGS = ("p", "mu", "n_hat")
@@ -32,19 +39,40 @@ class DataRun:
     inputs: dict[str, Any]
 
 
-def run_predict_data(
-    params: Parameters,
-    *,
-    real: Path,
-    synthetic: Path | None,
-    generator: str | None,
-    n_use: int | None,
-    generator_cov: str,
-    components: int | None,
-    label: str,
-    n_given: bool,
-) -> DataRun:
-    """Evaluate ``params.grid`` on the model built from the files."""
+@dataclass(frozen=True)
+class DataOptions:
+    """The "From data" options of ``synthmix predict``."""
+
+    real: Path
+    synthetic: Path | None = None
+    generator: str | None = None
+    n_use: int | None = None
+    generator_cov: str = "estimated"
+    components: int | None = None
+    label: str = "label"
+    verifier: str | None = None
+
+
+def run_predict_data(params: Parameters, options: DataOptions, *, n_given: bool) -> DataRun:
+    """Evaluate ``params.grid`` on the model built from the files.
+
+    With ``verifier`` ('model', 'knn' or 'cleanlab', fitted on the real data), its measured
+    (ρ̂, φ̂) replace ``--rho``/``--phi``.
+    """
+    real, synthetic, generator, label = (
+        options.real,
+        options.synthetic,
+        options.generator,
+        options.label,
+    )
+    n_use, generator_cov, components, verifier = (
+        options.n_use,
+        options.generator_cov,
+        options.components,
+        options.verifier,
+    )
+    if verifier is not None and verifier not in ("model", "knn", "cleanlab"):
+        raise fail("verifier", "be one of model, knn, cleanlab (fitted on the real data)", verifier)
     if (synthetic is None) == (generator is None):
         raise fail(
             "generator", "be given (as 'gaussian') or replaced by --synthetic, not both", generator
@@ -72,6 +100,9 @@ def run_predict_data(
     points = params.grid.points()
     if not n_given:
         points["n"] = np.full_like(points["n"], float(x_real.shape[0]))
+    fitted = None
+    if verifier is not None:
+        fitted = _build_verifier(verifier, (x_real, y_real), threshold=0.5, k=10, rho=1.0, phi=1.0)
     result = predict_from_data(
         x_real,
         y_real,
@@ -80,9 +111,22 @@ def run_predict_data(
         n_use=n_use,
         covariance=generator_cov,  # type: ignore[arg-type]
         n_components=components,
+        n=points["n"],
+        m=points["m"],
+        epsilon=points["epsilon"],
+        rho=points["rho"],
+        phi=points["phi"],
+        gamma=points["gamma"],
+        verifier=fitted,
         rng=params.seed,
-        **points,
     )
+    if result.rates is not None:
+        rates = result.rates
+        source += (
+            f"  verifier={verifier}: rho_hat={rates.rho:.3g} [{rates.rho_ci[0]:.3g}, "
+            f"{rates.rho_ci[1]:.3g}], phi_hat={rates.phi:.3g} [{rates.phi_ci[0]:.3g}, "
+            f"{rates.phi_ci[1]:.3g}]"
+        )
     sur = result.surrogate
     context = (
         f"# real={real.name} ({x_real.shape[0]} samples, {x_real.shape[1]} features -> k={sur.k})  "
@@ -98,5 +142,7 @@ def run_predict_data(
         "n_real": int(x_real.shape[0]),
         "features": int(x_real.shape[1]),
         "k": sur.k,
+        "verifier": verifier,
+        "rates": None if result.rates is None else result.rates,
     }
     return DataRun(result=result, context=context, inputs=inputs)

@@ -75,6 +75,16 @@ class Surrogate:
             z = z @ self.basis
         return z / self.scale
 
+    def inverse_transform(self, Z: ArrayLike) -> FloatArray:
+        """Surrogate coordinates (n, k) → original features (n, d) (within the PCA subspace)."""
+        z = as_float_array(Z, "Z")
+        if z.ndim != 2 or z.shape[1] != self.k:
+            raise fail("Z", f"be a 2-D array with {self.k} columns", f"shape {z.shape}")
+        z = z * self.scale
+        if self.basis is not None:
+            z = z @ self.basis.T
+        return z + self.center
+
     def model(
         self, generator: GaussianGenerator | None = None, *, shared_samples: bool = False
     ) -> MixtureModel:

@@ -18,6 +18,7 @@ from numpy.typing import ArrayLike
 from synthmix._random import RngLike, as_generator
 from synthmix._validation import check_int, fail
 from synthmix.data.generators import GaussianGenerator
+from synthmix.pruning import Verifier, VerifierRates, flip_labels, measure_rates
 from synthmix.pruning.noise import check_labels
 from synthmix.surrogate.fit import Surrogate, fit_surrogate
 from synthmix.theory import Prediction, predict
@@ -39,12 +40,15 @@ class DataPrediction:
         The synthetic part, in surrogate coordinates.
     source : str
         ``"synthetic samples"`` or ``"gaussian generator"``.
+    rates : VerifierRates or None
+        The verifier's measured (ρ̂, φ̂) when a verifier was given (they replace ρ, φ).
     """
 
     prediction: Prediction
     surrogate: Surrogate
     generator: GaussianGenerator
     source: str
+    rates: VerifierRates | None = None
 
 
 def predict_from_data(
@@ -62,6 +66,8 @@ def predict_from_data(
     rho: ArrayLike = 1.0,
     phi: ArrayLike = 1.0,
     gamma: ArrayLike = 1.0,
+    verifier: Verifier | None = None,
+    calibration: int = 2000,
     rng: RngLike = 0,
 ) -> DataPrediction:
     """Predicted held-out accuracy of ridge on ``n`` real + ``m`` synthetic samples.
@@ -85,14 +91,23 @@ def predict_from_data(
         Real training samples; default ``n_real``.
     m, epsilon, rho, phi, gamma : array_like
         As in :func:`synthmix.theory.predict`; they broadcast.
+    verifier : Verifier, optional
+        A real verifier working on the *original* features (e.g. ``ModelVerifier.fit`` on
+        your real data). Its keep rates are measured on ``calibration`` synthetic samples with
+        known, randomly flipped labels (rate ``max(epsilon, 0.2)`` so both kinds occur) — your
+        synthetic samples, or draws from the fitted generator mapped back to the original
+        features — and used as (ρ, φ); leave ``rho`` and ``phi`` at their defaults then.
+    calibration : int, default 2000
+        Synthetic samples behind the measured rates.
     rng : None, int or Generator
-        Chooses the ``n_use`` real samples.
+        Chooses the ``n_use`` real samples, the calibration draws and label flips.
 
     Returns
     -------
     DataPrediction
     """
     sur = fit_surrogate(X_real, y_real, n_components=n_components)
+    gen = as_generator(rng)
     n_real = sur.n_pos + sur.n_neg
     if (X_synth is None) != (y_synth is None):
         raise fail("y_synth", "be given together with X_synth", "only one of them")
@@ -108,11 +123,44 @@ def predict_from_data(
     else:
         size = n_real if n_use is None else check_int(n_use, "n_use", minimum=4, maximum=n_real)
         labels = check_labels(y_real, "y_real", size=n_real)
-        idx = as_generator(rng).choice(n_real, size, replace=False)
+        idx = gen.choice(n_real, size, replace=False)
         X = np.asarray(X_real, dtype=np.float64)
         generator = sur.fit_generator(X[idx], labels[idx], covariance=covariance)
         model, source = sur.model(generator, shared_samples=True), "gaussian generator"
+    rates = None
+    if verifier is not None:
+        if not (np.all(np.asarray(rho) == 1.0) and np.all(np.asarray(phi) == 1.0)):
+            raise fail("rho", "be left at 1 when a verifier is given (its rates are measured)", rho)
+        rates = _measure(verifier, sur, generator, X_synth, y_synth, epsilon, calibration, gen)
+        rho, phi = rates.rho, rates.phi
     pred = predict(
         model, n=n_real if n is None else n, m=m, epsilon=epsilon, rho=rho, phi=phi, gamma=gamma
     )
-    return DataPrediction(prediction=pred, surrogate=sur, generator=generator, source=source)
+    return DataPrediction(
+        prediction=pred, surrogate=sur, generator=generator, source=source, rates=rates
+    )
+
+
+def _measure(
+    verifier: Verifier,
+    sur: Surrogate,
+    generator: GaussianGenerator,
+    X_synth: ArrayLike | None,
+    y_synth: ArrayLike | None,
+    epsilon: ArrayLike,
+    calibration: int,
+    gen: np.random.Generator,
+) -> VerifierRates:
+    """The verifier's (ρ̂, φ̂) on synthetic samples with known flips, in original features."""
+    size = check_int(calibration, "calibration", minimum=20)
+    if X_synth is not None and y_synth is not None:
+        x_all = np.asarray(X_synth, dtype=np.float64)
+        y_all = check_labels(y_synth, "y_synth", size=x_all.shape[0])
+        idx = gen.choice(x_all.shape[0], min(size, x_all.shape[0]), replace=False)
+        x_cal, y_true = x_all[idx], y_all[idx]
+    else:
+        z_cal, y_true = generator.sample(size, rng=gen)
+        x_cal = sur.inverse_transform(z_cal)
+    rate = max(float(np.max(np.asarray(epsilon, dtype=float))), 0.2)
+    y_noisy, _ = flip_labels(y_true, rate, rng=gen)
+    return measure_rates(verifier, x_cal, y_noisy, y_true, rng=gen)
