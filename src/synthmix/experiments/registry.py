@@ -70,6 +70,7 @@ StageProgress = Callable[[str, int, int], None]
 BUILTIN_MODULES: tuple[str, ...] = (
     "synthmix.experiments.rmt_reproductions",
     "synthmix.experiments.rmt_realdata",
+    "synthmix.experiments.rmt_tweets",
 )
 
 #: Parent of the default output folder: a reproduction ``NAME`` writes to ``DEFAULT_OUT/NAME``.

@@ -66,6 +66,13 @@ def plot_task_overlays(
     for ax in axes.ravel()[n:]:
         ax.set_visible(False)
     handles, labels = axes.ravel()[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncol=4, fontsize=8, frameon=False)
+    fig.legend(
+        handles,
+        labels,
+        loc="outside lower center",
+        ncol=min(4, 2 * cols),
+        fontsize=8,
+        frameon=False,
+    )
     fig.suptitle(title, fontsize=12)
     return save_figure(fig, path)
