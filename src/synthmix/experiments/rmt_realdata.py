@@ -193,6 +193,42 @@ def _payload(
     }
 
 
+def conditions_section(payload: dict[str, Any], *, show_task: bool) -> Any:
+    """The report's "Every condition" table (one row per task, setting and share) and the
+    explanation of every gap above 3 points."""
+    from synthmix.report.html import Bullets, Section, Table
+
+    columns = ["setting", "share", "m", "ρ", "φ", "predicted", "measured", "s.e."]
+    columns += ["gap (pts)", "Φ(test moments)"]
+    keys = (
+        *("setting", "share", "m", "rho", "phi", "predicted", "measured", "measured_stderr"),
+        *("gap_points", "gaussian_score"),
+    )
+    rows, flagged, explanations = [], [], []
+    for task in payload["tasks"]:
+        for c in task["conditions"]:
+            rows.append(([task["task"]] if show_task else []) + [c[key] for key in keys])
+            flagged.append(abs(c["gap_points"]) > EXPLAIN_ABOVE)
+            if c["explanation"]:
+                where = f"{task['task']}, " if show_task else ""
+                explanations.append(
+                    f"{where}{c['setting']}, share {c['share']}: {c['explanation']}"
+                )
+    return Section(
+        "Every condition",
+        [
+            Table(
+                (["task"] if show_task else []) + columns,
+                rows,
+                caption="Φ(test moments): the accuracy a Gaussian score with the measured "
+                "test moments would have.",
+                flagged=flagged,
+            ),
+            Bullets(explanations) if explanations else "No gap above 3 points.",
+        ],
+    )
+
+
 def _report(
     out: Path,
     title: str,
@@ -203,36 +239,12 @@ def _report(
     seconds: float,
     extra: Sequence[Any] = (),
 ) -> Path:
-    from synthmix.report.html import Bullets, Callout, Figure, Section, Table, render_report
+    from synthmix.report.html import Callout, Figure, Section, render_report
 
-    rows, flagged = [], []
-    for task in payload["tasks"]:
-        for c in task["conditions"]:
-            rows.append(
-                [
-                    task["task"],
-                    c["setting"],
-                    c["share"],
-                    c["m"],
-                    c["rho"],
-                    c["phi"],
-                    c["predicted"],
-                    c["measured"],
-                    c["measured_stderr"],
-                    c["gap_points"],
-                    c["gaussian_score"],
-                ]
-            )
-            flagged.append(abs(c["gap_points"]) > EXPLAIN_ABOVE)
-    explanations = [
-        f"{t['task']}, {c['setting']}, share {c['share']}: {c['explanation']}"
-        for t in payload["tasks"]
-        for c in t["conditions"]
-        if c["explanation"]
-    ]
+    n_conditions = sum(len(t["conditions"]) for t in payload["tasks"])
     verdict = (
         "Mean absolute gap between predicted and measured accuracy: "
-        f"{payload['mean_abs_gap_points']:.2f} points over {len(rows)} conditions "
+        f"{payload['mean_abs_gap_points']:.2f} points over {n_conditions} conditions "
         f"(target ≤ {TARGET_POINTS:g}); {payload['n_gaps_above_3_points']} above 3 points."
     )
     sections = [
@@ -268,31 +280,7 @@ def _report(
                 else "No real verifier in this run.",
             ],
         ),
-        Section(
-            "Every condition",
-            [
-                Table(
-                    [
-                        "task",
-                        "setting",
-                        "share",
-                        "m",
-                        "ρ",
-                        "φ",
-                        "predicted",
-                        "measured",
-                        "s.e.",
-                        "gap (pts)",
-                        "Φ(test moments)",
-                    ],
-                    rows,
-                    caption="Φ(test moments): the accuracy a Gaussian score with the measured "
-                    "test moments would have.",
-                    flagged=flagged,
-                ),
-                Bullets(explanations) if explanations else "No gap above 3 points.",
-            ],
-        ),
+        conditions_section(payload, show_task=True),
     ]
     return render_report(
         title,

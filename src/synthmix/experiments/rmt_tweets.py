@@ -55,7 +55,12 @@ from synthmix._io import write_json
 from synthmix._random import seed_sequence
 from synthmix._validation import fail
 from synthmix.experiments.registry import ReproductionResult, StageProgress, register
-from synthmix.experiments.rmt_realdata import EXPLAIN_ABOVE, TARGET_POINTS, _payload, run_overlay
+from synthmix.experiments.rmt_realdata import (
+    TARGET_POINTS,
+    _payload,
+    conditions_section,
+    run_overlay,
+)
 from synthmix.surrogate import Protocol, PruningSetting, TaskComparison
 
 __all__ = ["FULL", "QUICK", "QUICK_TWEETS", "SETTINGS", "load_tweet_task", "reproduce_tweets"]
@@ -182,38 +187,17 @@ def _report(
     figure: Path,
     seconds: float,
 ) -> Path:
-    from synthmix.report.html import Bullets, Callout, Figure, Section, Table, render_report
+    from synthmix.report.html import Callout, Figure, Section, render_report
 
     pr = comparison.protocol
     info = payload["data"]
-    rows, flagged = [], []
-    for c in payload["tasks"][0]["conditions"]:
-        rows.append(
-            [
-                c["setting"],
-                c["share"],
-                c["m"],
-                c["rho"],
-                c["phi"],
-                c["predicted"],
-                c["measured"],
-                c["measured_stderr"],
-                c["gap_points"],
-                c["gaussian_score"],
-            ]
-        )
-        flagged.append(abs(c["gap_points"]) > EXPLAIN_ABOVE)
-    explanations = [
-        f"{c['setting']}, share {c['share']}: {c['explanation']}"
-        for c in payload["tasks"][0]["conditions"]
-        if c["explanation"]
-    ]
+    n_conditions = len(payload["tasks"][0]["conditions"])
     per_setting = ", ".join(
         f"{name} {gap:.2f}" for name, gap in payload["mean_abs_gap_points_by_setting"].items()
     )
     verdict = (
         "Mean absolute gap between predicted and measured accuracy: "
-        f"{payload['mean_abs_gap_points']:.2f} points over {len(rows)} conditions "
+        f"{payload['mean_abs_gap_points']:.2f} points over {n_conditions} conditions "
         f"(target ≤ {TARGET_POINTS:g}; per setting: {per_setting}); "
         f"{payload['n_gaps_above_3_points']} above 3 points."
     )
@@ -255,30 +239,7 @@ def _report(
                 f"for this verifier: {payload['real_verifier_mean_abs_gap_points']:.2f} points.",
             ],
         ),
-        Section(
-            "Every condition",
-            [
-                Table(
-                    [
-                        "setting",
-                        "share",
-                        "m",
-                        "ρ",
-                        "φ",
-                        "predicted",
-                        "measured",
-                        "s.e.",
-                        "gap (pts)",
-                        "Φ(test moments)",
-                    ],
-                    rows,
-                    caption="Φ(test moments): the accuracy a Gaussian score with the measured "
-                    "test moments would have.",
-                    flagged=flagged,
-                ),
-                Bullets(explanations) if explanations else "No gap above 3 points.",
-            ],
-        ),
+        conditions_section(payload, show_task=False),
     ]
     return render_report(
         "Theory vs real tweets",
