@@ -1,0 +1,19 @@
+"""Three-phase scaling under real–synthetic mixtures (seed 002; spec/scaling.md)."""
+
+from synthmix.scaling.model import (
+    LongTailModel,
+    PhaseAsymptotics,
+    breakpoints,
+    expected_error,
+    phase_asymptotics,
+    sample_error,
+)
+
+__all__ = [
+    "LongTailModel",
+    "PhaseAsymptotics",
+    "breakpoints",
+    "expected_error",
+    "phase_asymptotics",
+    "sample_error",
+]

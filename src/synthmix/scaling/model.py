@@ -1,0 +1,282 @@
+"""The exact long-tail knowledge model of real–synthetic scaling (spec/scaling.md, seed 002).
+
+Knowledge items ``i = 1..M`` have real frequencies ``p_i = i^(-β)/Z``. A synthetic generator
+keeps the head and drops the tail (a cut at rank ``k``, given directly or by a top-p
+threshold), thins it (temperature ``τ < 1``), or knows only what it saw in a finite real pool.
+Training draws ``n`` items from the mixture ``q = π p + (1 − π) p'``; the expected 0-1 test
+error on the real distribution is
+
+    E(n) = Σ_i p_i [ s_i(n) e_s(i) + (1 − s_i(n)) (1 − g_u(i)) ],   s_i(n) = 1 − (1 − q_i)^n,
+
+with ``e_s(i) = clip(a i^(-α), 0, 1)`` (a seen item answered wrongly) and
+``g_u(i) = clip(b i^(-λ), 0, 1)`` (an unseen item guessed right).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy.special import gamma as gamma_fn
+from scipy.special import zeta
+
+from synthmix._random import RngLike, as_generator
+from synthmix._validation import as_float_array, check_int, check_nonnegative, fail
+
+__all__ = [
+    "LongTailModel",
+    "PhaseAsymptotics",
+    "breakpoints",
+    "expected_error",
+    "phase_asymptotics",
+    "sample_error",
+]
+
+FloatArray = NDArray[np.float64]
+_BLOCK = 1 << 17  # items per block when summing over M (memory: block x len(n) floats)
+
+
+@dataclass(frozen=True, eq=False)
+class LongTailModel:
+    """Zipf knowledge items, a truncating synthetic generator and a real/synthetic mixture.
+
+    Parameters
+    ----------
+    beta : float, default 2
+        Zipf exponent ``β > 1``.
+    k : int, optional
+        Synthetic data covers items ``1..k`` only (default 30 when no other truncation is set).
+    pi : float, default 0.1
+        Real fraction of the training mixture, in (0, 1].
+    M : int, default 10**6
+        Number of knowledge items.
+    a, alpha, b, lam : float, default 0
+        Per-item correctness: a seen item is wrong with probability ``clip(a i^-α)``, an unseen
+        item right with probability ``clip(b i^-λ)`` (defaults: seen ⇒ right, unseen ⇒ wrong).
+    top_p : float, optional
+        Derive ``k = min{j : P_j ≥ top_p}`` (nucleus sampling's cut).
+    temperature : float, optional
+        Synthetic frequencies ``∝ p_i^(1/τ)`` over all items (thins the tail, no cut).
+    pool : int, optional
+        The generator knows the items a pool of ``pool`` real draws contains; on average
+        ``p'_i ∝ p_i (1 − (1 − p_i)^pool)`` (the expected-knowledge version, deterministic).
+
+    Exactly one of ``k``, ``top_p``, ``temperature``, ``pool`` sets the truncation.
+    """
+
+    beta: float = 2.0
+    k: int | None = None
+    pi: float = 0.1
+    M: int = 10**6
+    a: float = 0.0
+    alpha: float = 0.0
+    b: float = 0.0
+    lam: float = 0.0
+    top_p: float | None = None
+    temperature: float | None = None
+    pool: int | None = None
+    Z: float = field(init=False)
+    cut: int | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        beta = float(as_float_array(self.beta, "beta"))
+        if not beta > 1:
+            raise fail("beta", "be > 1 (a normalisable long tail)", self.beta)
+        M = check_int(self.M, "M", minimum=1)
+        if not 0 < float(self.pi) <= 1:
+            raise fail("pi", "lie in (0, 1]", self.pi)
+        for name in ("a", "alpha", "b", "lam"):
+            check_nonnegative(getattr(self, name), name)
+        given = [n for n in ("k", "top_p", "temperature", "pool") if getattr(self, n) is not None]
+        if len(given) > 1:
+            raise fail(
+                "k", f"be the only truncation given (also got {', '.join(given[1:])})", self.k
+            )
+        set_ = object.__setattr__
+        set_(self, "beta", beta)
+        set_(self, "M", M)
+        set_(self, "Z", float(zeta(beta) - zeta(beta, M + 1)))  # Σ_{i≤M} i^-β (Hurwitz)
+        cut: int | None = None
+        if not given:
+            cut = 30
+        elif given[0] == "k":
+            cut = check_int(self.k, "k", minimum=1, maximum=M)
+        elif given[0] == "top_p":
+            t = float(as_float_array(self.top_p, "top_p"))  # type: ignore[arg-type]
+            if not 0 < t <= 1:
+                raise fail("top_p", "lie in (0, 1]", self.top_p)
+            cut = self._rank_of_mass(t)
+        elif given[0] == "temperature":
+            if not 0 < float(self.temperature) <= 1:  # type: ignore[arg-type]
+                raise fail("temperature", "lie in (0, 1]", self.temperature)
+        else:
+            check_int(self.pool, "pool", minimum=1)
+        set_(self, "cut", cut)
+        if cut is not None:
+            set_(self, "k", cut)
+
+    def _rank_of_mass(self, t: float) -> int:
+        """Smallest j with P_j ≥ t, by a blocked cumulative sum."""
+        total = 0.0
+        for start in range(1, self.M + 1, _BLOCK):
+            i = np.arange(start, min(start + _BLOCK, self.M + 1), dtype=np.float64)
+            cum = total + np.cumsum(i ** (-self.beta)) / self.Z
+            hit = np.flatnonzero(cum >= t - 1e-12)
+            if hit.size:
+                return int(start + hit[0])
+            total = float(cum[-1])
+        return self.M
+
+    def head_mass(self) -> float:
+        """``P_k = Σ_{i≤k} p_i`` (1 without a hard cut)."""
+        if self.cut is None:
+            return 1.0
+        return float((zeta(self.beta) - zeta(self.beta, self.cut + 1)) / self.Z)
+
+    def _synthetic_norm(self) -> float:
+        """Normaliser of the synthetic frequencies p'."""
+        if self.cut is not None:
+            return self.head_mass()
+        total = 0.0
+        for start in range(1, self.M + 1, _BLOCK):
+            total += float(
+                np.sum(
+                    self._synthetic_unnormalised(
+                        np.arange(start, min(start + _BLOCK, self.M + 1), dtype=np.float64)
+                    )
+                )
+            )
+        return total
+
+    def _synthetic_unnormalised(self, i: FloatArray) -> FloatArray:
+        p = i ** (-self.beta) / self.Z
+        if self.cut is not None:
+            return np.where(i <= self.cut, p, 0.0)
+        if self.temperature is not None:
+            return p ** (1.0 / float(self.temperature))
+        return p * -np.expm1(float(self.pool) * np.log1p(-p))  # type: ignore[arg-type]
+
+    def frequencies(self, i: ArrayLike) -> tuple[FloatArray, FloatArray]:
+        """Real ``p_i`` and training ``q_i`` at item ranks ``i`` (1-based)."""
+        idx = np.asarray(i, dtype=np.float64)
+        p = idx ** (-self.beta) / self.Z
+        synth = self._synthetic_unnormalised(idx) / self._norm
+        return p, self.pi * p + (1.0 - self.pi) * synth
+
+    @property
+    def _norm(self) -> float:
+        cached = self.__dict__.get("_norm_cache")
+        if cached is None:
+            cached = self._synthetic_norm()
+            object.__setattr__(self, "_norm_cache", cached)
+        return float(cached)
+
+
+def _correctness(model: LongTailModel, i: FloatArray) -> tuple[FloatArray, FloatArray]:
+    wrong_seen = np.clip(model.a * i ** (-model.alpha), 0.0, 1.0)
+    right_unseen = np.clip(model.b * i ** (-model.lam), 0.0, 1.0)
+    return wrong_seen, right_unseen
+
+
+def expected_error(model: LongTailModel, n: ArrayLike) -> FloatArray:
+    """Exact expected real-test 0-1 error after ``n`` training draws (spec: E(n)).
+
+    Parameters
+    ----------
+    model : LongTailModel
+    n : array_like
+        Training-set sizes (≥ 0; need not be integers).
+
+    Returns
+    -------
+    ndarray, shape of ``n``
+
+    Notes
+    -----
+    Sums over the ``M`` items in blocks of 2^17 (memory ~ block × len(n)); ``(1 − q)^n`` is
+    evaluated as ``exp(n·log1p(−q))``.
+    """
+    if not isinstance(model, LongTailModel):
+        raise fail("model", "be a synthmix.scaling.LongTailModel", type(model).__name__)
+    n_arr = check_nonnegative(n, "n")
+    flat = n_arr.ravel()
+    total = np.zeros(flat.shape[0])
+    for start in range(1, model.M + 1, _BLOCK):
+        i = np.arange(start, min(start + _BLOCK, model.M + 1), dtype=np.float64)
+        p, q = model.frequencies(i)
+        wrong_seen, right_unseen = _correctness(model, i)
+        unseen = np.exp(np.outer(flat, np.log1p(-q)))  # (len(n), block)
+        total += (1.0 - unseen) @ (p * wrong_seen) + unseen @ (p * (1.0 - right_unseen))
+    return total.reshape(n_arr.shape) if n_arr.ndim else total[0]
+
+
+def breakpoints(model: LongTailModel) -> tuple[float, float]:
+    """``n1 = Z k^β / A`` and ``n2 = Z (k+1)^β / π``, ``A = π + (1 − π)/P_k`` (spec).
+
+    Needs a hard cut (``k`` or ``top_p``).
+    """
+    if model.cut is None:
+        raise fail("model", "truncate at a rank k (k or top_p) to have breakpoints", "no hard cut")
+    big_a = model.pi + (1.0 - model.pi) / model.head_mass()
+    n1 = model.Z * model.cut**model.beta / big_a
+    n2 = model.Z * (model.cut + 1) ** model.beta / model.pi
+    return float(n1), float(n2)
+
+
+@dataclass(frozen=True)
+class PhaseAsymptotics:
+    """The three phases' leading-order forms (a = b = 0): ``C (A n)^(-(1-1/β))`` (rapid
+    learning), the tail mass beyond k (plateau), ``C (π n)^(-(1-1/β))`` (tail learning), with
+    ``C = Γ(1 − 1/β) / (β Z^(1/β))``."""
+
+    constant: float
+    head_rate: float
+    tail_rate: float
+    plateau: float
+    exponent: float
+
+    def phase1(self, n: ArrayLike) -> FloatArray:
+        return self.constant * (self.head_rate * np.asarray(n, dtype=float)) ** (-self.exponent)
+
+    def phase3(self, n: ArrayLike) -> FloatArray:
+        return self.constant * (self.tail_rate * np.asarray(n, dtype=float)) ** (-self.exponent)
+
+
+def phase_asymptotics(model: LongTailModel) -> PhaseAsymptotics:
+    """Leading-order phase formulas (spec "Phases and breakpoints"); needs a hard cut.
+
+    Derived by replacing the sum over items by an integral: ``Σ p_i e^{-c n p_i} ≈
+    Γ(1 − 1/β)/(β Z^{1/β}) (c n)^{-(1 − 1/β)}`` for the items the rate ``c`` covers.
+    """
+    if model.cut is None:
+        raise fail(
+            "model", "truncate at a rank k (k or top_p) for the phase formulas", "no hard cut"
+        )
+    beta = model.beta
+    const = float(gamma_fn(1.0 - 1.0 / beta) / (beta * model.Z ** (1.0 / beta)))
+    big_a = model.pi + (1.0 - model.pi) / model.head_mass()
+    return PhaseAsymptotics(const, big_a, model.pi, 1.0 - model.head_mass(), 1.0 - 1.0 / beta)
+
+
+def sample_error(
+    model: LongTailModel, n: int, *, n_trials: int = 100, rng: RngLike = 0
+) -> tuple[float, float]:
+    """Monte-Carlo twin of :func:`expected_error` at one ``n``: mean and standard error.
+
+    Each trial draws the training set's item counts from ``Multinomial(n, q)`` (O(M), any n)
+    and scores the real-test error given which items were seen (the per-item correctness
+    probabilities enter in expectation).
+    """
+    n = check_int(n, "n", minimum=0)
+    trials = check_int(n_trials, "n_trials", minimum=2)
+    i = np.arange(1, model.M + 1, dtype=np.float64)
+    p, q = model.frequencies(i)
+    q = q / q.sum()
+    wrong_seen, right_unseen = _correctness(model, i)
+    gen = as_generator(rng)
+    errs = np.empty(trials)
+    for t in range(trials):
+        seen = gen.multinomial(n, q) > 0
+        errs[t] = float(np.sum(p * np.where(seen, wrong_seen, 1.0 - right_unseen)))
+    return float(errs.mean()), float(errs.std(ddof=1) / np.sqrt(trials))

@@ -1,0 +1,123 @@
+"""The exact long-tail model: expected error vs its Monte-Carlo twin, breakpoints, phases."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from synthmix.exceptions import ValidationError
+from synthmix.scaling import (
+    LongTailModel,
+    breakpoints,
+    expected_error,
+    phase_asymptotics,
+    sample_error,
+)
+
+M_SMALL = 20000  # keeps each Monte-Carlo trial (a multinomial over M items) cheap
+
+
+def _settings() -> list[tuple[dict, int]]:
+    out = []
+    for beta, k, pi in itertools.product((1.5, 2.0, 3.0), (10, 100), (0.05, 0.5)):
+        model = dict(beta=beta, k=k, pi=pi, M=M_SMALL)
+        n1, n2 = breakpoints(LongTailModel(**model))
+        out.append((model, int(np.sqrt(n1 * n2))))  # in the plateau
+    out += [
+        (dict(beta=2.0, top_p=0.9, pi=0.1, M=M_SMALL), 3000),
+        (dict(beta=2.0, temperature=0.5, pi=0.2, M=M_SMALL), 2000),
+        (dict(beta=1.5, pool=500, pi=0.3, M=M_SMALL), 5000),
+        (dict(beta=2.0, k=30, pi=0.1, M=M_SMALL, a=0.3, alpha=0.5, b=0.2, lam=1.0), 1000),
+        (dict(beta=2.5, k=20, pi=0.2, M=M_SMALL), 30),
+        (dict(beta=2.0, k=M_SMALL, pi=0.5, M=M_SMALL), 10**5),
+        (dict(beta=1.5, k=50, pi=1.0, M=M_SMALL), 10**4),
+        (dict(beta=3.0, k=10, pi=0.01, M=M_SMALL), 10**6),
+    ]
+    return out
+
+
+SETTINGS = _settings()
+
+
+def test_at_least_twenty_settings() -> None:
+    assert len(SETTINGS) >= 20
+
+
+@pytest.mark.parametrize(("kwargs", "n"), SETTINGS)
+def test_exact_error_matches_monte_carlo(kwargs: dict, n: int) -> None:
+    """|E(n) − MC| ≤ 4 standard errors of the Monte-Carlo mean (no bias term: both are exact)."""
+    model = LongTailModel(**kwargs)
+    mean, se = sample_error(model, n, n_trials=60, rng=7)
+    assert abs(float(expected_error(model, n)) - mean) <= 4 * se + 1e-12
+
+
+def test_phases_and_breakpoints() -> None:
+    """Each asymptotic form holds within 15% deep inside its phase (β = 2, k = 100, π = 0.01,
+    so n2/n1 ≈ 100); E is flat (slope ≈ 0) between the breakpoints."""
+    model = LongTailModel(beta=2.0, k=100, pi=0.01, M=10**6)
+    n1, n2 = breakpoints(model)
+    assert n2 / n1 == pytest.approx(
+        ((101 / 100) ** 2) * (model.pi + (1 - model.pi) / model.head_mass()) / model.pi
+    )
+    asym = phase_asymptotics(model)
+    early, middle, late = n1 / 100, np.sqrt(n1 * n2) * np.array([0.7, 1.4]), n2 * 300
+    assert float(expected_error(model, early)) == pytest.approx(float(asym.phase1(early)), rel=0.15)
+    plateau = expected_error(model, middle)
+    assert plateau[0] == pytest.approx(asym.plateau, rel=0.15)
+    slope = np.log(plateau[1] / plateau[0]) / np.log(2.0)
+    assert abs(slope) < 0.15  # flat compared with the phase-1 exponent 0.5
+    assert float(expected_error(model, late)) == pytest.approx(float(asym.phase3(late)), rel=0.15)
+
+
+def test_special_cases() -> None:
+    # all real data: the truncation is irrelevant
+    a = expected_error(LongTailModel(beta=2.0, k=5, pi=1.0, M=5000), [10, 1000])
+    b = expected_error(LongTailModel(beta=2.0, k=4000, pi=1.0, M=5000), [10, 1000])
+    np.testing.assert_allclose(a, b, rtol=1e-12)
+    # nothing learned at n = 0; everything at n → ∞ (seen ⇒ right)
+    model = LongTailModel(beta=2.0, k=10, pi=0.5, M=1000)
+    assert float(expected_error(model, 0)) == pytest.approx(1.0)
+    assert float(expected_error(model, 1e12)) < 1e-6
+    # top_p gives the smallest k whose head mass reaches the threshold
+    tp = LongTailModel(beta=2.0, top_p=0.95, M=10**5)
+    assert tp.head_mass() >= 0.95 > LongTailModel(beta=2.0, k=tp.cut - 1, M=10**5).head_mass()
+    # error decreases with n
+    e = expected_error(LongTailModel(beta=1.5, k=30, pi=0.1), np.logspace(0, 8, 30))
+    assert np.all(np.diff(e) < 0)
+
+
+def test_ten_million_items_in_blocks() -> None:
+    model = LongTailModel(beta=2.0, k=30, pi=0.1, M=10**7)
+    e = expected_error(model, [1e3, 1e6])
+    assert e.shape == (2,) and np.all((e > 0) & (e < 1))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        ({"beta": 1.0}, "beta"),
+        ({"pi": 0.0}, "pi"),
+        ({"pi": 1.5}, "pi"),
+        ({"k": 0}, "k"),
+        ({"k": 10, "top_p": 0.9}, "k"),
+        ({"top_p": 1.5}, "top_p"),
+        ({"temperature": 0.0}, "temperature"),
+        ({"pool": 0}, "pool"),
+        ({"M": 0}, "M"),
+        ({"a": -1.0}, "a"),
+    ],
+)
+def test_bad_models(kwargs: dict, name: str) -> None:
+    with pytest.raises(ValidationError, match=rf"^{name} must"):
+        LongTailModel(**kwargs)
+
+
+def test_bad_calls() -> None:
+    with pytest.raises(ValidationError, match=r"^n must"):
+        expected_error(LongTailModel(M=100), [-1.0])
+    with pytest.raises(ValidationError, match=r"^model must"):
+        breakpoints(LongTailModel(temperature=0.5, M=100))
+    with pytest.raises(ValidationError, match=r"^model must"):
+        expected_error("model", 10)  # type: ignore[arg-type]
