@@ -562,6 +562,15 @@ def simulate_command(
     )
 
 
+def _register_subcommands() -> None:
+    from synthmix.cli.scaling import scaling_app
+
+    app.add_typer(scaling_app, name="scaling")
+
+
+_register_subcommands()
+
+
 @app.command("demo")
 def demo_command(
     out: Annotated[
