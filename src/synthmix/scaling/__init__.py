@@ -1,5 +1,6 @@
 """Three-phase scaling under real–synthetic mixtures (seed 002; spec/scaling.md)."""
 
+from synthmix.scaling.fit import ThreePhaseFit, fit_three_phase
 from synthmix.scaling.model import (
     LongTailModel,
     PhaseAsymptotics,
@@ -12,8 +13,10 @@ from synthmix.scaling.model import (
 __all__ = [
     "LongTailModel",
     "PhaseAsymptotics",
+    "ThreePhaseFit",
     "breakpoints",
     "expected_error",
+    "fit_three_phase",
     "phase_asymptotics",
     "sample_error",
 ]
