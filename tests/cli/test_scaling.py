@@ -64,3 +64,53 @@ def test_bad_input_is_one_line(
     assert main(["scaling", "predict", "--M", "1000", *argv]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith(f"synthmix: error: {name} must")
+
+
+def _curve_file(tmp_path, seeds: bool = False):  # type: ignore[no-untyped-def]
+    from synthmix.scaling import LongTailModel, expected_error
+
+    model = LongTailModel(beta=2.0, k=30, pi=0.05, M=10**5)
+    n = np.logspace(1, 7, 36)
+    rng = np.random.default_rng(0)
+    lines = ["n,error" + (",seed" if seeds else "")]
+    for s in range(2 if seeds else 1):
+        err = expected_error(model, n) * np.exp(0.05 * rng.standard_normal(n.size))
+        lines += [f"{a},{b}" + (f",{s}" if seeds else "") for a, b in zip(n, err, strict=True)]
+    path = tmp_path / "curve.csv"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_fit_matches_the_library_and_draws_a_figure(
+    tmp_path, capsys: pytest.CaptureFixture[str]
+) -> None:  # type: ignore[no-untyped-def]
+    from synthmix.scaling import fit_three_phase
+
+    path = _curve_file(tmp_path)
+    png = tmp_path / "fit.png"
+    assert (
+        main(["scaling", "fit", str(path), "--n-boot", "20", "--figure", str(png), "--json"]) == 0
+    )
+    doc = json.loads(capsys.readouterr().out)
+    data = np.loadtxt(path, delimiter=",", skiprows=1)
+    lib = fit_three_phase(data[:, 0], data[:, 1], rng=0, n_boot=20)
+    np.testing.assert_allclose(doc["fit"]["breakpoints"], lib.breakpoints, rtol=1e-12)
+    np.testing.assert_allclose(doc["fit"]["breakpoints_ci"], lib.breakpoints_ci, rtol=1e-12)
+    assert doc["points"]["phase"] == lib.phase_of(data[:, 0]).tolist()
+    assert png.stat().st_size > 10_000
+
+
+def test_fit_table_and_seed_bootstrap(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    assert main(["scaling", "fit", str(_curve_file(tmp_path, seeds=True)), "--n-boot", "20"]) == 0
+    out = capsys.readouterr().out
+    assert "n1 (end of rapid learning)" in out and "phase 3" in out
+
+
+@pytest.mark.parametrize("content", [None, "a,b\n1,2\n", "n,error\nx,1\n"])
+def test_fit_bad_files(tmp_path, capsys: pytest.CaptureFixture[str], content: str | None) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "c.csv"
+    if content is not None:
+        path.write_text(content)
+    assert main(["scaling", "fit", str(path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("synthmix: error: curve must")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated, Any
 
 import numpy as np
@@ -97,3 +98,104 @@ def predict_command(
         if "phase" in points:
             row += f"  {['rapid learning', 'plateau', 'tail learning'][points['phase'][i] - 1]}"
         typer.echo(row)
+
+
+def _read_curve(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Columns ``n``, ``error`` and optionally ``seed`` of a CSV with a header."""
+    import csv
+
+    if not path.is_file():
+        raise fail("curve", "be an existing CSV file", str(path))
+    with path.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    if not rows or not {"n", "error"} <= set(rows[0]):
+        raise fail(
+            "curve", "have a header with columns n and error (and optionally seed)", str(path)
+        )
+    try:
+        n = np.array([float(r["n"]) for r in rows])
+        err = np.array([float(r["error"]) for r in rows])
+    except (TypeError, ValueError):
+        raise fail("curve", "hold numbers in its n and error columns", str(path)) from None
+    seeds = np.array([r["seed"] for r in rows]) if "seed" in rows[0] else None
+    return n, err, seeds
+
+
+def _plot_fit(n: np.ndarray, err: np.ndarray, fit: Any, path: Path) -> Path:
+    from synthmix.report.figures import _PALETTE, _new_figure, save_figure
+
+    fig = _new_figure(6.4, 4.2)
+    ax = fig.subplots()
+    grid = np.logspace(np.log10(n.min()), np.log10(n.max()), 300)
+    ax.loglog(n, err, "o", mfc="white", color=_PALETTE[0], ms=4, label="your curve")
+    ax.loglog(grid, fit.predict(grid), "-", color=_PALETTE[1], lw=2, label="three-phase fit")
+    for i, name in enumerate(("end of rapid learning", "end of plateau")):
+        lo, hi = fit.breakpoints_ci[i]
+        ax.axvspan(lo, hi, color=_PALETTE[2 + i], alpha=0.15)
+        ax.axvline(fit.breakpoints[i], color=_PALETTE[2 + i], ls="--", label=f"{name} (CI shaded)")
+    ax.set_xlabel("training-set size n")
+    ax.set_ylabel("test error")
+    ax.set_title(
+        f"{fit.n_phases} phase(s) preferred by BIC; slopes "
+        + ", ".join(f"{s:.2f}" for s in fit.slopes)
+    )
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3, which="both")
+    return save_figure(fig, path)
+
+
+@scaling_app.command("fit")
+def fit_command(
+    curve: Annotated[Path, typer.Argument(help="CSV with columns n, error[, seed].")],
+    n_boot: Annotated[int, typer.Option("--n-boot", help="Bootstrap replicates.")] = 200,
+    confidence: Annotated[float, typer.Option("--confidence", help="Interval level.")] = 0.9,
+    seed: Annotated[int, typer.Option("--seed", help="Root seed of the bootstrap.")] = 0,
+    figure: Annotated[Path | None, typer.Option("--figure", help="Write a PNG of the fit.")] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print a JSON document.")] = False,
+) -> None:
+    """Fit three phases to your learning curve: breakpoints with intervals, each point's phase."""
+    from synthmix.scaling import fit_three_phase
+
+    n, err, seeds = _read_curve(curve)
+    fit = fit_three_phase(n, err, rng=seed, n_boot=n_boot, confidence=confidence, seeds=seeds)
+    phases = fit.phase_of(n)
+    if figure is not None:
+        _plot_fit(n, err, fit, figure)
+    if json_output:
+        doc = {
+            "synthmix_version": __version__,
+            "command": "scaling fit",
+            "curve": str(curve),
+            "fit": {
+                key: getattr(fit, key)
+                for key in (
+                    "breakpoints",
+                    "breakpoints_ci",
+                    "slopes",
+                    "slopes_ci",
+                    "n_phases",
+                    "bic",
+                    "plateau_consistent",
+                    "middle_slope_ci",
+                    "residual_sd",
+                    "n_boot",
+                    "confidence",
+                    "bootstrap",
+                )
+            },
+            "points": {"n": n, "error": err, "phase": phases},
+        }
+        typer.echo(json.dumps(to_jsonable(doc), indent=2))
+        return
+    pct = f"{100 * confidence:g}%"
+    typer.echo(f"# {curve.name}: {n.size} points; BIC prefers {fit.n_phases} phase(s)")
+    for i, name in enumerate(("n1 (end of rapid learning)", "n2 (end of plateau)")):
+        lo, hi = fit.breakpoints_ci[i]
+        typer.echo(f"{name:28s} {fit.breakpoints[i]:.4g}  [{lo:.4g}, {hi:.4g}] ({pct})")
+    for i, name in enumerate(("rapid learning", "plateau", "tail learning")):
+        lo, hi = fit.slopes_ci[i]
+        typer.echo(f"slope, {name:20s} {fit.slopes[i]:+.3f}  [{lo:+.3f}, {hi:+.3f}]")
+    flat = "yes" if fit.plateau_consistent else "no"
+    typer.echo(f"plateau flat (middle slope interval contains 0): {flat}")
+    for size, e, ph in zip(n, err, phases, strict=True):
+        typer.echo(f"{size:>12.4g}  {e:>10.5g}  phase {int(ph)}")
