@@ -301,7 +301,7 @@ def test_run_rejects_bad_input(kwargs: dict[str, Any], message: str, tmp_path: P
 
 def test_register_rejects_bad_input(fake: list[dict[str, Any]]) -> None:
     def other(**kwargs: Any) -> ReproductionResult:
-        raise NotImplementedError
+        raise AssertionError("never called: these registrations are all refused")
 
     with pytest.raises(ValidationError, match="name must be lower-case"):
         register("Bad Name", description="x")

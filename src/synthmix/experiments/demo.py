@@ -438,6 +438,38 @@ def _marker_rows(
     return rows, flags
 
 
+def agreement_callout(agreement: AgreementSummary) -> Any:
+    """The "Result" callout: how many Monte-Carlo points agree with the theory."""
+    from synthmix.report.html import Callout
+
+    return Callout(
+        f"{agreement.n_within} of {agreement.n_markers} simulated points agree with the "
+        f"theory within {agreement.z:g} standard errors + {agreement.bias:g} (largest "
+        f"deviation {agreement.max_abs_z:.2f} standard errors).",
+        "Result",
+    )
+
+
+def curve_shape_rows(curves: Sequence[Curve]) -> list[tuple[Any, ...]]:
+    """Rows of the "Shape of each theory curve" table: verifier, p, start, minimum, where,
+    end, monotone."""
+    rows = []
+    for c in curves:
+        sh = _curve_shape(c)
+        rows.append(
+            (
+                str(c.parameters["verifier"]),
+                int(c.parameters["p"]),
+                _fmt(sh["start"], 4),
+                _fmt(sh["min"], 4),
+                _fmt(sh["argmin_x"], 3),
+                _fmt(sh["end"], 4),
+                sh["monotone_increasing"],
+            )
+        )
+    return rows
+
+
 def agreement_section(
     figures: Sequence[tuple[str, Sequence[Curve], str]], agreement: AgreementSummary
 ) -> Any:
@@ -517,12 +549,7 @@ def _build_report(
             "circles are Monte-Carlo simulations (draw the data, train the classifier, measure its "
             "exact accuracy on the real distribution), with error bars of ±2 standard errors. If "
             "the theory is right, the circles sit on the lines.",
-            Callout(
-                f"{agreement.n_within} of {agreement.n_markers} simulated points agree with the "
-                f"theory within {agreement.z:g} standard errors + {agreement.bias:g} (largest "
-                f"deviation {agreement.max_abs_z:.2f} standard errors).",
-                "Result",
-            ),
+            agreement_callout(agreement),
         ),
     )
 
@@ -542,20 +569,7 @@ def _build_report(
             f"climbs from {ob['start']:.3f} to {ob['end']:.3f}, towards the Bayes optimum "
             f"Φ(|μ|) = {bayes:.3f}.",
         )
-    shape_rows = []
-    for c in fig3.curves:
-        sh = _curve_shape(c)
-        shape_rows.append(
-            (
-                str(c.parameters["verifier"]),
-                int(c.parameters["p"]),
-                _fmt(sh["start"], 4),
-                _fmt(sh["min"], 4),
-                _fmt(sh["argmin_x"], 3),
-                _fmt(sh["end"], 4),
-                sh["monotone_increasing"],
-            )
-        )
+    shape_rows = curve_shape_rows(fig3.curves)
     fig3_section = Section(
         "Fig. 3 — real + synthetic data: the verifier decides whether more is better",
         (

@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 import platform
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,7 +45,9 @@ from synthmix.experiments.demo import (
     _curve_shape,
     _stage,
     _summary_json,
+    agreement_callout,
     agreement_section,
+    curve_shape_rows,
 )
 from synthmix.experiments.registry import ReproductionResult, StageProgress, register
 from synthmix.experiments.rmt_figures import (
@@ -580,6 +582,36 @@ def _agreement_json(agreement: AgreementSummary) -> dict[str, Any]:
     }
 
 
+def _publish(
+    name: str,
+    out: Path,
+    payload: dict[str, Any],
+    figures: tuple[Path, ...],
+    summary: Mapping[str, Any],
+    start: float,
+    *,
+    seed: int,
+    quick: bool,
+    report: Callable[[Path, float], Path],
+) -> ReproductionResult:
+    """Stamp the runtime, write ``results.json`` and the report, and describe what was written."""
+    payload["seconds"] = time.perf_counter() - start
+    results_path = out / "results.json"
+    write_json(results_path, payload)
+    report_path = report(out / "report.html", time.perf_counter() - start)
+    return ReproductionResult(
+        name=name,
+        out_dir=out,
+        results_path=results_path,
+        report_path=report_path,
+        figures=figures,
+        seconds=time.perf_counter() - start,
+        quick=quick,
+        seed=seed,
+        summary=summary,
+    )
+
+
 # --------------------------------------------------------------------------------------------
 # rmt-laws
 # --------------------------------------------------------------------------------------------
@@ -875,32 +907,28 @@ def reproduce_laws(
         "zero_fraction": {f"{pan.ratio:g}": pan.zero_fraction for pan in fig1.panels},
         "max_abs_delta_error": fig2.max_abs_error,
     }
-    results_path = out / "results.json"
     payload = _header("rmt-laws", seed=seed, quick=quick, settings=settings)
     payload.update(_laws_payload(fig1, fig2, summary))
-    payload["seconds"] = time.perf_counter() - start
-    write_json(results_path, payload)
-    report = _laws_report(
-        out / "report.html",
-        fig1,
-        fig2,
+    return _publish(
+        "rmt-laws",
+        out,
+        payload,
         (png1, png2),
+        summary,
+        start,
         seed=seed,
         quick=quick,
-        seconds=time.perf_counter() - start,
-        n_jobs=n_jobs,
-        scheduler=scheduler,
-    )
-    return ReproductionResult(
-        name="rmt-laws",
-        out_dir=out,
-        results_path=results_path,
-        report_path=report,
-        figures=(png1, png2),
-        seconds=time.perf_counter() - start,
-        quick=quick,
-        seed=seed,
-        summary=summary,
+        report=lambda path, seconds: _laws_report(
+            path,
+            fig1,
+            fig2,
+            (png1, png2),
+            seed=seed,
+            quick=quick,
+            seconds=seconds,
+            n_jobs=n_jobs,
+            scheduler=scheduler,
+        ),
     )
 
 
@@ -923,7 +951,7 @@ def _toy_report(
 ) -> Path:
     from scipy.special import ndtr
 
-    from synthmix.report.html import Bullets, Callout, Figure, Section, Table, render_report
+    from synthmix.report.html import Bullets, Figure, Section, Table, render_report
 
     bayes = float(ndtr(fig3.mu_norm))
     eps = fig3.epsilon
@@ -945,20 +973,7 @@ def _toy_report(
                 f"{sh['end']:.3f} at the largest."
             )
         takeaways.append(head + tail)
-    rows = []
-    for c in fig3.curves:
-        sh = _curve_shape(c)
-        rows.append(
-            (
-                str(c.parameters["verifier"]),
-                int(c.parameters["p"]),
-                f"{sh['start']:.4f}",
-                f"{sh['min']:.4f}",
-                f"{sh['argmin_x']:.3f}",
-                f"{sh['end']:.4f}",
-                sh["monotone_increasing"],
-            )
-        )
+    rows = curve_shape_rows(fig3.curves)
     intro = Section(
         "What this report shows",
         (
@@ -968,12 +983,7 @@ def _toy_report(
             f"{fig3.gamma:g}, synthetic label noise ε = {eps:g}, for p in "
             f"{', '.join(map(str, fig3.p_values))}. Lines are the theory, circles Monte-Carlo "
             "simulations with ±2 standard errors.",
-            Callout(
-                f"{agreement.n_within} of {agreement.n_markers} simulated points agree with the "
-                f"theory within {agreement.z:g} standard errors + {agreement.bias:g} (largest "
-                f"deviation {agreement.max_abs_z:.2f} standard errors).",
-                "Result",
-            ),
+            agreement_callout(agreement),
         ),
     )
     fig_section = Section(
@@ -1125,30 +1135,26 @@ def reproduce_toy(
             },
         }
     )
-    payload["seconds"] = time.perf_counter() - start
-    results_path = out / "results.json"
-    write_json(results_path, payload)
-    report = _toy_report(
-        out / "report.html",
-        fig3,
-        png,
-        agreement,
+    return _publish(
+        "rmt-toy",
+        out,
+        payload,
+        (png,),
+        summary,
+        start,
         seed=seed,
         quick=quick,
-        seconds=time.perf_counter() - start,
-        n_jobs=n_jobs,
-        scheduler=scheduler,
-    )
-    return ReproductionResult(
-        name="rmt-toy",
-        out_dir=out,
-        results_path=results_path,
-        report_path=report,
-        figures=(png,),
-        seconds=time.perf_counter() - start,
-        quick=quick,
-        seed=seed,
-        summary=summary,
+        report=lambda path, seconds: _toy_report(
+            path,
+            fig3,
+            png,
+            agreement,
+            seed=seed,
+            quick=quick,
+            seconds=seconds,
+            n_jobs=n_jobs,
+            scheduler=scheduler,
+        ),
     )
 
 
@@ -1180,12 +1186,7 @@ def _phase_report(
             f"pruned by a verifier with ρ = {fig4.rho:g}, φ = {fig4.phi:g}, for m from {m_min} "
             f"to {m_max} samples. The x-axis is the label-noise rate ε. Lines are the theory, "
             "circles Monte-Carlo simulations with ±2 standard errors.",
-            Callout(
-                f"{agreement.n_within} of {agreement.n_markers} simulated points agree with the "
-                f"theory within {agreement.z:g} standard errors + {agreement.bias:g} (largest "
-                f"deviation {agreement.max_abs_z:.2f} standard errors).",
-                "Result",
-            ),
+            agreement_callout(agreement),
         ),
     )
     fig_section = Section(
@@ -1334,28 +1335,24 @@ def reproduce_phase(
             },
         }
     )
-    payload["seconds"] = time.perf_counter() - start
-    results_path = out / "results.json"
-    write_json(results_path, payload)
-    report = _phase_report(
-        out / "report.html",
-        fig4,
-        png,
-        agreement,
+    return _publish(
+        "rmt-phase",
+        out,
+        payload,
+        (png,),
+        summary,
+        start,
         seed=seed,
         quick=quick,
-        seconds=time.perf_counter() - start,
-        n_jobs=n_jobs,
-        scheduler=scheduler,
-    )
-    return ReproductionResult(
-        name="rmt-phase",
-        out_dir=out,
-        results_path=results_path,
-        report_path=report,
-        figures=(png,),
-        seconds=time.perf_counter() - start,
-        quick=quick,
-        seed=seed,
-        summary=summary,
+        report=lambda path, seconds: _phase_report(
+            path,
+            fig4,
+            png,
+            agreement,
+            seed=seed,
+            quick=quick,
+            seconds=seconds,
+            n_jobs=n_jobs,
+            scheduler=scheduler,
+        ),
     )
