@@ -171,6 +171,7 @@ def fit_command(
                 for key in (
                     "breakpoints",
                     "breakpoints_ci",
+                    "breakpoints_replicate_ci",
                     "slopes",
                     "slopes_ci",
                     "n_phases",
@@ -181,6 +182,7 @@ def fit_command(
                     "n_boot",
                     "confidence",
                     "bootstrap",
+                    "transition_width",
                 )
             },
             "points": {"n": n, "error": err, "phase": phases},
@@ -191,7 +193,11 @@ def fit_command(
     typer.echo(f"# {curve.name}: {n.size} points; BIC prefers {fit.n_phases} phase(s)")
     for i, name in enumerate(("n1 (end of rapid learning)", "n2 (end of plateau)")):
         lo, hi = fit.breakpoints_ci[i]
-        typer.echo(f"{name:28s} {fit.breakpoints[i]:.4g}  [{lo:.4g}, {hi:.4g}] ({pct})")
+        rlo, rhi = fit.breakpoints_replicate_ci[i]
+        typer.echo(
+            f"{name:28s} {fit.breakpoints[i]:.4g}  [{lo:.4g}, {hi:.4g}] ({pct}); "
+            f"a rerun lands in [{rlo:.4g}, {rhi:.4g}]"
+        )
     for i, name in enumerate(("rapid learning", "plateau", "tail learning")):
         lo, hi = fit.slopes_ci[i]
         typer.echo(f"slope, {name:20s} {fit.slopes[i]:+.3f}  [{lo:+.3f}, {hi:+.3f}]")

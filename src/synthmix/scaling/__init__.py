@@ -6,6 +6,7 @@ from synthmix.scaling.model import (
     PhaseAsymptotics,
     breakpoints,
     expected_error,
+    mixture_error,
     phase_asymptotics,
     sample_error,
 )
@@ -17,6 +18,7 @@ __all__ = [
     "breakpoints",
     "expected_error",
     "fit_three_phase",
+    "mixture_error",
     "phase_asymptotics",
     "sample_error",
 ]

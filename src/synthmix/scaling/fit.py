@@ -10,6 +10,14 @@ For fixed breakpoints the model is linear least squares; the breakpoints are pro
 refined with Nelder–Mead. One- and two-segment fits are compared by BIC so that a curve without a
 plateau is not forced into three phases. Confidence intervals come from a residual bootstrap in log
 space, or from a case bootstrap over seeds when several curves are given.
+
+The residual bootstrap does not resample around the hinge fit itself: its corners are sharp, and a
+hinge refitted to sharp-cornered replicates is more precise than one fitted to a learning curve,
+whose transitions are smooth (on exact long-tail curves with 5% noise the 90% intervals built that
+way covered the noise-free fit's breakpoints only 60–80% of the time). Replicates are drawn around
+a smooth broken power law instead, ``w·softplus((x − b)/w)`` in place of each hinge, whose
+transition width ``w`` is chosen by least squares from :data:`BOOTSTRAP_WIDTHS` — the data's own
+corner shape, sharp when the data's corners are sharp.
 """
 
 from __future__ import annotations
@@ -24,11 +32,14 @@ from scipy.optimize import minimize
 from synthmix._random import RngLike, seed_sequence, spawn
 from synthmix._validation import as_float_array, check_int, check_positive, fail
 
-__all__ = ["ThreePhaseFit", "fit_three_phase"]
+__all__ = ["BOOTSTRAP_WIDTHS", "ThreePhaseFit", "fit_three_phase"]
 
 _MIN_POINTS = 8
 _MIN_DISTINCT = 6  # two distinct x per segment
 _PAIR_CHUNK = 2048
+#: Transition widths (in units of log n) tried for the smooth curve the residual bootstrap resamples
+#: around; free fits on noise-free exact long-tail curves give widths of 0.47–0.62.
+BOOTSTRAP_WIDTHS = (0.05, 0.1, 0.25, 0.5, 1.0)
 # Residual sums of squares are floored at this fraction of the total sum of squares before BIC,
 # so that fits exact to round-off do not compete on the size of their round-off.
 _SSE_FLOOR = 1e-16
@@ -47,6 +58,12 @@ class ThreePhaseFit:
         Fitted breakpoints ``(n1, n2)`` in units of ``n`` (``exp(b1), exp(b2)``), ``n1 < n2``.
     breakpoints_ci : ndarray, shape (2, 2)
         Percentile bootstrap intervals; row ``i`` is ``(lower, upper)`` for breakpoint ``i``.
+    breakpoints_replicate_ci : ndarray, shape (2, 2)
+        Where a refit of the same experiment on fresh noise is expected to land (with the same
+        coverage): the confidence interval's distances from the estimate, in log n, times √2 —
+        the difference of two independent estimates has √2 times the spread of one. A
+        calibrated 90% confidence interval catches only ~76% of fresh refits; this interval
+        is the one to compare reruns against.
     slopes : ndarray, shape (3,)
         Log–log slopes ``(s1, s2, s3)`` of the three segments.
     slopes_ci : ndarray, shape (3, 2)
@@ -77,6 +94,9 @@ class ThreePhaseFit:
         Bootstrap standard deviation of each slope.
     n_points : int
         Number of data points fitted.
+    transition_width : float
+        Width ``w`` of the smooth curve the residual bootstrap resampled around (NaN for the
+        bootstrap over seeds).
     seed : int or None
         The entropy of the seed sequence behind ``rng`` (to reproduce the bootstrap).
     """
@@ -97,6 +117,10 @@ class ThreePhaseFit:
     breakpoints_se: NDArray[np.float64]
     slopes_se: NDArray[np.float64]
     n_points: int
+    breakpoints_replicate_ci: NDArray[np.float64] = field(
+        default_factory=lambda: np.full((2, 2), np.nan)
+    )
+    transition_width: float = float("nan")
     seed: Any = field(default=None)
 
     def predict(self, n: ArrayLike) -> NDArray[np.float64]:
@@ -268,6 +292,43 @@ def _fitted(x: NDArray[np.float64], seg: _Seg) -> NDArray[np.float64]:
     return np.asarray(_design(x, xc, seg.bps) @ seg.coef, dtype=np.float64)
 
 
+def _smooth_fit(
+    x: NDArray[np.float64], y: NDArray[np.float64], b0: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], float]:
+    """Smooth broken power law through ``y``: fitted values and the chosen transition width.
+
+    Each hinge ``max(0, x − b)`` becomes ``w·log(1 + exp((x − b)/w))``; for every ``w`` in
+    :data:`BOOTSTRAP_WIDTHS` the breakpoints are refined by Nelder–Mead from the hinge fit's
+    ``b0`` (the other coefficients are linear least squares) and the width with the smallest
+    residual sum of squares wins.
+    """
+    xc = float(np.mean(x))
+    lo, hi = float(x[0]), float(x[-1])
+
+    def solve(b: NDArray[np.float64], w: float) -> tuple[NDArray[np.float64], float]:
+        X = np.empty((x.shape[0], 4))
+        X[:, 0] = 1.0
+        X[:, 1] = x - xc
+        X[:, 2:] = w * np.logaddexp(0.0, (x[:, None] - b[None, :]) / w)
+        coef = np.linalg.lstsq(X, y, rcond=None)[0]
+        fit = np.asarray(X @ coef, dtype=np.float64)
+        r = y - fit
+        return fit, float(r @ r)
+
+    fits = []
+    for w in BOOTSTRAP_WIDTHS:
+
+        def objective(b: NDArray[np.float64], w: float = w) -> float:
+            return solve(b, w)[1] if lo < b[0] < b[1] < hi else np.inf
+
+        res = minimize(objective, b0, method="Nelder-Mead", options={"xatol": 1e-6, "fatol": 1e-12})
+        b = np.asarray(res.x, dtype=np.float64) if np.isfinite(res.fun) else b0
+        fit, sse = solve(b, w)
+        fits.append((sse, w, fit))
+    sse, width, fitted = min(fits, key=lambda item: item[0])
+    return fitted, width
+
+
 # --------------------------------------------------------------------------------------------
 # public entry point
 
@@ -391,7 +452,7 @@ def fit_three_phase(
     boot_s = np.empty((n_boot, 3))
     if seeds_sorted is None:
         kind = "residual"
-        fitted = _fitted(x, main)
+        fitted, width = _smooth_fit(x, y, main.bps)
         resid = (y - fitted) * np.sqrt(n_pts / (n_pts - 6))
         Y = np.stack([fitted + resid[g.integers(0, n_pts, n_pts)] for g in children], axis=1)
         for i, seg in enumerate(_fit(x, Y, 2)):
@@ -399,6 +460,7 @@ def fit_three_phase(
             boot_s[i] = _slopes(seg)
     else:
         kind = "seeds"
+        width = float("nan")
         ids = np.unique(seeds_sorted)
         members = [np.flatnonzero(seeds_sorted == s) for s in ids]
         for i, g in enumerate(children):
@@ -413,7 +475,9 @@ def fit_three_phase(
 
     alpha = 0.5 * (1.0 - conf)
     qs = [alpha, 1.0 - alpha]
-    breakpoints_ci = np.exp(np.quantile(boot_b, qs, axis=0).T)
+    log_ci = np.quantile(boot_b, qs, axis=0).T  # (2, 2) in log n
+    breakpoints_ci = np.exp(log_ci)
+    replicate_ci = np.exp(main.bps[:, None] + np.sqrt(2.0) * (log_ci - main.bps[:, None]))
     slopes_ci = np.quantile(boot_s, qs, axis=0).T
     middle = slopes_ci[1].copy()
     return ThreePhaseFit(
@@ -433,5 +497,7 @@ def fit_three_phase(
         breakpoints_se=np.std(boot_b, axis=0, ddof=1),
         slopes_se=np.std(boot_s, axis=0, ddof=1),
         n_points=n_pts,
+        breakpoints_replicate_ci=replicate_ci,
+        transition_width=width,
         seed=seq.entropy,
     )

@@ -22,13 +22,20 @@ from scipy.special import gamma as gamma_fn
 from scipy.special import zeta
 
 from synthmix._random import RngLike, as_generator
-from synthmix._validation import as_float_array, check_int, check_nonnegative, fail
+from synthmix._validation import (
+    as_float_array,
+    check_int,
+    check_nonnegative,
+    check_probability,
+    fail,
+)
 
 __all__ = [
     "LongTailModel",
     "PhaseAsymptotics",
     "breakpoints",
     "expected_error",
+    "mixture_error",
     "phase_asymptotics",
     "sample_error",
 ]
@@ -205,9 +212,64 @@ def expected_error(model: LongTailModel, n: ArrayLike) -> FloatArray:
     for start in range(1, model.M + 1, _BLOCK):
         i = np.arange(start, min(start + _BLOCK, model.M + 1), dtype=np.float64)
         p, q = model.frequencies(i)
-        wrong_seen, right_unseen = _correctness(model, i)
-        unseen = np.exp(np.outer(flat, np.log1p(-q)))  # (len(n), block)
-        total += (1.0 - unseen) @ (p * wrong_seen) + unseen @ (p * (1.0 - right_unseen))
+        total += _block_error(p, q, *_correctness(model, i), flat)
+    return total.reshape(n_arr.shape) if n_arr.ndim else total[0]
+
+
+def _block_error(
+    p: FloatArray, q: FloatArray, wrong_seen: FloatArray, right_unseen: FloatArray, n: FloatArray
+) -> FloatArray:
+    """``Σ_i p_i [s_i e_s(i) + (1 − s_i)(1 − g_u(i))]`` over one block of items, per ``n``."""
+    unseen = np.exp(np.outer(n, np.log1p(-q)))  # (len(n), block)
+    return np.asarray(
+        (1.0 - unseen) @ (p * wrong_seen) + unseen @ (p * (1.0 - right_unseen)), dtype=np.float64
+    )
+
+
+def mixture_error(
+    p: ArrayLike,
+    q: ArrayLike,
+    n: ArrayLike,
+    *,
+    wrong_seen: ArrayLike = 0.0,
+    right_unseen: ArrayLike = 0.0,
+) -> FloatArray:
+    """Exact expected error for arbitrary item frequencies (the spec's E(n), any ``p``, ``q``).
+
+    The same formula as :func:`expected_error` without the Zipf/truncation parametrisation:
+    for measured or non-Zipf frequencies, hallucinated synthetic items (mass of ``q`` on items
+    with ``p_i = 0``), or a generator fitted on data.
+
+    Parameters
+    ----------
+    p : array_like, shape (M,)
+        Test frequencies of the items (≥ 0; normalised here to sum to 1).
+    q : array_like, shape (M,)
+        Training frequencies (≥ 0; normalised here). Items may have ``q_i > 0 = p_i``.
+    n : array_like
+        Training-set sizes (≥ 0), any shape.
+    wrong_seen, right_unseen : array_like, shape (M,) or scalar, default 0
+        ``e_s(i)`` and ``g_u(i)`` of the spec, probabilities in [0, 1].
+
+    Returns
+    -------
+    ndarray, shape of ``n``
+    """
+    p_arr = check_nonnegative(p, "p").ravel()
+    q_arr = check_nonnegative(q, "q").ravel()
+    if p_arr.shape != q_arr.shape:
+        raise fail("q", f"have the shape of p {p_arr.shape}", q_arr.shape)
+    if not p_arr.sum() > 0 or not q_arr.sum() > 0:
+        raise fail("p", "and q each have positive total mass", (p_arr.sum(), q_arr.sum()))
+    e_s = np.broadcast_to(check_probability(wrong_seen, "wrong_seen"), p_arr.shape)
+    g_u = np.broadcast_to(check_probability(right_unseen, "right_unseen"), p_arr.shape)
+    p_arr, q_arr = p_arr / p_arr.sum(), q_arr / q_arr.sum()
+    n_arr = check_nonnegative(n, "n")
+    flat = n_arr.ravel()
+    total = np.zeros(flat.shape[0])
+    for start in range(0, p_arr.shape[0], _BLOCK):
+        sl = slice(start, start + _BLOCK)
+        total += _block_error(p_arr[sl], q_arr[sl], e_s[sl], g_u[sl], flat)
     return total.reshape(n_arr.shape) if n_arr.ndim else total[0]
 
 
