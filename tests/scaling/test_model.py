@@ -121,3 +121,49 @@ def test_bad_calls() -> None:
         breakpoints(LongTailModel(temperature=0.5, M=100))
     with pytest.raises(ValidationError, match=r"^model must"):
         expected_error("model", 10)  # type: ignore[arg-type]
+
+
+def test_mixture_error_equals_expected_error_on_the_models_frequencies() -> None:
+    from synthmix.scaling import mixture_error
+    from synthmix.scaling.model import _correctness
+
+    model = LongTailModel(beta=2.0, k=10, pi=0.1, M=5000, a=0.1, alpha=0.5, b=0.2, lam=1.0)
+    i = np.arange(1, 5001, dtype=float)
+    p, q = model.frequencies(i)
+    wrong, right = _correctness(model, i)
+    n = np.array([0.0, 10.0, 1e3, 1e6])
+    got = mixture_error(p, q, n, wrong_seen=wrong, right_unseen=right)
+    np.testing.assert_allclose(got, expected_error(model, n), rtol=1e-12, atol=1e-15)
+
+
+def test_mixture_error_hallucinated_items_waste_draws() -> None:
+    """Training mass on items the test never asks (p_i = 0) acts like a smaller n exactly."""
+    from synthmix.scaling import mixture_error
+
+    p = np.r_[np.arange(1, 101, dtype=float) ** -2.0, np.zeros(50)]
+    q = np.r_[p[:100] / p.sum(), np.zeros(50)]
+    h = 0.3
+    q_hall = np.r_[(1 - h) * q[:100], np.full(50, h / 50)]
+    n = np.array([5.0, 50.0, 500.0])
+    # each real item keeps (1 - h) of its training mass: E(n) = Σ p_i (1 - (1 - h) q_i)^n
+    pn = p[:100] / p.sum()
+    direct = np.array([np.sum(pn * (1 - (1 - h) * q[:100]) ** m) for m in n])
+    np.testing.assert_allclose(mixture_error(p, q_hall, n), direct, rtol=1e-12)
+    assert np.all(mixture_error(p, q_hall, n) > mixture_error(p, q, n))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "param"),
+    [
+        ({"p": [1.0, -1.0], "q": [1.0, 1.0]}, "p"),
+        ({"p": [1.0, 1.0], "q": [1.0]}, "q"),
+        ({"p": [0.0, 0.0], "q": [1.0, 1.0]}, "p"),
+        ({"p": [1.0, 1.0], "q": [1.0, 1.0], "wrong_seen": 1.5}, "wrong_seen"),
+    ],
+)
+def test_mixture_error_rejects_bad_input(kwargs: dict, param: str) -> None:
+    from synthmix.exceptions import ValidationError
+    from synthmix.scaling import mixture_error
+
+    with pytest.raises(ValidationError, match=f"^{param}"):
+        mixture_error(n=[1.0], **kwargs)
