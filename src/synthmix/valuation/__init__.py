@@ -1,0 +1,39 @@
+"""Retraining-free valuation of real–synthetic data sources (seed 002; spec/valuation.md).
+
+:func:`value_sources` is the entry point (the ``mixture`` score and every baseline). Building
+blocks: :mod:`~synthmix.valuation.mmd` (multi-kernel MMD estimators),
+:mod:`~synthmix.valuation.ntk` (empirical and analytic neural tangent kernels) and
+:mod:`~synthmix.valuation.shapley` (Shapley values over sources). Importing this package does
+not import torch.
+"""
+
+from synthmix.valuation.mmd import MMDResult, mmd, mmd_to_reference
+from synthmix.valuation.ntk import NTKResult, analytic_ntk, empirical_ntk, ntk_complexity
+from synthmix.valuation.shapley import ShapleyResult, exact_shapley, permutation_shapley
+from synthmix.valuation.value import (
+    METHODS,
+    TERMS,
+    ValuationResult,
+    combine_terms,
+    fit_weights,
+    value_sources,
+)
+
+__all__ = [
+    "METHODS",
+    "TERMS",
+    "MMDResult",
+    "NTKResult",
+    "ShapleyResult",
+    "ValuationResult",
+    "analytic_ntk",
+    "combine_terms",
+    "empirical_ntk",
+    "exact_shapley",
+    "fit_weights",
+    "mmd",
+    "mmd_to_reference",
+    "ntk_complexity",
+    "permutation_shapley",
+    "value_sources",
+]

@@ -1,0 +1,587 @@
+"""``value_sources``: what each data source is worth for a test distribution (spec/valuation.md).
+
+One entry point for every valuation method. ``mixture`` is the retraining-free score of the
+spec: four terms of an NTK generalisation bound for a real + synthetic mixture,
+
+    T1 = ω L̂_r + (1 − ω) L̂_s                         empirical loss (NTK kernel-ridge loss)
+    T2 = ω MMD_K(S_r, V) + (1 − ω) MMD_K(S_s, V)      multi-kernel MMD to the reference V
+    T3 = sqrt(ŷᵀ (Θ0 + ρI)⁻¹ ŷ / n)                   NTK complexity at initialisation
+    T4 = 2 max(ω, 1 − ω) sqrt(log(8/δ) / n)           small-sample term
+
+with ``ω`` the source's real fraction, combined as ``v = −Σ_j w_j z(T_j)`` (``z``: standardised
+across the sources) or, with ``weights="bound"``, ``v = −Σ_j T_j`` (the bound itself). The other
+methods are the baselines the spec names; every value is oriented so that higher = more valuable.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from synthmix._random import RngLike, seed_sequence
+from synthmix._validation import check_int, fail
+from synthmix.data import Dataset
+
+__all__ = [
+    "ATTRIBUTION_METHODS",
+    "METHODS",
+    "TERMS",
+    "ValuationResult",
+    "combine_terms",
+    "fit_weights",
+    "value_sources",
+]
+
+FloatArray = NDArray[np.float64]
+NTKKind = Literal["analytic", "empirical"]
+
+#: The four terms of the ``mixture`` score, in the spec's order.
+TERMS = ("loss", "mmd", "ntk", "small_sample")
+#: Methods computed through :mod:`synthmix.valuation.attribution` (extra ``baselines``).
+ATTRIBUTION_METHODS = ("tracin", "trak", "logra", "knn_shapley")
+#: Every method :func:`value_sources` knows.
+METHODS = (
+    "mixture",
+    "davinz",
+    "deviation",
+    "shapley",
+    *ATTRIBUTION_METHODS,
+    "size",
+    "real_fraction",
+    "mmd_only",
+    "ntk_only",
+    "random",
+)
+_WEIGHT_MODES = ("bound", "davinz", "equal")
+
+
+@dataclass(frozen=True)
+class ValuationResult:
+    """Values of data sources (DESIGN.md contract).
+
+    Attributes
+    ----------
+    values : dict of str to float
+        Source name → value; higher = more valuable, for every method.
+    terms : dict of str to dict of str to float
+        Source name → the method's ingredients (for ``mixture``: ``loss``, ``mmd``, ``ntk``,
+        ``small_sample`` raw, the ``real_fraction`` ω and ``n``; other methods: what they
+        computed, possibly empty).
+    method : str
+    seconds : float
+        Wall time of the valuation.
+    weights : dict of str to float
+        ``mixture``: the weight of each term (empty for other methods).
+    details : dict
+        Method-specific diagnostics (JSON types), e.g. the NTK's coefficient of variation
+        over init seeds, the MMD bandwidths, the library behind an attribution method.
+    seed : int or None
+        Entropy of the root seed.
+    """
+
+    values: dict[str, float]
+    terms: dict[str, dict[str, float]]
+    method: str
+    seconds: float
+    weights: dict[str, float] = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)
+    seed: Any = None
+
+    def ranking(self) -> list[str]:
+        """Source names from most to least valuable (ties keep the input order)."""
+        names = list(self.values)
+        order = np.argsort([-self.values[n] for n in names], kind="stable")
+        return [names[i] for i in order]
+
+
+# --------------------------------------------------------------------------------------------
+# validation
+
+
+def _check_sources(sources: Any) -> dict[str, Dataset]:
+    """A mapping name → Dataset, or a sequence of (name, Dataset) pairs with unique names."""
+    if isinstance(sources, Mapping):
+        pairs = list(sources.items())
+    elif isinstance(sources, Sequence) and not isinstance(sources, str):
+        pairs = list(sources)
+        if not all(isinstance(p, tuple) and len(p) == 2 for p in pairs):
+            raise fail("sources", "be a mapping or a sequence of (name, Dataset) pairs", sources)
+    else:
+        raise fail("sources", "be a mapping of source name to Dataset", type(sources).__name__)
+    if len(pairs) < 2:
+        raise fail("sources", "contain at least two sources to compare", len(pairs))
+    out: dict[str, Dataset] = {}
+    for name, ds in pairs:
+        if not isinstance(name, str) or not name:
+            raise fail("sources", "have non-empty string names", name)
+        if name in out:
+            raise fail("sources", "have unique names", f"{name!r} appears twice")
+        if not isinstance(ds, Dataset):
+            raise fail(f"sources[{name!r}]", "be a synthmix.data.Dataset", type(ds).__name__)
+        if ds.n == 0:
+            raise fail(f"sources[{name!r}]", "contain at least one sample", "empty")
+        out[name] = ds
+    return out
+
+
+def _check_reference(reference: Any, sources: Mapping[str, Dataset]) -> Dataset:
+    if not isinstance(reference, Dataset):
+        raise fail("reference", "be a synthmix.data.Dataset", type(reference).__name__)
+    if reference.n < 2:
+        raise fail("reference", "contain at least two samples", reference.n)
+    if reference.classes.shape[0] < 2:
+        raise fail("reference", "contain at least two classes", reference.classes.tolist())
+    for name, ds in sources.items():
+        if ds.d != reference.d:
+            raise fail(
+                f"sources[{name!r}]",
+                f"have the reference's {reference.d} features",
+                f"{ds.d} features",
+            )
+        if ds.y.dtype.kind in "US" and reference.y.dtype.kind not in "US":
+            raise fail(f"sources[{name!r}]", "have labels of the reference's kind", ds.y.dtype)
+    return reference
+
+
+def _label_codes(
+    sources: Mapping[str, Dataset], reference: Dataset
+) -> tuple[dict[str, NDArray[np.int64]], NDArray[np.int64], int]:
+    """Integer labels 0..C−1 over sources ∪ reference."""
+    classes = np.unique(np.concatenate([reference.y, *[ds.y for ds in sources.values()]]))
+    codes = {n: np.searchsorted(classes, ds.y).astype(np.int64) for n, ds in sources.items()}
+    return codes, np.searchsorted(classes, reference.y).astype(np.int64), int(classes.shape[0])
+
+
+# --------------------------------------------------------------------------------------------
+# the mixture score
+
+
+def _standardise(col: FloatArray) -> FloatArray:
+    sd = float(np.std(col))
+    return np.zeros_like(col) if sd == 0.0 else (col - col.mean()) / sd
+
+
+def combine_terms(terms: FloatArray, weights: ArrayLike | str) -> tuple[FloatArray, FloatArray]:
+    """Values ``v = −Σ_j w_j z(T_j)`` (or ``−Σ_j w_j T_j`` for the raw modes) of a market.
+
+    Parameters
+    ----------
+    terms : ndarray, shape (K, 4)
+        Raw terms T1..T4 of ``K`` sources (columns in :data:`TERMS` order).
+    weights : {"bound", "davinz", "equal"} or array_like, shape (4,)
+        ``bound``: ``w = 1`` on the raw terms (the bound itself); ``davinz``: raw terms with T3
+        rescaled by ``κ = mean(T2)/mean(T3)``; ``equal``: ``w = 1`` on standardised terms; an
+        array: non-negative weights on standardised terms (e.g. from :func:`fit_weights`).
+
+    Returns
+    -------
+    values : ndarray, shape (K,)
+    w : ndarray, shape (4,)
+        The weights used (on raw terms for ``bound``/``davinz``, on z-scores otherwise).
+    """
+    t = np.asarray(terms, dtype=np.float64)
+    if isinstance(weights, str):
+        if weights not in _WEIGHT_MODES:
+            raise fail("weights", f"be one of {_WEIGHT_MODES} or 4 numbers", weights)
+        if weights == "equal":
+            w = np.ones(4)
+        else:
+            w = np.ones(4)
+            if weights == "davinz":
+                mean_ntk = float(np.mean(t[:, 2]))
+                w[2] = float(np.mean(t[:, 1])) / mean_ntk if mean_ntk > 0 else 0.0
+            return -(t @ w), w
+    else:
+        w = np.asarray(weights, dtype=np.float64)
+        if w.shape != (4,) or not np.all(np.isfinite(w)) or np.any(w < 0):
+            raise fail("weights", "be 4 finite non-negative numbers", weights)
+    z = np.column_stack([_standardise(t[:, j]) for j in range(4)])
+    return -(z @ w), w
+
+
+def fit_weights(terms: Sequence[ArrayLike], truths: Sequence[ArrayLike]) -> FloatArray:
+    """Non-negative term weights fitted on calibration markets (spec weight mode ``fit``).
+
+    Solves ``min_w Σ_markets ‖z(truth) + Z w‖²`` with ``w ≥ 0`` (NNLS), ``Z`` the standardised
+    terms of each market's sources. Call it only with markets disjoint from the ones the
+    weights will value, and never with a target built from the terms themselves.
+
+    Parameters
+    ----------
+    terms : sequence of array_like, each shape (K_m, 4)
+    truths : sequence of array_like, each shape (K_m,)
+        Ground-truth values of the same sources (higher = better).
+
+    Returns
+    -------
+    ndarray, shape (4,)
+    """
+    from scipy.optimize import nnls
+
+    if len(terms) == 0 or len(terms) != len(truths):
+        raise fail("terms", "be a non-empty sequence matching truths", (len(terms), len(truths)))
+    rows, target = [], []
+    for t, g in zip(terms, truths, strict=True):
+        t_arr = np.asarray(t, dtype=np.float64)
+        g_arr = np.asarray(g, dtype=np.float64)
+        if t_arr.ndim != 2 or t_arr.shape[1] != 4 or g_arr.shape != (t_arr.shape[0],):
+            raise fail("terms", "hold (K, 4) arrays with a (K,) truth each", t_arr.shape)
+        rows.append(-np.column_stack([_standardise(t_arr[:, j]) for j in range(4)]))
+        target.append(_standardise(g_arr))
+    w, _ = nnls(np.vstack(rows), np.concatenate(target))
+    return np.asarray(w, dtype=np.float64)
+
+
+def _mixture_terms(
+    sources: Mapping[str, Dataset],
+    reference: Dataset,
+    codes: Mapping[str, NDArray[np.int64]],
+    n_classes: int,
+    *,
+    ntk: NTKKind,
+    n_seeds: int,
+    hidden: int,
+    mmd_estimator: str,
+    delta: float,
+    seq: np.random.SeedSequence,
+) -> tuple[FloatArray, dict[str, dict[str, float]], dict[str, Any]]:
+    from synthmix.valuation.mmd import mmd_to_reference
+    from synthmix.valuation.ntk import ntk_complexity
+
+    names = list(sources)
+    mmd_seq, ntk_seq = seq.spawn(2)
+    parts: list[tuple[str, bool, FloatArray]] = []
+    for name in names:
+        ds = sources[name]
+        for synthetic in (False, True):
+            mask = ds.synthetic == synthetic
+            if np.count_nonzero(mask) >= 2:
+                parts.append((name, synthetic, ds.X[mask]))
+    mmds = mmd_to_reference(
+        [p[2] for p in parts], reference.X, estimator=mmd_estimator, rng=mmd_seq
+    )
+    part_mmd = {(p[0], p[1]): r.mmd for p, r in zip(parts, mmds, strict=True)}
+    ntk_seeds = ntk_seq.spawn(len(names))
+    rows, table, cvs = [], {}, []
+    for name, child in zip(names, ntk_seeds, strict=True):
+        ds, y = sources[name], codes[name]
+        omega = 1.0 - ds.n_synthetic / ds.n
+        res = ntk_complexity(
+            ds.X, y, kernel=ntk, n_classes=n_classes, hidden=hidden, n_seeds=n_seeds, rng=child
+        )
+        cvs.append(res.complexity_cv)
+        losses, dists = {}, {}
+        for synthetic in (False, True):
+            mask = ds.synthetic == synthetic
+            if np.count_nonzero(mask) >= 2:
+                part = ntk_complexity(
+                    ds.X[mask],
+                    y[mask],
+                    kernel=ntk,
+                    n_classes=n_classes,
+                    hidden=hidden,
+                    n_seeds=n_seeds,
+                    rng=child,
+                )
+                losses[synthetic] = part.krr_loss
+                dists[synthetic] = part_mmd[(name, synthetic)]
+        weight = {False: omega, True: 1.0 - omega}
+        norm = sum(weight[s] for s in losses) or 1.0
+        t1 = sum(weight[s] * v for s, v in losses.items()) / norm
+        t2 = sum(weight[s] * v for s, v in dists.items()) / norm
+        t4 = 2.0 * max(omega, 1.0 - omega) * np.sqrt(np.log(8.0 / delta) / ds.n)
+        row = [t1, t2, res.complexity, t4]
+        rows.append(row)
+        table[name] = dict(zip(TERMS, map(float, row), strict=True)) | {
+            "real_fraction": omega,
+            "n": float(ds.n),
+            "ntk_cv": res.complexity_cv,
+        }
+    details = {
+        "ntk": ntk,
+        "ntk_path": res.path,
+        "ntk_cv_max": float(max(cvs)),
+        "mmd_estimator": mmd_estimator,
+        "mmd_bandwidths": [float(b) for b in mmds[0].bandwidths],
+        "delta": delta,
+    }
+    return np.asarray(rows, dtype=np.float64), table, details
+
+
+# --------------------------------------------------------------------------------------------
+# kernel baselines: DAVINZ and Deviation
+
+
+def _rbf(A: FloatArray, B: FloatArray, gamma: float) -> FloatArray:
+    d2 = (A * A).sum(1)[:, None] + (B * B).sum(1)[None, :] - 2.0 * A @ B.T
+    return np.asarray(np.exp(-np.maximum(d2, 0.0) / gamma), dtype=np.float64)
+
+
+def _davinz(
+    sources: Mapping[str, Dataset],
+    reference: Dataset,
+    codes: Mapping[str, NDArray[np.int64]],
+    n_classes: int,
+    *,
+    ntk: NTKKind,
+    hidden: int,
+    n_seeds: int,
+    seq: np.random.SeedSequence,
+) -> tuple[FloatArray, dict[str, dict[str, float]]]:
+    """DAVINZ: ``−κ·sqrt(ŷᵀ(Θ0 + 1e-4 I)⁻¹ŷ / N) − MMD`` (single RBF kernel, median width)."""
+    from synthmix.valuation.mmd import median_heuristic, mmd
+    from synthmix.valuation.ntk import ntk_complexity
+
+    names = list(sources)
+    gamma = median_heuristic(*[ds.X for ds in sources.values()], reference.X, rng=seq)
+    kids = seq.spawn(len(names))
+    dist, comp = [], []
+    for name, child in zip(names, kids, strict=True):
+        ds = sources[name]
+        d = mmd(ds.X, reference.X, bandwidths=[gamma], rng=child).mmd if ds.n >= 2 else 0.0
+        c = ntk_complexity(
+            ds.X,
+            codes[name],
+            kernel=ntk,
+            n_classes=n_classes,
+            hidden=hidden,
+            n_seeds=n_seeds,
+            ridge=1e-4,
+            rng=child,
+        ).complexity
+        dist.append(d)
+        comp.append(c)
+    d_arr, c_arr = np.asarray(dist), np.asarray(comp)
+    kappa = float(d_arr.mean() / c_arr.mean()) if c_arr.mean() > 0 else 0.0
+    values = -kappa * c_arr - d_arr
+    terms = {
+        n: {"mmd": float(d), "ntk": float(c)} for n, d, c in zip(names, d_arr, c_arr, strict=True)
+    }
+    return values, terms
+
+
+def _deviation(
+    sources: Mapping[str, Dataset],
+    reference: Dataset,
+    codes: Mapping[str, NDArray[np.int64]],
+    n_classes: int,
+    *,
+    mu: float,
+    seq: np.random.SeedSequence,
+) -> tuple[FloatArray, dict[str, dict[str, float]]]:
+    """Deviation (Lin et al. 2024): RKHS distance between KRR fits with and without a source.
+
+    ``α = (K + μI)⁻¹Y``, ``β = (K₋c + μI)⁻¹Y₋c``, ``dev = αᵀKα + βᵀK₋cβ − 2αᵀK_{:,−c}β``
+    summed over one-hot classes, RBF kernel with the median-heuristic width. ``β`` comes from
+    the full inverse by the block (Schur) identity ``(K₋c + μI)⁻¹ = G_RR − G_Rc G_cc⁻¹ G_cR``,
+    ``G = (K + μI)⁻¹``: one ``N³`` factorisation plus one ``n_c³`` solve per source.
+    """
+    from scipy.linalg import cho_factor, cho_solve, solve
+
+    from synthmix.valuation.mmd import median_heuristic
+
+    names = list(sources)
+    X = np.vstack([sources[n].X for n in names])
+    owner = np.concatenate([np.full(sources[n].n, i) for i, n in enumerate(names)])
+    Y = np.eye(n_classes)[np.concatenate([codes[n] for n in names])]
+    gamma = median_heuristic(X, rng=seq)
+    K = _rbf(X, X, gamma)
+    G = cho_solve(cho_factor(K + mu * np.eye(K.shape[0])), np.eye(K.shape[0]))
+    alpha = G @ Y
+    quad = float(np.sum(alpha * (K @ alpha)))
+    values = []
+    for i in range(len(names)):
+        c, r = owner == i, owner != i
+        g_rc, g_cc = G[np.ix_(r, c)], G[np.ix_(c, c)]
+        # β = (G_RR − G_Rc G_cc⁻¹ G_cR) Y_R = G_RR Y_R − G_Rc G_cc⁻¹ (G_cR Y_R)
+        beta = G[np.ix_(r, r)] @ Y[r] - g_rc @ solve(g_cc, g_rc.T @ Y[r], assume_a="pos")
+        k_rr = K[np.ix_(r, r)]
+        dev = (
+            quad
+            + float(np.sum(beta * (k_rr @ beta)))
+            - 2.0 * float(np.sum(alpha * (K[:, r] @ beta)))
+        )
+        values.append(max(dev, 0.0))
+    vals = np.asarray(values)
+    return vals, {n: {"deviation": float(v)} for n, v in zip(names, vals, strict=True)}
+
+
+# --------------------------------------------------------------------------------------------
+# retraining-based Shapley over sources
+
+
+def _shapley(
+    sources: Mapping[str, Dataset],
+    reference: Dataset,
+    codes: Mapping[str, NDArray[np.int64]],
+    ref_codes: NDArray[np.int64],
+    *,
+    seq: np.random.SeedSequence,
+    max_permutations: int,
+) -> tuple[FloatArray, dict[str, Any]]:
+    """Shapley values of reference accuracy of a logistic model on the union of a coalition."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    from synthmix.valuation.shapley import (
+        MAX_EXACT_PLAYERS,
+        exact_shapley,
+        permutation_shapley,
+    )
+
+    names = list(sources)
+    majority = float(np.max(np.bincount(ref_codes)) / ref_codes.shape[0])
+
+    def utility(coalition: tuple[Any, ...]) -> float:
+        if not coalition:
+            return majority
+        X = np.vstack([sources[n].X for n in coalition])
+        y = np.concatenate([codes[n] for n in coalition])
+        if np.unique(y).shape[0] < 2:
+            return float(np.mean(ref_codes == y[0]))
+        scaler = StandardScaler().fit(X)
+        model = LogisticRegression(max_iter=200).fit(scaler.transform(X), y)
+        return float(np.mean(model.predict(scaler.transform(reference.X)) == ref_codes))
+
+    if len(names) <= MAX_EXACT_PLAYERS:
+        res = exact_shapley(utility, names)
+    else:
+        res = permutation_shapley(utility, names, rng=seq, max_permutations=max_permutations)
+    vals = np.array([res.values[n] for n in names])
+    return vals, {"shapley": res.method, "evaluations": res.n_evaluations}
+
+
+# --------------------------------------------------------------------------------------------
+# entry point
+
+
+def value_sources(
+    sources: Mapping[str, Dataset] | Sequence[tuple[str, Dataset]],
+    reference: Dataset,
+    *,
+    method: str = "mixture",
+    rng: RngLike = 0,
+    weights: str | ArrayLike = "bound",
+    ntk: str = "analytic",
+    n_seeds: int = 3,
+    hidden: int = 256,
+    mmd_estimator: str = "unbiased",
+    delta: float = 0.05,
+    mu: float = 0.01,
+    max_permutations: int = 200,
+    **attribution_options: Any,
+) -> ValuationResult:
+    """Value data sources for the distribution ``reference`` is drawn from.
+
+    Parameters
+    ----------
+    sources : mapping of str to Dataset, or sequence of (str, Dataset)
+        At least two sources with unique names, each non-empty, with the reference's feature
+        dimension; ``Dataset.synthetic`` marks each sample's provenance.
+    reference : Dataset
+        A sample of the test distribution (a validation split, never the final test set), with
+        at least two classes.
+    method : str, default "mixture"
+        One of :data:`METHODS` (module docstring; ``tracin``/``trak``/``logra``/``knn_shapley``
+        need the ``baselines`` extra).
+    rng : seed
+    weights : {"bound", "davinz", "equal"} or array_like (4,), default "bound"
+        ``mixture`` weight mode (:func:`combine_terms`); pass :func:`fit_weights`' output for
+        the spec's ``fit`` mode.
+    ntk : {"analytic", "empirical"}, default "analytic"
+        Kernel of T3 and of the KRR loss: the infinite-width ReLU NTK (deterministic, no torch)
+        or the empirical NTK of a width-``hidden`` MLP averaged over ``n_seeds`` inits (torch).
+    n_seeds, hidden : int
+        Empirical NTK only.
+    mmd_estimator : {"unbiased", "linear", "random_features"}
+    delta : float, default 0.05
+        Confidence of T4.
+    mu : float, default 0.01
+        Ridge of ``deviation``.
+    max_permutations : int, default 200
+        ``shapley`` above 10 sources (permutation sampling).
+    **attribution_options
+        Passed to :func:`synthmix.valuation.attribution.attribution_values`.
+
+    Returns
+    -------
+    ValuationResult
+
+    Raises
+    ------
+    ValidationError
+        Fewer than two sources, duplicate names, an empty source, a feature dimension that
+        differs from the reference's (the message names the source), a one-class reference,
+        an unknown method or weight mode.
+    """
+    srcs = _check_sources(sources)
+    ref = _check_reference(reference, srcs)
+    if method not in METHODS:
+        raise fail("method", f"be one of {', '.join(METHODS)}", method)
+    if ntk not in ("analytic", "empirical"):
+        raise fail("ntk", 'be "analytic" or "empirical"', ntk)
+    kernel: NTKKind = "analytic" if ntk == "analytic" else "empirical"
+    if not 0.0 < float(delta) < 1.0:
+        raise fail("delta", "lie in (0, 1)", delta)
+    n_seeds = check_int(n_seeds, "n_seeds", minimum=1)
+    seq = seed_sequence(rng)
+    start = time.perf_counter()
+    names = list(srcs)
+    codes, ref_codes, n_classes = _label_codes(srcs, ref)
+    terms: dict[str, dict[str, float]] = {n: {} for n in names}
+    details: dict[str, Any] = {}
+    used_w: dict[str, float] = {}
+    if method == "mixture" or method in ("mmd_only", "ntk_only"):
+        raw, terms, details = _mixture_terms(
+            srcs,
+            ref,
+            codes,
+            n_classes,
+            ntk=kernel,
+            n_seeds=n_seeds,
+            hidden=hidden,
+            mmd_estimator=mmd_estimator,
+            delta=float(delta),
+            seq=seq,
+        )
+        if method == "mixture":
+            vals, w = combine_terms(raw, weights)
+            used_w = dict(zip(TERMS, map(float, w), strict=True))
+        else:
+            vals = -raw[:, 1 if method == "mmd_only" else 2]
+    elif method == "davinz":
+        vals, terms = _davinz(
+            srcs, ref, codes, n_classes, ntk=kernel, hidden=hidden, n_seeds=n_seeds, seq=seq
+        )
+    elif method == "deviation":
+        vals, terms = _deviation(srcs, ref, codes, n_classes, mu=float(mu), seq=seq)
+    elif method == "shapley":
+        vals, details = _shapley(
+            srcs, ref, codes, ref_codes, seq=seq, max_permutations=max_permutations
+        )
+    elif method in ATTRIBUTION_METHODS:
+        from synthmix.valuation.attribution import attribution_values
+
+        att = attribution_values(srcs, ref, method=method, rng=seq, **attribution_options)
+        vals = np.array([att.values[n] for n in names])
+        details = {"library": att.library, "peak_memory_mb": att.peak_memory_mb}
+    elif method == "size":
+        vals = np.array([float(srcs[n].n) for n in names])
+    elif method == "real_fraction":
+        vals = np.array([1.0 - srcs[n].n_synthetic / srcs[n].n for n in names])
+    else:  # random
+        vals = np.random.default_rng(seq).standard_normal(len(names))
+    return ValuationResult(
+        values={n: float(v) for n, v in zip(names, vals, strict=True)},
+        terms=terms,
+        method=method,
+        seconds=time.perf_counter() - start,
+        weights=used_w,
+        details=details,
+        seed=seq.entropy,
+    )
