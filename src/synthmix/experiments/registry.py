@@ -71,6 +71,7 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "synthmix.experiments.rmt_reproductions",
     "synthmix.experiments.rmt_realdata",
     "synthmix.experiments.rmt_tweets",
+    "synthmix.experiments.scaling_exact",
 )
 
 #: Parent of the default output folder: a reproduction ``NAME`` writes to ``DEFAULT_OUT/NAME``.
