@@ -7,6 +7,7 @@ blocks: :mod:`~synthmix.valuation.mmd` (multi-kernel MMD estimators),
 not import torch.
 """
 
+from synthmix.valuation.metrics import Agreement, agreement, market_agreement, stability
 from synthmix.valuation.mmd import MMDResult, mmd, mmd_to_reference
 from synthmix.valuation.ntk import NTKResult, analytic_ntk, empirical_ntk, ntk_complexity
 from synthmix.valuation.shapley import ShapleyResult, exact_shapley, permutation_shapley
@@ -22,18 +23,22 @@ from synthmix.valuation.value import (
 __all__ = [
     "METHODS",
     "TERMS",
+    "Agreement",
     "MMDResult",
     "NTKResult",
     "ShapleyResult",
     "ValuationResult",
+    "agreement",
     "analytic_ntk",
     "combine_terms",
     "empirical_ntk",
     "exact_shapley",
     "fit_weights",
+    "market_agreement",
     "mmd",
     "mmd_to_reference",
     "ntk_complexity",
     "permutation_shapley",
+    "stability",
     "value_sources",
 ]
