@@ -563,9 +563,11 @@ def simulate_command(
 
 
 def _register_subcommands() -> None:
+    from synthmix.cli import value
     from synthmix.cli.scaling import scaling_app
 
     app.add_typer(scaling_app, name="scaling")
+    value.register(app)
 
 
 _register_subcommands()

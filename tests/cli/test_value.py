@@ -1,0 +1,70 @@
+"""``synthmix value``: ranked values from files, and one-line errors with exit code 2."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from synthmix.cli import main
+from synthmix.data import Dataset, load_table, save_table
+from synthmix.valuation import value_sources
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("value")
+    gen = np.random.default_rng(0)
+
+    def blobs(n: int, shift: float = 0.0) -> Dataset:
+        y = np.arange(n) % 2
+        return Dataset(2.0 * y[:, None] + gen.standard_normal((n, 3)) + shift, y)
+
+    save_table(blobs(60), root / "ref.csv")
+    save_table(blobs(40), root / "a.csv")
+    save_table(blobs(30, shift=3.0), root / "b.npz")
+    save_table(Dataset(gen.standard_normal((10, 5)), np.arange(10) % 2), root / "wide.csv")
+    return root
+
+
+def test_json_matches_the_library(files: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["value", "--source", f"a={files / 'a.csv'}", "--source", f"b={files / 'b.npz'}"]
+    args += ["--synthetic", "b", "--reference", str(files / "ref.csv"), "--json"]
+    assert main([*args, "--out", str(files / "out")]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    a, b = load_table(files / "a.csv"), load_table(files / "b.npz")
+    b = Dataset(b.X, b.y, synthetic=np.ones(b.n, bool))
+    lib = value_sources({"a": a, "b": b}, load_table(files / "ref.csv"), rng=0)
+    assert doc["values"] == pytest.approx(lib.values)
+    assert doc["ranking"] == ["a", "b"] and doc["terms"]["b"]["real_fraction"] == 0.0
+    assert (files / "out" / "values.json").exists() and (files / "out" / "values.png").exists()
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--source", "a=A", "--source", "a=B"], "appears twice"),
+        (["--source", "oops"], "NAME=PATH"),
+        (["--source", "x=missing.csv"], "existing file"),
+        (["--source", "w=WIDE"], "features"),
+        (["--method", "magic"], "method must be one of"),
+        (["--synthetic", "zzz"], "--synthetic"),
+        (["--weights", "heavy"], "weights"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(
+    files: Path, capsys: pytest.CaptureFixture[str], extra: list[str], message: str
+) -> None:
+    extra = [
+        e.replace("A", str(files / "a.csv"))
+        .replace("B", str(files / "b.npz"))
+        .replace("WIDE", str(files / "wide.csv"))
+        for e in extra
+    ]
+    base = ["value", "--source", f"a0={files / 'a.csv'}", "--source", f"b0={files / 'b.npz'}"]
+    base += ["--reference", str(files / "ref.csv")]
+    assert main([*base, *extra]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err and "Traceback" not in err
