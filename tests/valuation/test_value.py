@@ -165,3 +165,17 @@ def test_bad_inputs_name_the_problem(market, case: int) -> None:
 def test_every_method_is_documented() -> None:
     doc = value_sources.__doc__ or ""
     assert "METHODS" in doc and len(set(METHODS)) == len(METHODS)
+
+
+def test_label_aware_mmd_sees_label_noise_that_plain_mmd_cannot() -> None:
+    gen = np.random.default_rng(5)
+    ref = Dataset(*_blobs(150, gen))
+    X, y = _blobs(150, gen)
+    clean = Dataset(X, y)
+    shuffled = Dataset(X, gen.permutation(y))  # same features, labels scrambled
+    sources = {"clean": clean, "shuffled": shuffled}
+    plain = value_sources(sources, ref, rng=0)
+    joint = value_sources(sources, ref, rng=0, label_aware=True)
+    assert plain.terms["clean"]["mmd"] == pytest.approx(plain.terms["shuffled"]["mmd"])
+    assert joint.terms["shuffled"]["mmd"] > 3 * joint.terms["clean"]["mmd"]
+    assert joint.details["label_aware"] and not plain.details["label_aware"]

@@ -241,29 +241,46 @@ def _mixture_terms(
     sources: Mapping[str, Dataset],
     reference: Dataset,
     codes: Mapping[str, NDArray[np.int64]],
+    ref_codes: NDArray[np.int64],
     n_classes: int,
     *,
     ntk: NTKKind,
     n_seeds: int,
     hidden: int,
     mmd_estimator: str,
+    label_aware: bool,
     delta: float,
     seq: np.random.SeedSequence,
 ) -> tuple[FloatArray, dict[str, dict[str, float]], dict[str, Any]]:
-    from synthmix.valuation.mmd import mmd_to_reference
+    from synthmix.valuation.mmd import median_heuristic, mmd_to_reference
     from synthmix.valuation.ntk import ntk_complexity
 
     names = list(sources)
     mmd_seq, ntk_seq = seq.spawn(2)
+
+    def embed(X: FloatArray, y: NDArray[np.int64]) -> FloatArray:
+        return X
+
+    if label_aware:
+        # (ours) MMD of the joint law of (x, y): one-hot labels scaled to the typical distance
+        # between samples, so that a wrong label costs as much as a typical feature gap and a
+        # label-noisy or class-truncated source is far from the reference even when its
+        # features are not.
+        scale = float(np.sqrt(median_heuristic(reference.X, rng=mmd_seq)))
+        eye = scale * np.eye(n_classes)
+
+        def embed(X: FloatArray, y: NDArray[np.int64]) -> FloatArray:
+            return np.hstack([X, eye[y]])
+
     parts: list[tuple[str, bool, FloatArray]] = []
     for name in names:
         ds = sources[name]
         for synthetic in (False, True):
             mask = ds.synthetic == synthetic
             if np.count_nonzero(mask) >= 2:
-                parts.append((name, synthetic, ds.X[mask]))
+                parts.append((name, synthetic, embed(ds.X[mask], codes[name][mask])))
     mmds = mmd_to_reference(
-        [p[2] for p in parts], reference.X, estimator=mmd_estimator, rng=mmd_seq
+        [p[2] for p in parts], embed(reference.X, ref_codes), estimator=mmd_estimator, rng=mmd_seq
     )
     part_mmd = {(p[0], p[1]): r.mmd for p, r in zip(parts, mmds, strict=True)}
     ntk_seeds = ntk_seq.spawn(len(names))
@@ -307,6 +324,7 @@ def _mixture_terms(
         "ntk_path": res.path,
         "ntk_cv_max": float(max(cvs)),
         "mmd_estimator": mmd_estimator,
+        "label_aware": label_aware,
         "mmd_bandwidths": [float(b) for b in mmds[0].bandwidths],
         "delta": delta,
     }
@@ -471,6 +489,7 @@ def value_sources(
     n_seeds: int = 3,
     hidden: int = 256,
     mmd_estimator: str = "unbiased",
+    label_aware: bool = False,
     delta: float = 0.05,
     mu: float = 0.01,
     max_permutations: int = 200,
@@ -499,6 +518,10 @@ def value_sources(
     n_seeds, hidden : int
         Empirical NTK only.
     mmd_estimator : {"unbiased", "linear", "random_features"}
+    label_aware : bool, default False
+        (ours) T2 measures the joint law of features and labels (one-hot labels appended,
+        scaled to the reference's median inter-sample distance) instead of the features'
+        law only, so label noise and missing classes count as distance.
     delta : float, default 0.05
         Confidence of T4.
     mu : float, default 0.01
@@ -541,11 +564,13 @@ def value_sources(
             srcs,
             ref,
             codes,
+            ref_codes,
             n_classes,
             ntk=kernel,
             n_seeds=n_seeds,
             hidden=hidden,
             mmd_estimator=mmd_estimator,
+            label_aware=bool(label_aware),
             delta=float(delta),
             seq=seq,
         )
