@@ -72,6 +72,7 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "synthmix.experiments.rmt_realdata",
     "synthmix.experiments.rmt_tweets",
     "synthmix.experiments.scaling_exact",
+    "synthmix.experiments.valuation_benchmark",
 )
 
 #: Parent of the default output folder: a reproduction ``NAME`` writes to ``DEFAULT_OUT/NAME``.

@@ -1,0 +1,39 @@
+"""``valuation-benchmark``: calibration kept apart from evaluation; every method reported."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from synthmix._random import seed_sequence
+from synthmix.experiments.registry import run
+from synthmix.experiments.valuation_benchmark import BENCHMARK_SETTINGS, MIXTURE_VARIANTS
+
+
+def test_quick_benchmark_reports_every_method_with_intervals(tmp_path) -> None:
+    res = run("valuation-benchmark", out=tmp_path, quick=True, seed=0)
+    for path in (res.report_path, res.results_path, *res.figures):
+        assert path.exists() and path.stat().st_size > 0
+    doc = json.loads(res.results_path.read_text())
+    s = BENCHMARK_SETTINGS["quick"]
+    methods = {row["method"] for row in doc["table"]}
+    assert {label for label, _, _ in MIXTURE_VARIANTS} <= methods
+    assert set(s["baselines"]) | {"random"} <= methods
+    for row in doc["table"]:
+        assert row["n_markets"] == s["n_markets"]
+        lo, hi = row["spearman_ci"]
+        assert lo <= row["spearman"] <= hi
+    # a random valuation must not agree with retraining: its interval contains 0 or is weak
+    random_row = next(r for r in doc["table"] if r["method"] == "random")
+    assert random_row["spearman_ci"][0] < 0.3
+    # the fitted weights are non-negative and came from markets the table never evaluates
+    assert all(min(w["weights"]) >= 0 for w in doc["weights"])
+    roots = seed_sequence(0).spawn(5)
+    calibration = set(roots[0].generate_state(s["n_calibration"]).tolist())
+    evaluation = set(roots[1].generate_state(s["n_markets"]).tolist())
+    assert not calibration & evaluation
+    assert len(doc["markets"]) == s["n_markets"]
+    assert all(len(m["truth"]) >= 10 for m in doc["markets"])
+    assert np.isfinite([a["all terms"] for a in doc["ablation"]]).all()
+    assert "Stability" in res.report_path.read_text()
