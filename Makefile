@@ -6,7 +6,7 @@ PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
 # Extras installed into .venv. With `nn`, `baselines` or `text` (the extras that need torch),
 # torch==2.13.0, the CPU wheel, is installed first; constraints.txt pins it for every later
 # install too, so pip can never pull a CUDA build.
-EXTRAS ?= dev,dask,data,cleanlab,text
+EXTRAS ?= dev,dask,data,cleanlab,text,baselines
 comma  := ,
 STAMP  := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 PYTEST_WORKERS ?= 2

@@ -7,6 +7,7 @@ blocks: :mod:`~synthmix.valuation.mmd` (multi-kernel MMD estimators),
 not import torch.
 """
 
+from synthmix.valuation.attribution import AttributionResult, attribution_values
 from synthmix.valuation.ground_truth import (
     GroundTruth,
     leave_one_out,
@@ -31,6 +32,7 @@ __all__ = [
     "METHODS",
     "TERMS",
     "Agreement",
+    "AttributionResult",
     "GroundTruth",
     "MMDResult",
     "Market",
@@ -39,6 +41,7 @@ __all__ = [
     "ValuationResult",
     "agreement",
     "analytic_ntk",
+    "attribution_values",
     "combine_terms",
     "empirical_ntk",
     "exact_shapley",
