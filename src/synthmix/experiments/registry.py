@@ -72,6 +72,7 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "synthmix.experiments.rmt_realdata",
     "synthmix.experiments.rmt_tweets",
     "synthmix.experiments.scaling_exact",
+    "synthmix.experiments.scaling_learned",
     "synthmix.experiments.valuation_benchmark",
 )
 
