@@ -154,3 +154,24 @@ def test_progress_reports_every_text(tmp_path: Path) -> None:
     calls: list[tuple[int, int]] = []
     embed_texts(TEXTS[:2], cache_dir=tmp_path, progress=lambda d, t: calls.append((d, t)))
     assert calls[0] == (0, 2) and calls[-1] == (2, 2)
+
+
+def test_load_table_embeds_a_jsonl_text_column(tmp_path: Path, monkeypatch) -> None:
+    import json
+
+    from synthmix.data import load_table
+
+    monkeypatch.setenv("SYNTHMIX_CACHE", str(tmp_path / "cache"))
+    rows = [
+        {"text": t, "label": lab, "synthetic": s}
+        for t, lab, s in zip(TEXTS, ["pos", "neg", "neutral"], [False, True, True], strict=True)
+    ]
+    path = tmp_path / "generated.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    ds = load_table(path, text="text")
+    np.testing.assert_allclose(ds.X, embed_texts(TEXTS, cache_dir=tmp_path / "cache"), atol=1e-6)
+    assert ds.y.tolist() == ["pos", "neg", "neutral"] and ds.synthetic.tolist() == [0, 1, 1]
+    with pytest.raises(ValidationError, match=r"^text must name a column of non-empty strings"):
+        load_table(path, text="synthetic")
+    with pytest.raises(ValidationError, match=r"^text"):
+        load_table(path, text="text", features=["label"])

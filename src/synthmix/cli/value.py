@@ -5,6 +5,8 @@ Examples::
     synthmix value --source vendor=vendor.csv --source llm=llm.jsonl --synthetic llm \\
         --reference val.csv --method mixture --out values/
     synthmix value --source a=a.npz --source b=b.npz --reference val.npz --json
+    synthmix value --source human=tweets.jsonl --source smollm=generated.jsonl \
+        --synthetic smollm --reference val.jsonl --text text
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ def run_value(
     ntk: str,
     label: str,
     seed: int,
+    text: str | None = None,
 ) -> Any:
     """Load the files, value the sources; every input error is a ``ValidationError``."""
     from synthmix.data import Dataset, load_table
@@ -69,11 +72,11 @@ def run_value(
             raise fail("--synthetic", f"name a --source ({', '.join(names)})", name)
     data: list[tuple[str, Dataset]] = []
     for name, path in pairs:
-        ds = load_table(path, label=label)
+        ds = load_table(path, label=label, text=text)
         if name in synthetic:
             ds = Dataset(ds.X, ds.y, synthetic=[True] * ds.n, name=name)
         data.append((name, ds))
-    ref = load_table(reference, label=label)
+    ref = load_table(reference, label=label, text=text)
     return value_sources(data, ref, method=method, weights=weights, ntk=ntk, rng=seed)
 
 
@@ -115,6 +118,14 @@ def register(app: typer.Typer) -> None:
             str, typer.Option("--ntk", help="NTK term: analytic (no torch) or empirical.")
         ] = "analytic",
         label: Annotated[str, typer.Option("--label", help="Label column.")] = "label",
+        text: Annotated[
+            str | None,
+            typer.Option(
+                "--text",
+                help="Column of raw text (e.g. JSONL of generated samples): value its "
+                "all-MiniLM-L6-v2 embeddings (needs the text extra).",
+            ),
+        ] = None,
         seed: Annotated[int, typer.Option("--seed", help="Root seed.")] = 0,
         out: Annotated[
             Path | None,
@@ -144,6 +155,7 @@ def register(app: typer.Typer) -> None:
             ntk=ntk,
             label=label,
             seed=seed,
+            text=text,
         )
         ranked = result.ranking()
         doc = {

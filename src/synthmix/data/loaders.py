@@ -56,6 +56,7 @@ def load_table(
     label: str | int = "label",
     features: Sequence[str | int] | None = None,
     synthetic: str | None = _DEFAULT_SYNTHETIC,
+    text: str | None = None,
 ) -> Dataset:
     """Read a data set from ``.npy``, ``.npz``, ``.csv``, ``.jsonl`` or ``.parquet``.
 
@@ -74,6 +75,10 @@ def load_table(
         Column holding provenance flags (booleans, ``true``/``false`` or 0/1). The default
         column may be absent (every sample is then real); a column named explicitly must
         exist. None reads no provenance.
+    text : str, optional
+        A column of raw text (e.g. the ``"text"`` key of a JSONL file of generated samples):
+        the features become its all-MiniLM-L6-v2 sentence embeddings (384 columns, cached on
+        disk; needs the ``text`` extra), and ``features`` must be left out.
 
     Returns
     -------
@@ -108,6 +113,8 @@ def load_table(
         raise fail("features", "be a sequence of column names or positions", features)
     if synthetic is not None and not isinstance(synthetic, str):
         raise fail("synthetic", "be a column name or None", synthetic)
+    if text is not None and (not isinstance(text, str) or features is not None):
+        raise fail("text", "be a column name, given without features", text)
     suffix = target.suffix.lower()
     if suffix == ".npz":
         return _load_npz(target, features)
@@ -119,7 +126,26 @@ def load_table(
         columns = _read_jsonl(target)
     else:
         columns = _read_parquet(target)
+    if text is not None:
+        columns = _embed_text_column(columns, text, keep=(label, synthetic))
     return _table_to_dataset(columns, label, features, synthetic, name=target.stem)
+
+
+def _embed_text_column(
+    columns: Columns, text: str, *, keep: tuple[str | int | None, ...]
+) -> Columns:
+    """Replace the text column by its sentence embeddings; keep only the ``keep`` columns."""
+    from synthmix.data.embeddings import embed_texts
+
+    names = list(columns)
+    col = _resolve(text, names, "text")
+    values = columns[col]
+    if values.dtype.kind not in "US" or np.any(values == ""):
+        raise fail("text", "name a column of non-empty strings", f"column {col!r}")
+    emb = np.asarray(embed_texts([str(v) for v in values]), dtype=np.float64)
+    kept = {names[k] if isinstance(k, int) and 0 <= k < len(names) else k for k in keep}
+    rest = {c: columns[c] for c in names if c != col and c in kept}
+    return {**rest, **{f"{col}_{j}": emb[:, j] for j in range(emb.shape[1])}}
 
 
 def save_table(dataset: Dataset, path: PathLike) -> None:
