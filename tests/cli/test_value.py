@@ -26,6 +26,9 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
     save_table(blobs(40), root / "a.csv")
     save_table(blobs(30, shift=3.0), root / "b.npz")
     save_table(Dataset(gen.standard_normal((10, 5)), np.arange(10) % 2), root / "wide.csv")
+    (root / "nan.csv").write_text("x0,x1,x2,label\n1,2,3,0\n1,,3,1\n4,5,6,0\n")
+    (root / "empty.csv").write_text("x0,x1,x2,label\n")
+    (root / "one.csv").write_text("x0,x1,x2,label\n1,2,3,0\n1,2,3,0\n4,5,6,0\n")
     return root
 
 
@@ -52,6 +55,9 @@ def test_json_matches_the_library(files: Path, capsys: pytest.CaptureFixture[str
         (["--method", "magic"], "method must be one of"),
         (["--synthetic", "zzz"], "--synthetic"),
         (["--weights", "heavy"], "weights"),
+        (["--source", "n=NAN"], "--source n ("),
+        (["--source", "e=EMPTY"], "sources['e'] must contain at least one sample"),
+        (["--reference", "ONE"], "reference must contain at least two classes"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(
@@ -61,6 +67,9 @@ def test_bad_input_is_one_line_and_exit_2(
         e.replace("A", str(files / "a.csv"))
         .replace("B", str(files / "b.npz"))
         .replace("WIDE", str(files / "wide.csv"))
+        .replace("NAN", str(files / "nan.csv"))
+        .replace("EMPTY", str(files / "empty.csv"))
+        .replace("ONE", str(files / "one.csv"))
         for e in extra
     ]
     base = ["value", "--source", f"a0={files / 'a.csv'}", "--source", f"b0={files / 'b.npz'}"]

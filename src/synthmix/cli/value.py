@@ -63,6 +63,7 @@ def run_value(
 ) -> Any:
     """Load the files, value the sources; every input error is a ``ValidationError``."""
     from synthmix.data import Dataset, load_table
+    from synthmix.exceptions import ValidationError
     from synthmix.valuation import value_sources
 
     pairs = _parse_sources(sources)
@@ -72,11 +73,17 @@ def run_value(
             raise fail("--synthetic", f"name a --source ({', '.join(names)})", name)
     data: list[tuple[str, Dataset]] = []
     for name, path in pairs:
-        ds = load_table(path, label=label, text=text)
+        try:
+            ds = load_table(path, label=label, text=text)
+        except ValidationError as exc:  # say which source the file belongs to
+            raise ValidationError(f"--source {name} ({path}): {exc}") from None
         if name in synthetic:
             ds = Dataset(ds.X, ds.y, synthetic=[True] * ds.n, name=name)
         data.append((name, ds))
-    ref = load_table(reference, label=label, text=text)
+    try:
+        ref = load_table(reference, label=label, text=text)
+    except ValidationError as exc:
+        raise ValidationError(f"--reference ({reference}): {exc}") from None
     return value_sources(data, ref, method=method, weights=weights, ntk=ntk, rng=seed)
 
 
