@@ -22,6 +22,7 @@ def test_quick_benchmark_reports_every_method_with_intervals(tmp_path) -> None:
     assert set(s["baselines"]) | {"random"} <= methods
     for row in doc["table"]:
         assert row["n_markets"] == s["n_markets"]
+        assert row["n_shapley_markets"] == s["shapley_truth_markets"]  # the third ground truth
         lo, hi = row["spearman_ci"]
         assert lo <= row["spearman"] <= hi
     # a random valuation must not agree with retraining: its interval contains 0 or is weak

@@ -58,7 +58,7 @@ MIXTURE_VARIANTS: tuple[tuple[str, bool, str], ...] = (
 
 BENCHMARK_SETTINGS: dict[str, dict[str, Any]] = {
     "full": {
-        "tasks": ("digits", "mnist", "fashion"),
+        "tasks": ("digits", "mnist", "fashion", "tweets"),
         "n_markets": 30,
         "n_calibration": 10,
         "baselines": ("davinz", "deviation", "size", "real_fraction", "mmd_only", "ntk_only"),
@@ -67,6 +67,7 @@ BENCHMARK_SETTINGS: dict[str, dict[str, Any]] = {
         "attribution": ("tracin", "trak", "logra", "knn_shapley"),
         "attribution_markets": 10,
         "stability_markets": 3,
+        "shapley_truth_markets": 5,
         "fractions": (0.1, 0.25, 0.5),
     },
     "quick": {
@@ -79,6 +80,7 @@ BENCHMARK_SETTINGS: dict[str, dict[str, Any]] = {
         "attribution": (),
         "attribution_markets": 0,
         "stability_markets": 1,
+        "shapley_truth_markets": 2,
         "fractions": (0.25, 0.5),
     },
 }
@@ -105,6 +107,9 @@ class MarketRecord:
     stability : dict of str to dict of float to float
         Method label → subsample fraction → Spearman with the full-data values (only on the
         first ``stability_markets`` markets of a task).
+    shapley_truth : dict of str to float
+        Exact Shapley value of each contributor for the pooled retrained model (only on the
+        first ``shapley_truth_markets`` markets of a task; empty otherwise).
     """
 
     task: str
@@ -117,6 +122,7 @@ class MarketRecord:
     terms: dict[bool, Any]
     kinds: dict[str, str]
     stability: dict[str, dict[float, float]]
+    shapley_truth: dict[str, float]
 
 
 def _measured(fn: Any) -> tuple[Any, float, float]:
@@ -135,6 +141,7 @@ def _value_market(task: tuple[str, int, int, dict[str, Any]], gen: np.random.Gen
     from synthmix.valuation import (
         leave_one_out,
         make_market,
+        shapley_truth,
         stability,
         standalone_accuracy,
         value_sources,
@@ -147,6 +154,9 @@ def _value_market(task: tuple[str, int, int, dict[str, Any]], gen: np.random.Gen
     names = list(market.names)
     truth = standalone_accuracy(market, model="logistic", rng=seed)
     loo = leave_one_out(market, model="logistic", rng=seed)
+    shap_truth: dict[str, float] = {}
+    if index < s["shapley_truth_markets"]:
+        shap_truth = dict(shapley_truth(market, model="logistic", rng=seed).values)
     values: dict[str, dict[str, float]] = {}
     seconds: dict[str, float] = {}
     peak: dict[str, float] = {}
@@ -200,6 +210,7 @@ def _value_market(task: tuple[str, int, int, dict[str, Any]], gen: np.random.Gen
         terms=terms,
         kinds={n: str(market.descriptions[n].get("kind", "")) for n in names},
         stability=stab,
+        shapley_truth=shap_truth,
     )
 
 
@@ -262,15 +273,21 @@ def _agreement_row(
     row: dict[str, Any] = {"task": task, "method": label, "n_markets": len(pairs)}
     if len(pairs) < 2:
         return row
-    agree = market_agreement([(v, t) for v, t, _, _, _ in pairs], rng=rng)
-    loo = market_agreement([(v, lo) for v, _, lo, _, _ in pairs], rng=rng)
+    agree = market_agreement([(v, t) for v, t, *_ in pairs], rng=rng)
+    loo = market_agreement([(v, lo) for v, _, lo, *_ in pairs], rng=rng)
+    with_shapley = [(v, sh) for v, *_, sh in pairs if sh]
+    if len(with_shapley) >= 2:
+        shap = market_agreement(with_shapley, rng=rng)
+        row["spearman_shapley"] = shap.estimate["spearman"]
+        row["spearman_shapley_ci"] = shap.ci["spearman"]
+        row["n_shapley_markets"] = len(with_shapley)
     for k in ("spearman", "kendall", "pearson"):
         row[k] = agree.estimate[k]
         row[f"{k}_ci"] = agree.ci[k]
     row["spearman_loo"] = loo.estimate["spearman"]
     row["spearman_loo_ci"] = loo.ci["spearman"]
-    row["seconds"] = float(np.mean([sec for _, _, _, sec, _ in pairs]))
-    row["peak_mb"] = float(np.mean([mb for _, _, _, _, mb in pairs]))
+    row["seconds"] = float(np.mean([p[3] for p in pairs]))
+    row["peak_mb"] = float(np.mean([p[4] for p in pairs]))
     return row
 
 
@@ -297,12 +314,21 @@ def _summarise(
                 key = "mixture label-aware" if label_aware else "mixture"
                 named = dict(zip(r.truth, map(float, vals), strict=True))
                 by_label.setdefault(label, {})[r.market] = named
-                pairs.append((named, r.truth, r.loo, r.seconds[key], r.peak_mb[key]))
+                pairs.append(
+                    (named, r.truth, r.loo, r.seconds[key], r.peak_mb[key], r.shapley_truth)
+                )
             table.append(_agreement_row(task, label, pairs, rng))
         methods = sorted({m for r in recs for m in r.values}, key=lambda m: (m == "random", m))
         for method in methods:
             pairs = [
-                (r.values[method], r.truth, r.loo, r.seconds[method], r.peak_mb[method])
+                (
+                    r.values[method],
+                    r.truth,
+                    r.loo,
+                    r.seconds[method],
+                    r.peak_mb[method],
+                    r.shapley_truth,
+                )
                 for r in recs
                 if method in r.values
             ]
@@ -574,6 +600,7 @@ def _benchmark_report(
             _fmt(r, "kendall"),
             _fmt(r, "pearson"),
             _fmt(r, "spearman_loo"),
+            _fmt(r, "spearman_shapley"),
             f"{r.get('seconds', float('nan')):.3g}",
             f"{r.get('peak_mb', float('nan')):.3g}",
         ]
@@ -592,6 +619,7 @@ def _benchmark_report(
                     "Kendall",
                     "Pearson",
                     "Spearman vs leave-one-out",
+                    "Spearman vs exact Shapley",
                     "s / market",
                     "peak MB",
                 ),
@@ -601,7 +629,8 @@ def _benchmark_report(
                     "traced; attribution methods report the library run's resident-memory "
                     "growth). Retraining Shapley and the attribution methods run on the first "
                     f"{settings['shapley_markets']} / {settings['attribution_markets']} markets "
-                    "of each task."
+                    "of each task; the exact Shapley ground truth (1024 retrainings per "
+                    f"market) on the first {settings['shapley_truth_markets']}."
                 ),
             ),
             Figure(pngs[1], caption="Agreement against seconds per market."),
@@ -704,6 +733,7 @@ def _payload(result: BenchmarkResult) -> dict[str, Any]:
                 "kinds": r.kinds,
                 "truth": r.truth,
                 "leave_one_out": r.loo,
+                "shapley_truth": r.shapley_truth,
                 "values": r.values,
                 "seconds": r.seconds,
                 "peak_mb": r.peak_mb,
