@@ -167,3 +167,26 @@ def test_mixture_error_rejects_bad_input(kwargs: dict, param: str) -> None:
 
     with pytest.raises(ValidationError, match=f"^{param}"):
         mixture_error(n=[1.0], **kwargs)
+
+
+def test_lemma1_terms_with_imperfect_learning() -> None:
+    """With a, b > 0 (seen items sometimes wrong, unseen ones sometimes guessed) the phase forms
+    a C_α + F_0 − a F_α − b F_λ hold within 2% deep in phases 1 and 3 and on the plateau, where
+    the a = b = 0 forms are off by more than a factor 2 (the terms in n^{(1-α-β)/β} and
+    n^{(1-λ-β)/β} and the floor a C_α are not small)."""
+    import dataclasses
+
+    model = LongTailModel(beta=2.0, k=100, pi=0.01, M=10**6, a=0.3, alpha=0.5, b=0.2, lam=1.0)
+    n1, n2 = breakpoints(model)
+    asym = phase_asymptotics(model)
+    bare = dataclasses.replace(asym, a=0.0, b=0.0, seen_error=0.0)
+    for n, form, form0 in (
+        (n1 / 100, asym.phase1, bare.phase1),
+        (n2 * 100, asym.phase3, bare.phase3),
+    ):
+        exact = float(expected_error(model, n))
+        assert float(form(n)) == pytest.approx(exact, rel=0.02)
+        assert float(form0(n)) < 0.5 * exact
+    assert float(expected_error(model, np.sqrt(n1 * n2))) == pytest.approx(asym.plateau, rel=0.05)
+    # the floor: with every item seen, the error is a Σ p_i i^-α
+    assert float(expected_error(model, 1e15)) == pytest.approx(asym.seen_error, rel=1e-3)

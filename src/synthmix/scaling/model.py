@@ -288,28 +288,76 @@ def breakpoints(model: LongTailModel) -> tuple[float, float]:
 
 @dataclass(frozen=True)
 class PhaseAsymptotics:
-    """The three phases' leading-order forms (a = b = 0): ``C (A n)^(-(1-1/β))`` (rapid
-    learning), the tail mass beyond k (plateau), ``C (π n)^(-(1-1/β))`` (tail learning), with
-    ``C = Γ(1 − 1/β) / (β Z^(1/β))``."""
+    """The three phases' leading-order forms, including the per-item correctness terms.
+
+    With ``F_γ(c n) = Γ((β + γ − 1)/β) / (β Z) · (c n / Z)^{(1 − β − γ)/β}`` (the continuum
+    sum ``Σ_i p_i i^{-γ} e^{-c n p_i}``), rapid learning (rate ``c = A``) and tail learning
+    (``c = π``) follow
+
+        E(n) ≈ a C_α + F_0(c n) − a F_α(c n) − b F_λ(c n),
+
+    the spec's Lemma-1 form: the a=b=0 power law ``n^{-(1-1/β)}`` plus terms in
+    ``n^{(1-α-β)/β}`` (seen items answered wrongly) and ``n^{(1-λ-β)/β}`` (unseen items guessed
+    right), with ``C_α = Σ_i p_i i^{-α}``. The plateau is the error with items ``≤ k`` seen and
+    the rest unseen. Valid while ``a i^{-α}`` and ``b i^{-λ}`` stay below 1 (no clipping).
+
+    Attributes
+    ----------
+    constant : float
+        ``Γ(1 − 1/β)/(β Z^{1/β})``, the a=b=0 coefficient of ``(c n)^{-(1-1/β)}``.
+    head_rate, tail_rate : float
+        ``A = π + (1 − π)/P_k`` and ``π``.
+    plateau : float
+        ``a Σ_{i≤k} p_i i^{-α} + Σ_{i>k} p_i (1 − b i^{-λ})``.
+    exponent : float
+        ``1 − 1/β``.
+    beta, Z, a, alpha, b, lam : float
+        The model's parameters.
+    seen_error : float
+        ``a C_α``, the error left when every item has been seen.
+    """
 
     constant: float
     head_rate: float
     tail_rate: float
     plateau: float
     exponent: float
+    beta: float = 2.0
+    Z: float = 1.0
+    a: float = 0.0
+    alpha: float = 0.0
+    b: float = 0.0
+    lam: float = 0.0
+    seen_error: float = 0.0
+
+    def _frontier(self, gamma: float, cn: FloatArray) -> FloatArray:
+        beta = self.beta
+        coef = gamma_fn((beta + gamma - 1.0) / beta) / (beta * self.Z)
+        return np.asarray(coef * (cn / self.Z) ** ((1.0 - beta - gamma) / beta), np.float64)
+
+    def _phase(self, cn: FloatArray) -> FloatArray:
+        out = self.seen_error + self._frontier(0.0, cn)
+        if self.a:
+            out = out - self.a * self._frontier(self.alpha, cn)
+        if self.b:
+            out = out - self.b * self._frontier(self.lam, cn)
+        return np.asarray(out, dtype=np.float64)
 
     def phase1(self, n: ArrayLike) -> FloatArray:
-        return self.constant * (self.head_rate * np.asarray(n, dtype=float)) ** (-self.exponent)
+        """Rapid learning: every item at rate ``A`` (``n ≪ n1``)."""
+        return self._phase(self.head_rate * np.asarray(n, dtype=float))
 
     def phase3(self, n: ArrayLike) -> FloatArray:
-        return self.constant * (self.tail_rate * np.asarray(n, dtype=float)) ** (-self.exponent)
+        """Tail learning: the tail at the real rate ``π`` (``n ≫ n2``)."""
+        return self._phase(self.tail_rate * np.asarray(n, dtype=float))
 
 
 def phase_asymptotics(model: LongTailModel) -> PhaseAsymptotics:
-    """Leading-order phase formulas (spec "Phases and breakpoints"); needs a hard cut.
+    """Leading-order phase formulas (spec "Phases and breakpoints", Lemma 1); needs a hard cut.
 
-    Derived by replacing the sum over items by an integral: ``Σ p_i e^{-c n p_i} ≈
-    Γ(1 − 1/β)/(β Z^{1/β}) (c n)^{-(1 − 1/β)}`` for the items the rate ``c`` covers.
+    Derived by replacing the sum over items by an integral: ``Σ p_i i^{-γ} e^{-c n p_i} ≈
+    Γ((β + γ − 1)/β)/(β Z) (c n / Z)^{(1 − β − γ)/β}`` for the items the rate ``c`` covers
+    (``γ = 0`` gives ``Γ(1 − 1/β)/(β Z^{1/β}) (c n)^{-(1 − 1/β)}``).
     """
     if model.cut is None:
         raise fail(
@@ -318,7 +366,28 @@ def phase_asymptotics(model: LongTailModel) -> PhaseAsymptotics:
     beta = model.beta
     const = float(gamma_fn(1.0 - 1.0 / beta) / (beta * model.Z ** (1.0 / beta)))
     big_a = model.pi + (1.0 - model.pi) / model.head_mass()
-    return PhaseAsymptotics(const, big_a, model.pi, 1.0 - model.head_mass(), 1.0 - 1.0 / beta)
+    k = model.cut
+
+    def zsum(exponent: float, lo: int, hi: int) -> float:
+        """``Σ_{lo ≤ i ≤ hi} i^{-exponent}`` by the Hurwitz zeta function."""
+        return float(zeta(exponent, lo) - zeta(exponent, hi + 1))
+
+    head_seen = model.a * zsum(beta + model.alpha, 1, k) / model.Z
+    tail_unseen = zsum(beta, k + 1, model.M) - model.b * zsum(beta + model.lam, k + 1, model.M)
+    return PhaseAsymptotics(
+        constant=const,
+        head_rate=big_a,
+        tail_rate=model.pi,
+        plateau=head_seen + tail_unseen / model.Z,
+        exponent=1.0 - 1.0 / beta,
+        beta=beta,
+        Z=model.Z,
+        a=model.a,
+        alpha=model.alpha,
+        b=model.b,
+        lam=model.lam,
+        seen_error=model.a * zsum(beta + model.alpha, 1, model.M) / model.Z,
+    )
 
 
 def sample_error(
