@@ -1,0 +1,199 @@
+"""Issue 6: every command answers bad input with one line naming the problem and exit code 2.
+
+Table-driven: each case runs the CLI in-process (``synthmix.cli.main``) in a fresh folder and
+checks the exit status, that stderr is exactly one ``synthmix: error: ...`` line mentioning the
+expected words, that no traceback leaked, and that the folder holds nothing new afterwards
+(no partial output).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from synthmix.cli import main
+
+REF = "x0,x1,label\n0,0,0\n1,1,1\n0,1,0\n1,0,1\n"
+GOOD = "x0,x1,label\n0,0,0\n1,1,1\n0.5,0.2,0\n0.9,0.8,1\n"
+
+
+def _inputs(root: Path) -> None:
+    (root / "ref.csv").write_text(REF)
+    (root / "good.csv").write_text(GOOD)
+    (root / "nan.csv").write_text("x0,x1,label\n0,,0\n1,1,1\n")
+    (root / "inf.csv").write_text("x0,x1,label\n0,inf,0\n1,1,1\n")
+    (root / "wide.csv").write_text("x0,x1,x2,label\n0,0,0,0\n1,1,1,1\n")
+    (root / "empty.csv").write_text("x0,x1,label\n")
+    (root / "one.csv").write_text("x0,x1,label\n0,0,0\n1,1,0\n")
+    (root / "nolabel.csv").write_text("x0,x1,target\n0,0,0\n1,1,1\n")
+    (root / "pm.csv").write_text("x0,x1,label\n0,0,-1\n1,1,1\n0,1,-1\n1,0,1\n")
+    (root / "pm3.csv").write_text("x0,x1,x2,label\n0,0,0,-1\n1,1,1,1\n")
+    (root / "labels3.csv").write_text("x0,x1,label\n0,0,0\n1,1,1\n2,2,2\n")
+    (root / "bad.toml").write_text("p = [unclosed\n")
+    (root / "unknown.toml").write_text("p = 10\nwhat = 3\n")
+    (root / "curve_cols.csv").write_text("size,err\n1,0.5\n")
+    (root / "curve_neg.csv").write_text("n,error\n" + "".join(f"{10**i},-0.1\n" for i in range(9)))
+    (root / "curve_short.csv").write_text("n,error\n10,0.5\n100,0.3\n")
+    (root / "curve_inf.csv").write_text(
+        "n,error\n" + "".join(f"{10**i},{'inf' if i == 3 else 0.5}\n" for i in range(9))
+    )
+    (root / "curve_text.csv").write_text("n,error\n10,abc\n")
+    (root / "a_file").write_text("not a folder")
+    (root / "a_dir").mkdir()
+
+
+VALUE = ["value", "--source", "a=good.csv", "--source", "b=good.csv", "--reference", "ref.csv"]
+PRUNE = ["prune", "--out", "kept.csv", "--synthetic", "pm.csv"]
+
+CASES: list[tuple[str, list[str], str]] = [
+    # predict / simulate: ranges, sizes, configs
+    ("negative gamma", ["predict", "--gamma", "-1"], "gamma"),
+    ("epsilon above 1", ["predict", "--epsilon", "1.5"], "epsilon"),
+    ("rho below 0", ["predict", "--rho", "-0.1"], "rho"),
+    ("phi above 1", ["predict", "--phi", "2"], "phi"),
+    ("negative n", ["predict", "--n", "-5"], "n"),
+    ("zero dimension", ["predict", "--p", "0"], "p"),
+    ("NaN mu", ["predict", "--mu", "nan"], "mu"),
+    ("non-numeric grid", ["predict", "--m", "ten"], "m"),
+    ("missing config", ["predict", "--config", "missing.toml"], "config"),
+    ("malformed TOML", ["predict", "--config", "bad.toml"], "config"),
+    ("unknown config key", ["predict", "--config", "unknown.toml"], "what"),
+    ("zero trials", ["simulate", "--trials", "0"], "trials"),
+    ("zero workers", ["simulate", "--n-jobs", "0", "--trials", "2"], "n_jobs"),
+    ("--out is a folder", ["predict", "--out", "a_dir"], "a_dir"),
+    # prune: files, labels, verifiers
+    (
+        "missing synthetic file",
+        [
+            "prune",
+            "--out",
+            "k.csv",
+            "--synthetic",
+            "nope.csv",
+            "--verifier",
+            "oracle",
+            "--rho",
+            "0",
+            "--phi",
+            "1",
+        ],
+        "nope.csv",
+    ),
+    ("unknown verifier", [*PRUNE, "--verifier", "psychic"], "verifier"),
+    (
+        "NaN features",
+        [
+            "prune",
+            "--out",
+            "k.csv",
+            "--synthetic",
+            "nan.csv",
+            "--verifier",
+            "oracle",
+            "--rho",
+            "0",
+            "--phi",
+            "1",
+        ],
+        "finite",
+    ),
+    (
+        "labels not +-1",
+        [
+            "prune",
+            "--out",
+            "k.csv",
+            "--synthetic",
+            "labels3.csv",
+            "--verifier",
+            "oracle",
+            "--rho",
+            "0",
+            "--phi",
+            "1",
+        ],
+        "label",
+    ),
+    ("mismatched dimensions", [*PRUNE, "--verifier", "knn", "--real", "pm3.csv"], "feature"),
+    ("oracle without rates", [*PRUNE, "--verifier", "oracle"], "rho"),
+    (
+        "no label column",
+        [
+            "prune",
+            "--out",
+            "k.csv",
+            "--synthetic",
+            "nolabel.csv",
+            "--verifier",
+            "oracle",
+            "--rho",
+            "0",
+            "--phi",
+            "1",
+        ],
+        "label",
+    ),
+    # scaling
+    ("beta at most 1", ["scaling", "predict", "--beta", "0.5"], "beta"),
+    ("pi above 1", ["scaling", "predict", "--pi", "1.5"], "pi"),
+    ("negative k", ["scaling", "predict", "--k", "-3"], "k"),
+    ("missing curve", ["scaling", "fit", "nope.csv"], "curve"),
+    ("curve without n, error", ["scaling", "fit", "curve_cols.csv"], "curve"),
+    ("negative errors", ["scaling", "fit", "curve_neg.csv"], "err"),
+    ("too few points", ["scaling", "fit", "curve_short.csv"], "n"),
+    ("infinite error", ["scaling", "fit", "curve_inf.csv"], "err"),
+    ("text in the curve", ["scaling", "fit", "curve_text.csv"], "curve"),
+    # value
+    ("unknown method", [*VALUE, "--method", "astrology"], "method"),
+    ("NaN in a source", [*VALUE, "--source", "n=nan.csv"], "--source n"),
+    ("inf in a source", [*VALUE, "--source", "i=inf.csv"], "--source i"),
+    ("empty source", [*VALUE, "--source", "e=empty.csv"], "sources['e']"),
+    ("one-class reference", [*VALUE[:5], "--reference", "one.csv"], "two classes"),
+    ("mismatched source", [*VALUE, "--source", "w=wide.csv"], "sources['w']"),
+    ("duplicate names", [*VALUE, "--source", "a=good.csv"], "twice"),
+    ("source is a folder", [*VALUE, "--source", "d=a_dir"], "--source d"),
+    ("value --out is a file", [*VALUE, "--out", "a_file"], "a_file"),
+    # reproduce / demo
+    ("unknown reproduction", ["reproduce", "no-such-figure", "--quick"], "name"),
+    ("negative seed", ["reproduce", "rmt-laws", "--quick", "--seed", "-1"], "seed"),
+    (
+        "reproduce --out is a file",
+        ["reproduce", "rmt-laws", "--quick", "--out", "a_file"],
+        "a_file",
+    ),
+    ("demo --out is a file", ["demo", "--quick", "--out", "a_file"], "a_file"),
+]
+
+
+def _snapshot(root: Path) -> dict[str, float]:
+    return {str(p.relative_to(root)): p.stat().st_mtime for p in root.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize(("label", "args", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_bad_input_is_one_line_exit_2_and_leaves_nothing(
+    label: str,
+    args: list[str],
+    expected: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _inputs(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    before = _snapshot(tmp_path)
+    code = main(args)
+    captured = capsys.readouterr()
+    err = captured.err
+    assert code == 2, (label, code, err)
+    assert err.count("\n") == 1 and err.startswith("synthmix: error: "), err
+    assert expected in err, (expected, err)
+    assert "Traceback" not in err + captured.out
+    assert _snapshot(tmp_path) == before, "partial output left behind"
+    assert not any(p.name.startswith(".") and "tmp" in p.name for p in tmp_path.rglob("*"))
+
+
+def test_the_table_spans_every_command() -> None:
+    assert len(CASES) >= 30
+    commands = {args[0] for _, args, _ in CASES}
+    assert commands == {"predict", "simulate", "prune", "scaling", "value", "reproduce", "demo"}
