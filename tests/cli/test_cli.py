@@ -559,3 +559,55 @@ def test_reproduce_bad_input_is_one_line(
     assert len(err.splitlines()) == 1 and err.startswith("synthmix: error: ")
     assert needle in err
     assert not (tmp_path / "never").exists()
+
+
+def test_bars_need_two_terminals_and_no_quiet(monkeypatch: pytest.MonkeyPatch) -> None:
+    from synthmix.cli import progress
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr(progress.sys, "stdout", Tty())
+    monkeypatch.setattr(progress.sys, "stderr", Tty())
+    progress.set_quiet(False)
+    assert progress.bars_wanted()
+    progress.set_quiet(True)
+    assert not progress.bars_wanted()
+    progress.set_quiet(False)
+    monkeypatch.setattr(progress.sys, "stdout", io.StringIO())  # stdout piped: no bars
+    assert not progress.bars_wanted()
+
+
+def test_quiet_flag_is_accepted_and_reset(capsys: pytest.CaptureFixture[str]) -> None:
+    from synthmix.cli import progress
+
+    code, _, _ = run_cli(capsys, "--quiet", "scaling", "predict", "--M", "1000")
+    assert code == 0 and progress._QUIET
+    code, _, _ = run_cli(capsys, "scaling", "predict", "--M", "1000")
+    assert code == 0 and not progress._QUIET
+
+
+def test_ctrl_c_exits_130_and_leaves_only_whole_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Interrupt a reproduction while it writes its report: exit 130, one line, and every file
+    in the folder is complete (results.json parses, PNGs are whole, no temporary leftovers)."""
+    import json as _json
+
+    from synthmix.report import html
+
+    real_render = html.render_html
+
+    def interrupted(*args: object, **kwargs: object) -> str:
+        real_render(*args, **kwargs)  # type: ignore[arg-type]
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(html, "render_html", interrupted)
+    code, _, err = run_cli(capsys, "reproduce", "rmt-laws", "--quick", "--out", str(tmp_path))
+    assert code == 130 and err.count("\n") == 1 and "Traceback" not in err
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert "report.html" not in names and not [n for n in names if n.endswith(".tmp")]
+    _json.loads((tmp_path / "results.json").read_text())
+    for png in tmp_path.glob("*.png"):
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

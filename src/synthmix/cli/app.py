@@ -37,6 +37,7 @@ FloatArray = NDArray[np.float64]
 
 #: Exit status for invalid input (bad values, unknown options, unreadable config).
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
 
 app = typer.Typer(
     name="synthmix",
@@ -68,11 +69,21 @@ def _root(
             help="Print the version and exit.",
         ),
     ] = False,
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "--quiet", "-q", help="No progress bars (also off when output is not a terminal)."
+        ),
+    ] = False,
 ) -> None:
     """Predict, simulate and value what synthetic data does to a model.
 
-    Invalid input prints one line on stderr and exits with status 2.
+    Invalid input prints one line on stderr and exits with status 2; other failures exit 1,
+    an interrupted run 130 (its finished files are whole: every output is written atomically).
     """
+    from synthmix.cli.progress import set_quiet
+
+    set_quiet(quiet)
     if ctx.invoked_subcommand is None:
         typer.echo(ctx.get_help())
 
@@ -870,12 +881,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             message += f" (see '{ctx.command_path} --help')"
         _error(message)
         return code if isinstance(code, int) and code else 1
-    except typer.Abort:
-        _error("aborted")
-        return 130
+    except (typer.Abort, KeyboardInterrupt):
+        _error("interrupted; every file already written is complete (outputs are atomic)")
+        return EXIT_INTERRUPTED
     except SystemExit as exc:  # typer exits on a broken stdout pipe even when not standalone
-        return exc.code if isinstance(exc.code, int) else 1
-    return rv if isinstance(rv, int) and not isinstance(rv, bool) else 0
+        code = exc.code if isinstance(exc.code, int) else 1
+        if code == EXIT_INTERRUPTED:  # typer's own Ctrl-C handling
+            _error("interrupted; every file already written is complete (outputs are atomic)")
+        return code
+    code = rv if isinstance(rv, int) and not isinstance(rv, bool) else 0
+    if code == EXIT_INTERRUPTED:  # typer turns Ctrl-C into Exit(130), returned when embedded
+        _error("interrupted; every file already written is complete (outputs are atomic)")
+    return code
 
 
 def run() -> None:

@@ -3,8 +3,8 @@
 The library reports progress through plain callbacks — ``progress(done, total)`` for
 :func:`synthmix.simulate.simulate`, ``progress(stage, done, total)`` for the demo — so it never
 depends on a UI. :class:`StageProgress` turns those calls into one rich progress task per
-stage name. When stderr is not a terminal (tests, pipes, CI logs) it does nothing, which
-keeps captured output clean.
+stage name. Bars are drawn only when both stdout and stderr are terminals and ``--quiet`` was
+not given (:func:`bars_wanted`), which keeps piped output, CI logs and tests clean.
 """
 
 from __future__ import annotations
@@ -25,16 +25,34 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-__all__ = ["StageProgress", "stderr_is_tty"]
+__all__ = ["StageProgress", "bars_wanted", "set_quiet", "stderr_is_tty"]
+
+_QUIET = False
 
 
-def stderr_is_tty() -> bool:
-    """True when ``sys.stderr`` is an interactive terminal."""
-    isatty = getattr(sys.stderr, "isatty", None)
+def set_quiet(quiet: bool) -> None:
+    """Turn progress bars off for this process (``synthmix --quiet``)."""
+    global _QUIET
+    _QUIET = bool(quiet)
+
+
+def _is_tty(stream: object) -> bool:
+    isatty = getattr(stream, "isatty", None)
     try:
         return bool(isatty()) if isatty is not None else False
     except (OSError, ValueError):  # closed or detached stream
         return False
+
+
+def bars_wanted() -> bool:
+    """Bars are drawn unless ``--quiet`` was given or stdout or stderr is not a terminal
+    (piped output, CI logs, tests)."""
+    return not _QUIET and _is_tty(sys.stdout) and _is_tty(sys.stderr)
+
+
+def stderr_is_tty() -> bool:
+    """True when ``sys.stderr`` is an interactive terminal."""
+    return _is_tty(sys.stderr)
 
 
 class StageProgress:
@@ -56,7 +74,7 @@ class StageProgress:
     """
 
     def __init__(self, *, enabled: bool | None = None, file: TextIO | None = None) -> None:
-        self.enabled = stderr_is_tty() if enabled is None else bool(enabled)
+        self.enabled = bars_wanted() if enabled is None else bool(enabled)
         self._file = file
         self._progress: Progress | None = None
         self._tasks: dict[str, TaskID] = {}
