@@ -611,3 +611,23 @@ def test_ctrl_c_exits_130_and_leaves_only_whole_files(
     _json.loads((tmp_path / "results.json").read_text())
     for png in tmp_path.glob("*.png"):
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["predict"],
+        ["simulate"],
+        ["prune"],
+        ["value"],
+        ["reproduce"],
+        ["demo"],
+        ["scaling", "predict"],
+        ["scaling", "fit"],
+    ],
+)
+def test_every_command_help_has_an_example(
+    command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run_cli(capsys, *command, "--help")
+    assert code == 0 and f"Example: synthmix {' '.join(command)}" in " ".join(out.split())

@@ -411,6 +411,8 @@ def predict_command(
 ) -> None:
     """Predict test accuracy and risk in closed form (random-matrix theory).
 
+    Example: synthmix predict --p 200 --n 100 --m 0,1000,10000 --epsilon 0.2 --rho 0.1 --phi 0.9
+
     Every grid point is evaluated in one vectorised call; the table has one row per point.
     With --real, the model is fitted to your data and generator (see "From data").
     """
@@ -494,6 +496,8 @@ def simulate_command(
     out: OutOpt = None,
 ) -> None:
     """Monte-Carlo: draw data, fit ridge, score exactly; mean ± standard error per point.
+
+    Example: synthmix simulate --p 200 --n 100 --m 1000 --trials 200 --compare --n-jobs 2
 
     n and m must be integers. Every grid point uses the same seed (common random numbers).
     """
@@ -601,7 +605,10 @@ def demo_command(
     ] = 1,
     scheduler: SchedulerOpt = None,
 ) -> None:
-    """Run the headline experiments and write a self-contained HTML report."""
+    """Run the headline experiments and write a self-contained HTML report.
+
+    Example: synthmix demo --quick --out synthmix-demo
+    """
     try:
         from synthmix.experiments.demo import run_demo
     except ImportError as exc:  # not an input error: report it and exit with status 1
@@ -724,6 +731,8 @@ def prune_command(
 ) -> None:
     """Apply a verifier to synthetic samples, write the kept rows, report measured rates.
 
+    Example: synthmix prune --synthetic synth.csv --real real.csv --verifier cleanlab --out kept.csv
+
     With clean labels in the synthetic file (--true-label), prints the measured rho and phi
     with exact Clopper-Pearson intervals, the flip rate and the kept fraction, and a
     'synthmix predict' line to paste.
@@ -779,6 +788,8 @@ def reproduce_command(
     ] = False,
 ) -> None:
     """Reproduce a paper figure: figures, results.json and a self-contained HTML report.
+
+    Example: synthmix reproduce --list; synthmix reproduce scaling-exact --out runs/scaling
 
     A full run is cached in its output folder and reused unless --force is given.
     """

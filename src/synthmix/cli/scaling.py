@@ -51,7 +51,10 @@ def predict_command(
     ] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print a JSON document.")] = False,
 ) -> None:
-    """Breakpoints n1 ≈ k^β, n2 ≈ k^β/π, the phase of each size, and the exact error curve."""
+    """Breakpoints n1 ≈ k^β, n2 ≈ k^β/π, the phase of each size, and the exact error curve.
+
+    Example: synthmix scaling predict --beta 2 --k 30 --pi 0.1 --n 1e2,1e4,1e6
+    """
     from synthmix.scaling import LongTailModel, breakpoints, expected_error
 
     model = LongTailModel(
@@ -153,7 +156,10 @@ def fit_command(
     figure: Annotated[Path | None, typer.Option("--figure", help="Write a PNG of the fit.")] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print a JSON document.")] = False,
 ) -> None:
-    """Fit three phases to your learning curve: breakpoints with intervals, each point's phase."""
+    """Fit three phases to your learning curve: breakpoints with intervals, each point's phase.
+
+    Example: synthmix scaling fit curve.csv --figure fit.png   (columns n, error[, seed])
+    """
     from synthmix.scaling import fit_three_phase
 
     n, err, seeds = _read_curve(curve)
