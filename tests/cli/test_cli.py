@@ -631,3 +631,12 @@ def test_every_command_help_has_an_example(
 ) -> None:
     code, out, _ = run_cli(capsys, *command, "--help")
     assert code == 0 and f"Example: synthmix {' '.join(command)}" in " ".join(out.split())
+
+
+def test_reproduce_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(
+        capsys, "reproduce", "rmt-laws", "--quick", "--out", str(tmp_path), "--json"
+    )
+    doc = json.loads(out)
+    assert code == 0 and doc["name"] == "rmt-laws" and doc["quick"] and not doc["cached"]
+    assert Path(doc["report"]).is_file() and all(Path(f).is_file() for f in doc["figures"])

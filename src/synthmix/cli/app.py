@@ -786,6 +786,10 @@ def reproduce_command(
         bool,
         typer.Option("--force", help="Recompute a full run even when its cached result exists."),
     ] = False,
+    json_output: Annotated[
+        bool,
+        typer.Option("--json", help="Print what was written (paths, summary) as JSON."),
+    ] = False,
 ) -> None:
     """Reproduce a paper figure: figures, results.json and a self-contained HTML report.
 
@@ -817,6 +821,23 @@ def reproduce_command(
             progress=bar,
             force=force,
         )
+    if json_output:
+        doc = {
+            "synthmix_version": __version__,
+            "command": "reproduce",
+            "name": result.name,
+            "out_dir": result.out_dir,
+            "report": result.report_path,
+            "results": result.results_path,
+            "figures": list(result.figures),
+            "seed": result.seed,
+            "quick": result.quick,
+            "cached": result.cached,
+            "seconds": result.seconds,
+            "summary": result.summary,
+        }
+        typer.echo(json.dumps(to_jsonable(doc), indent=2))
+        return
     if result.cached:
         typer.echo(f"reused the cached full run in {result.out_dir} (--force recomputes it)")
     typer.echo(f"report written to {result.report_path}")
