@@ -163,6 +163,9 @@ CASES: list[tuple[str, list[str], str]] = [
         "a_file",
     ),
     ("demo --out is a file", ["demo", "--quick", "--out", "a_file"], "a_file"),
+    # report
+    ("report of an empty folder", ["report", "a_dir"], "artifact_dir must contain"),
+    ("report of a missing folder", ["report", "nowhere"], "artifact_dir must be an existing"),
 ]
 
 
@@ -196,4 +199,13 @@ def test_bad_input_is_one_line_exit_2_and_leaves_nothing(
 def test_the_table_spans_every_command() -> None:
     assert len(CASES) >= 30
     commands = {args[0] for _, args, _ in CASES}
-    assert commands == {"predict", "simulate", "prune", "scaling", "value", "reproduce", "demo"}
+    assert commands == {
+        "predict",
+        "simulate",
+        "prune",
+        "scaling",
+        "value",
+        "reproduce",
+        "demo",
+        "report",
+    }

@@ -624,6 +624,7 @@ def test_ctrl_c_exits_130_and_leaves_only_whole_files(
         ["demo"],
         ["scaling", "predict"],
         ["scaling", "fit"],
+        ["report"],
     ],
 )
 def test_every_command_help_has_an_example(

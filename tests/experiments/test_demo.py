@@ -1,11 +1,19 @@
-"""``run_demo`` end to end (quick mode), and the Fig. 3 / Fig. 4 experiments it runs."""
+"""``synthmix demo`` end to end (quick mode): outputs, decisions, report, resumable stages.
+
+One quick run is shared by the module (about 30 s on two cores); reruns reuse its stages, so
+the cache tests are fast and also check that cached results are bit-identical.
+"""
 
 from __future__ import annotations
 
+import base64
 import json
 import re
+import shutil
+import struct
 import subprocess
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -14,191 +22,358 @@ import pytest
 
 import synthmix
 from synthmix.exceptions import ValidationError
+from synthmix.experiments import demo as demo_mod
 from synthmix.experiments import fig3_toy_setting, fig4_phase_transition
-from synthmix.experiments.demo import DemoResult, run_demo
-from synthmix.simulate import simulate
-from synthmix.theory import MixtureModel, predict, predict_estimated_generator, transition_epsilon
+from synthmix.experiments.demo import STAGES, DemoResult, decisions, rebuild_report, run_demo
+from synthmix.report.demo_report import FIGURES
+from synthmix.theory import transition_epsilon
 
-Z, BIAS = 4.0, 0.004  # DESIGN.md: |mc - theory| <= z * stderr + bias
+PNG = b"\x89PNG\r\n\x1a\n"
+Calls = list[tuple[str, int, int]]
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[DemoResult, list[tuple[str, int, int]]]:
-    calls: list[tuple[str, int, int]] = []
-    out = tmp_path_factory.mktemp("demo")
-    result = run_demo(out=out, quick=True, seed=0, progress=lambda s, d, t: calls.append((s, d, t)))
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[DemoResult, Calls]:
+    calls: Calls = []
+    out = tmp_path_factory.mktemp("demo") / "run"
+    result = run_demo(out, quick=True, seed=0, progress=lambda s, d, t: calls.append((s, d, t)))
     return result, calls
 
 
 @pytest.fixture(scope="module")
-def results(demo: tuple[DemoResult, list[tuple[str, int, int]]]) -> dict[str, Any]:
+def results(demo: tuple[DemoResult, Calls]) -> dict[str, Any]:
     doc: dict[str, Any] = json.loads(demo[0].results_path.read_text(encoding="utf-8"))
     return doc
 
 
-def all_markers(results: dict[str, Any]) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
-    return [
-        (fig, curve, mk)
-        for fig in ("fig3_toy", "fig4_phase")
-        for curve in results[fig]["curves"]
-        for mk in curve["markers"]
-    ]
+def _copy_run(demo: tuple[DemoResult, Calls], tmp_path: Path) -> Path:
+    dst = tmp_path / "copy"
+    shutil.copytree(demo[0].report_path.parent, dst)
+    return dst
 
 
-def test_outputs_exist(demo: tuple[DemoResult, list[tuple[str, int, int]]]) -> None:
+def _forbid_computing(monkeypatch: pytest.MonkeyPatch, *names: str) -> None:
+    def boom(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("a stage was recomputed")
+
+    for name in names or tuple(STAGES):
+        monkeypatch.setitem(demo_mod._RUNNERS, name, boom)
+
+
+# --------------------------------------------------------------------------------------------
+# outputs and results.json
+
+
+def test_outputs_exist(demo: tuple[DemoResult, Calls]) -> None:
     res, _ = demo
     out = res.report_path.parent
     assert res.report_path == out / "report.html"
     assert res.results_path == out / "results.json"
-    assert [p.name for p in res.figures] == ["fig3_toy.png", "fig4_phase.png"]
+    assert [p.name for p in res.figures] == list(FIGURES.values())
     for path in (res.report_path, res.results_path, *res.figures):
         assert path.is_file() and path.stat().st_size > 0
     for fig in res.figures:
-        assert fig.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
-    assert not list(out.glob(".*.tmp"))  # atomic writes leave no temporaries
-    assert 0 < res.seconds < 60
+        assert fig.read_bytes().startswith(PNG)
+    assert sorted(p.name for p in (out / "stages").iterdir()) == sorted(f"{n}.json" for n in STAGES)
+    assert not list(out.rglob(".*.tmp"))  # atomic writes leave no temporaries
+    assert [s.name for s in res.stages] == list(STAGES)
+    assert not any(s.reused for s in res.stages)
+    assert 0 < res.seconds < 120
 
 
-def test_results_json_structure(results: dict[str, Any]) -> None:
+def test_results_json_has_the_four_analyses_and_their_key_numbers(
+    results: dict[str, Any],
+) -> None:
     assert results["synthmix_version"] == synthmix.__version__
     assert results["seed"] == 0 and results["quick"] is True
-    assert {"rule", "z", "bias"} <= set(results["agreement_rule"])
-    fig3, fig4 = results["fig3_toy"], results["fig4_phase"]
-    assert fig3["choice"]["epsilon"] == fig3["parameters"]["epsilon"]
-    assert fig3["choice"]["weak_verifier"] and fig3["choice"]["reason"]
-    assert len(fig3["curves"]) == len(fig3["parameters"]["verifiers"]) * len(
-        fig3["parameters"]["p_values"]
+    assert results["command"].startswith("synthmix demo --out ") and "--quick" in results["command"]
+    assert {"numpy", "scipy", "scikit-learn", "python"} <= set(results["versions"])
+    an = results["analyses"]
+    assert set(an) == set(STAGES)
+    assert set(results["summary"]) == {
+        "synthetic_share",
+        "verifier",
+        "phase_transition",
+        "scaling",
+        "valuation",
+    }
+    for dec in results["summary"].values():
+        assert isinstance(dec["text"], str) and re.search(r"\d", dec["text"])
+
+    share = an["synthetic_share"]
+    assert {s["name"] for s in share["settings"]} == {"oracle", "model verifier", "no pruning"}
+    for task in share["tasks"]:
+        assert len(task["conditions"]) == 3 * len(share["protocol"]["shares"])
+        for c in task["conditions"]:
+            assert 0.5 < c["predicted"] < 1 and 0.5 < c["measured"] < 1
+            assert c["measured_stderr"] > 0
+            assert c["gap_points"] == pytest.approx(100 * (c["predicted"] - c["measured"]))
+    assert share["mean_abs_gap_points"] < 5.0
+
+    phase = an["phase_transition"]
+    par = phase["parameters"]
+    assert phase["epsilon_star"] == pytest.approx(
+        float(transition_epsilon(rho=par["rho"], phi=par["phi"]))
     )
-    assert len(fig4["curves"]) == len(fig4["parameters"]["m_values"])
-    for _, curve, mk in all_markers(results):
-        assert len(curve["theory"]["x"]) == len(curve["theory"]["accuracy"]) >= 50
-        assert {
-            "x",
-            "m",
-            "n_trials",
-            "mc_mean",
-            "mc_stderr",
-            "theory",
-            "z",
-            "within",
-            "seed_key",
-        } <= set(mk)
-        assert mk["mc_stderr"] > 0
-        assert mk["z"] == pytest.approx((mk["mc_mean"] - mk["theory"]) / mk["mc_stderr"])
-    markers = all_markers(results)
-    summary = results["summary"]
-    assert summary["n_markers"] == len(markers)
-    assert summary["n_within"] == sum(mk["within"] for _, _, mk in markers)
-    assert summary["max_abs_z"] == pytest.approx(max(abs(mk["z"]) for _, _, mk in markers))
+    assert phase["agreement"]["n_markers"] == sum(len(c["markers"]) for c in phase["curves"])
+
+    scaling = an["scaling"]
+    arm = scaling["arms"][0]
+    n1, n2 = arm["predicted_breakpoints"]
+    assert 0 < n1 < n2
+    for curve in arm["curves"]:
+        for lo, hi in curve["fit"]["breakpoints_ci"]:
+            assert 0 < lo <= hi
+        assert len(curve["mean"]) == len(scaling["sizes"]) == len(curve["stderr"])
+
+    val = an["valuation"]
+    assert len(val["sources"]) >= 10
+    truth = val["ground_truth"]["values"]
+    assert set(truth) == {s["name"] for s in val["sources"]}
+    assert all(0 <= v <= 1 for v in truth.values())
+    assert {m["method"] for m in val["methods"]} >= {"mixture", "davinz", "size"}
+    for m in val["methods"]:
+        assert set(m["values"]) == set(truth)
+        lo, hi = m["spearman_ci"]
+        assert -1 <= lo <= hi <= 1 and -1 <= m["spearman"] <= 1
 
 
-def test_report_is_self_contained(demo: tuple[DemoResult, list[tuple[str, int, int]]]) -> None:
+def test_decisions_are_derived_from_the_analyses(results: dict[str, Any]) -> None:
+    assert decisions(results["analyses"]) == results["summary"]
+    s = results["summary"]
+    share = results["analyses"]["synthetic_share"]
+    curves = demo_mod.share_curves(share)
+    best = s["synthetic_share"]["settings"][s["synthetic_share"]["best_setting"]]
+    meas = curves[s["synthetic_share"]["best_setting"]]["measured"]
+    assert best["real_only_accuracy"] == meas[0]
+    assert best["best_gain_points"] == pytest.approx(100 * (max(meas[1:]) - meas[0]))
+    assert f"{100 * meas[0]:.1f}%" in s["synthetic_share"]["text"]
+    ver = s["verifier"]
+    assert ver["recommended"] != "oracle"  # a practical filter, not the oracle
+    if ver["recommended"] == "model verifier":
+        eps = float(transition_epsilon(rho=ver["rho"], phi=ver["phi"]))
+        assert s["phase_transition"]["epsilon_star_model_verifier"] == pytest.approx(eps)
+    sc = s["scaling"]
+    assert sc["real_samples_to_exit_plateau"] == pytest.approx(sc["pi"] * sc["predicted_n1_n2"][1])
+    val = s["valuation"]
+    truth = results["analyses"]["valuation"]["ground_truth"]["values"]
+    assert val["top"][0] == max(truth, key=lambda n: truth[n])
+    assert val["top"][0] in val["text"]
+
+
+def test_phase_transition_curves_cross_one_half_at_epsilon_star(results: dict[str, Any]) -> None:
+    phase = results["analyses"]["phase_transition"]
+    eps = phase["epsilon_star"]
+    np.testing.assert_allclose(phase["accuracy_at_transition"], 0.5, atol=1e-9, rtol=0)
+    for curve in phase["curves"]:
+        x, acc = np.array(curve["theory"]["x"]), np.array(curve["theory"]["accuracy"])
+        assert np.all(acc[x < eps - 1e-12] > 0.5) and np.all(acc[x > eps + 1e-12] < 0.5)
+
+
+def test_progress_reports_every_stage_to_completion(demo: tuple[DemoResult, Calls]) -> None:
+    _, calls = demo
+    labels = list(dict.fromkeys(s for s, _, _ in calls))
+    assert labels == [*STAGES.values(), "report"]
+    for label in labels:
+        last = [(d, t) for s, d, t in calls if s == label][-1]
+        assert last[0] == last[1] > 0
+
+
+# --------------------------------------------------------------------------------------------
+# the report
+
+
+class _Images(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.srcs: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "img":
+            self.srcs.append(dict(attrs).get("src") or "")
+
+
+def test_report_is_self_contained_with_the_summary_first(
+    demo: tuple[DemoResult, Calls], results: dict[str, Any]
+) -> None:
     html = demo[0].report_path.read_text(encoding="utf-8")
     assert html.startswith("<!DOCTYPE html>")
     assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", html, flags=re.IGNORECASE)
     assert "<script" not in html.lower() and "<link" not in html.lower()
-    assert html.count("data:image/png;base64,") == 2
-    assert "Fig. 3" in html and "Fig. 4" in html and synthmix.__version__ in html
+    assert html.count("data:image/png;base64,") == len(FIGURES)
+    headings = re.findall(r"<h2[^>]*>(.*?)</h2>", html)
+    assert headings[0].startswith("Summary")
+    assert [h for h in headings if h[:2] in ("1.", "2.", "3.", "4.")] == headings[1:5]
+    assert synthmix.__version__ in html
+    assert results["command"] in html  # the exact command, in the metadata block
+    assert "±" in html and "CI" in html
 
 
-def test_every_marker_agrees_with_an_independent_theory_call(results: dict[str, Any]) -> None:
-    """Recompute the theory at each marker's exact parameters; compare with the simulation."""
-    fig3 = results["fig3_toy"]["parameters"]
-    fig4 = results["fig4_phase"]["parameters"]
-    mu = np.zeros(fig4["p"])
-    mu[0] = fig4["mu_norm"]
-    model = MixtureModel(mu)
-    for fig, curve, mk in all_markers(results):
-        if fig == "fig3_toy":
-            theory = predict_estimated_generator(
-                p=curve["parameters"]["p"],
-                mu_norm=fig3["mu_norm"],
-                n=fig3["n"],
-                n_hat=fig3["n_hat"],
-                m=mk["m"],
-                epsilon=mk["epsilon"],
-                rho=mk["rho"],
-                phi=mk["phi"],
-                gamma=fig3["gamma"],
-            ).accuracy
-        else:
-            theory = predict(
-                model,
-                n=0,
-                m=mk["m"],
-                epsilon=mk["epsilon"],
-                rho=mk["rho"],
-                phi=mk["phi"],
-                gamma=fig4["gamma"],
-            ).accuracy
-        assert float(theory) == pytest.approx(mk["theory"], abs=1e-12)
-        assert abs(mk["mc_mean"] - float(theory)) <= Z * mk["mc_stderr"] + BIAS, (
-            fig,
-            curve["label"],
-            mk,
-        )
-
-
-def test_fig4_curves_cross_one_half_at_epsilon_star(
-    demo: tuple[DemoResult, list[tuple[str, int, int]]],
+def test_report_renders_in_headless_chromium(
+    demo: tuple[DemoResult, Calls], tmp_path: Path
 ) -> None:
-    fig4 = demo[0].fig4
-    eps_star = float(transition_epsilon(rho=fig4.rho, phi=fig4.phi))
-    assert fig4.epsilon_star == eps_star
-    np.testing.assert_allclose(fig4.accuracy_at_transition, 0.5, atol=1e-9, rtol=0)
-    for curve in fig4.curves:
-        x, acc = curve.theory_x, curve.theory_accuracy
-        assert np.all(acc[x < eps_star - 1e-12] > 0.5)
-        assert np.all(acc[x > eps_star + 1e-12] < 0.5)
-        assert acc[np.argmin(np.abs(x - eps_star))] == pytest.approx(0.5, abs=1e-9)
-
-
-def test_fig3_curves_have_the_claimed_shapes(
-    demo: tuple[DemoResult, list[tuple[str, int, int]]],
-) -> None:
-    """The chosen epsilon and weak verifier do what the docstring says: oracle rises, weak dips."""
-    fig3 = demo[0].fig3
-    for p in fig3.p_values:
-        oracle = fig3.curve("oracle", p).theory_accuracy
-        assert np.all(np.diff(oracle) >= -1e-12)
-        weak = fig3.curve("weak", p).theory_accuracy
-        k = int(np.argmin(weak))
-        assert 0 < k < weak.size - 1
-        if p >= 200:
-            assert weak[0] - weak[k] > 0.01 and weak[-1] - weak[k] > 0.01
-
-
-def test_progress_reports_each_stage_to_completion(
-    demo: tuple[DemoResult, list[tuple[str, int, int]]],
-) -> None:
-    _, calls = demo
-    stages = list(dict.fromkeys(s for s, _, _ in calls))
-    assert stages == ["Fig. 3 Monte-Carlo", "Fig. 4 Monte-Carlo"]
-    for stage in stages:
-        done = [d for s, d, _ in calls if s == stage]
-        totals = {t for s, _, t in calls if s == stage}
-        assert len(totals) == 1 and done == list(range(1, totals.pop() + 1))
-
-
-def test_a_marker_is_reproducible_from_its_seed_key(results: dict[str, Any]) -> None:
-    curve = results["fig4_phase"]["curves"][0]
-    mk = curve["markers"][1]
-    params = results["fig4_phase"]["parameters"]
-    mu = np.zeros(params["p"])
-    mu[0] = params["mu_norm"]
-    rerun = simulate(
-        MixtureModel(mu),
-        n=0,
-        m=mk["m"],
-        epsilon=mk["epsilon"],
-        rho=mk["rho"],
-        phi=mk["phi"],
-        gamma=params["gamma"],
-        n_trials=mk["n_trials"],
-        rng=np.random.SeedSequence(results["seed"], spawn_key=tuple(mk["seed_key"])),
+    chromium = shutil.which("chromium")
+    assert chromium, "Debian's chromium package is needed to render the report"
+    url = demo[0].report_path.resolve().as_uri()
+    flags = [chromium, "--headless", "--no-sandbox", "--disable-gpu"]
+    shot = tmp_path / "report.png"
+    subprocess.run(
+        [*flags, f"--screenshot={shot}", "--window-size=1280,4000", url],
+        check=True,
+        capture_output=True,
+        timeout=120,
     )
-    assert rerun.accuracy_mean == mk["mc_mean"]
-    assert rerun.accuracy_stderr == mk["mc_stderr"]
+    data = shot.read_bytes()
+    assert data.startswith(PNG) and data[12:16] == b"IHDR"
+    assert struct.unpack(">II", data[16:24]) == (1280, 4000)
+    dom = subprocess.run(
+        [*flags, "--dump-dom", url], check=True, capture_output=True, text=True, timeout=120
+    ).stdout
+    assert "Summary — the decisions" in dom
+    parser = _Images()
+    parser.feed(dom)
+    assert len(parser.srcs) == len(FIGURES)
+    for src in parser.srcs:
+        head, sep, payload = src.partition(",")
+        assert sep and head == "data:image/png;base64" and payload
+        assert base64.b64decode(payload, validate=True).startswith(PNG)
+
+
+# --------------------------------------------------------------------------------------------
+# resumable stages and the report rebuild
+
+
+def test_a_rerun_reuses_every_stage(
+    demo: tuple[DemoResult, Calls],
+    results: dict[str, Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    out = _copy_run(demo, tmp_path)
+    _forbid_computing(monkeypatch)
+    again = run_demo(out, quick=True, seed=0)
+    assert all(s.reused for s in again.stages)
+    assert again.seconds < 30  # only the figures and the report are redrawn
+    doc = json.loads(again.results_path.read_text(encoding="utf-8"))
+    assert doc["analyses"] == results["analyses"] and doc["summary"] == results["summary"]
+    assert all(st["reused"] for st in doc["run"]["stages"].values())
+
+
+def test_a_deleted_stage_is_recomputed_alone(
+    demo: tuple[DemoResult, Calls],
+    results: dict[str, Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    out = _copy_run(demo, tmp_path)
+    (out / "stages" / "phase_transition.json").unlink()
+    (out / "stages" / "scaling.json").write_text("{truncated")  # e.g. a crash mid-write
+    _forbid_computing(monkeypatch, "synthetic_share", "valuation")
+    again = run_demo(out, quick=True, seed=0)
+    assert {s.name: s.reused for s in again.stages} == {
+        "synthetic_share": True,
+        "phase_transition": False,
+        "scaling": False,
+        "valuation": True,
+    }
+    doc = json.loads(again.results_path.read_text(encoding="utf-8"))
+    assert doc["analyses"] == results["analyses"]  # recomputed from the same seeds
+
+
+def test_changed_settings_or_force_recompute(
+    demo: tuple[DemoResult, Calls], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = _copy_run(demo, tmp_path)
+    _forbid_computing(monkeypatch)
+    with pytest.raises(AssertionError, match="recomputed"):
+        run_demo(out, quick=True, seed=0, force=True)
+    with pytest.raises(AssertionError, match="recomputed"):
+        run_demo(out, quick=True, seed=1)  # another seed: another cache key
+
+
+def test_stage_results_do_not_depend_on_n_jobs(results: dict[str, Any], tmp_path: Path) -> None:
+    _, doc = demo_mod._run_stage(
+        "phase_transition",
+        tmp_path,
+        mode="quick",
+        data="mnist",
+        seed=0,
+        n_jobs=2,
+        scheduler=None,
+        progress=None,
+        force=True,
+    )
+    assert doc["result"] == results["analyses"]["phase_transition"]
+
+
+def test_report_rebuilds_from_artifacts_without_computing(
+    demo: tuple[DemoResult, Calls], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = _copy_run(demo, tmp_path)
+    shutil.rmtree(out / "figures")
+    (out / "report.html").unlink()
+    _forbid_computing(monkeypatch)
+    monkeypatch.setattr(demo_mod, "_data_source", lambda: pytest.fail("data were loaded"))
+    path = rebuild_report(out)
+    assert path == out / "report.html"
+    html = path.read_text(encoding="utf-8")
+    assert html.count("data:image/png;base64,") == len(FIGURES) and "rebuilt" in html
+    assert sorted(p.name for p in (out / "figures").iterdir()) == sorted(FIGURES.values())
+    original = demo[0].report_path.read_text(encoding="utf-8")
+    summary = re.search(r"<ul>.*?</ul>", original, flags=re.S)
+    assert summary and summary.group(0) in html  # the same decisions
+    # without results.json: from the stage files alone
+    (out / "results.json").unlink()
+    assert "reconstructed from the stage files" in rebuild_report(out).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("case", ["missing", "file", "empty", "no-stages"])
+def test_rebuild_rejects_a_folder_without_artifacts(tmp_path: Path, case: str) -> None:
+    target = tmp_path / "x"
+    if case == "file":
+        target.write_text("not a folder")
+    elif case in ("empty", "no-stages"):
+        target.mkdir()
+        if case == "no-stages":
+            (target / "results.json").write_text('{"analyses": {}}')
+            (target / "stages").mkdir()
+            (target / "stages" / "scaling.json").write_text("[]")
+    with pytest.raises(ValidationError, match=r"^artifact_dir must"):
+        rebuild_report(target)
+    with pytest.raises(ValidationError, match=r"^artifact_dir must"):
+        rebuild_report(3)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------------------------
+# bad arguments, and the experiments the demo builds on
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        ({"seed": -1}, "seed"),
+        ({"seed": 1.5}, "seed"),
+        ({"n_jobs": 0}, "n_jobs"),
+        ({"scheduler": 3}, "scheduler"),
+        ({"quick": "yes"}, "quick"),
+        ({"force": 1}, "force"),
+        ({"progress": 5}, "progress"),
+    ],
+)
+def test_run_demo_rejects_bad_arguments(tmp_path: Path, kwargs: dict[str, Any], name: str) -> None:
+    opts: dict[str, Any] = {"quick": True, **kwargs}
+    with pytest.raises(ValidationError, match=rf"^{name} must"):
+        run_demo(tmp_path / "out", **opts)
+    assert not any(tmp_path.iterdir())
+
+
+def test_run_demo_rejects_a_file_as_out(tmp_path: Path) -> None:
+    path = tmp_path / "file.txt"
+    path.write_text("x")
+    with pytest.raises(ValidationError, match=r"^out must"):
+        run_demo(path, quick=True)
+    with pytest.raises(ValidationError, match=r"^out must"):
+        run_demo(None, quick=True)  # type: ignore[arg-type]
 
 
 def _numbers(result: Any) -> list[tuple[Any, ...]]:
@@ -212,7 +387,7 @@ def _numbers(result: Any) -> list[tuple[Any, ...]]:
     ]
 
 
-def test_results_do_not_depend_on_n_jobs() -> None:
+def test_fig3_and_fig4_do_not_depend_on_n_jobs() -> None:
     kw3: dict[str, Any] = {
         "p_values": (10,),
         "n": 60,
@@ -234,21 +409,6 @@ def test_results_do_not_depend_on_n_jobs() -> None:
     assert _numbers(fig4_phase_transition(**kw4, n_jobs=1)) == _numbers(
         fig4_phase_transition(**kw4, n_jobs=2)
     )
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "name"),
-    [
-        ({"seed": -1}, "seed"),
-        ({"seed": 1.5}, "seed"),
-        ({"n_jobs": 0}, "n_jobs"),
-        ({"scheduler": 3}, "scheduler"),
-    ],
-)
-def test_run_demo_rejects_bad_arguments(tmp_path: Path, kwargs: dict[str, Any], name: str) -> None:
-    with pytest.raises(ValidationError, match=rf"^{name} must"):
-        run_demo(out=tmp_path, quick=True, **kwargs)
-    assert not any(tmp_path.iterdir())
 
 
 @pytest.mark.parametrize(

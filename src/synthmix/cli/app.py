@@ -578,11 +578,12 @@ def simulate_command(
 
 
 def _register_subcommands() -> None:
-    from synthmix.cli import value
+    from synthmix.cli import report, value
     from synthmix.cli.scaling import scaling_app
 
     app.add_typer(scaling_app, name="scaling")
     value.register(app)
+    report.register(app)
 
 
 _register_subcommands()
@@ -604,6 +605,10 @@ def demo_command(
         int, typer.Option("--n-jobs", help="Local worker processes; -1 for all cores.")
     ] = 1,
     scheduler: SchedulerOpt = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Recompute every stage, even those a previous run finished."),
+    ] = False,
 ) -> None:
     """Run the headline experiments and write a self-contained HTML report.
 
@@ -616,7 +621,13 @@ def demo_command(
         raise typer.Exit(1) from None
     with StageProgress() as bar:
         result = run_demo(
-            out=out, quick=quick, seed=seed, n_jobs=n_jobs, scheduler=scheduler, progress=bar
+            out=out,
+            quick=quick,
+            seed=seed,
+            n_jobs=n_jobs,
+            scheduler=scheduler,
+            progress=bar,
+            force=force,
         )
     typer.echo(f"report written to {result.report_path}")
 

@@ -18,7 +18,7 @@ Three reproductions are registered with :mod:`synthmix.experiments.registry`:
 
 Each writes its figures, ``results.json`` and a self-contained ``report.html`` into ``out``
 (atomically). Figs. 3 and 4 use the Monte-Carlo settings of ``synthmix demo``
-(:data:`~synthmix.experiments.demo.DEMO_SETTINGS`), with the experiment's root seed
+(:data:`~synthmix.experiments.rmt_figures.DEMO_SETTINGS`), with the experiment's root seed
 ``SeedSequence(seed)`` (the demo spawns one child per figure instead).
 """
 
@@ -38,25 +38,23 @@ from numpy.typing import ArrayLike, NDArray
 from synthmix._io import write_json
 from synthmix._random import RngLike, seed_sequence
 from synthmix._validation import check_int, check_positive, fail
-from synthmix.experiments.demo import (
-    DEMO_SETTINGS,
-    FIG4_P,
-    _curve_json,
-    _curve_shape,
-    _stage,
-    _summary_json,
-    agreement_callout,
-    agreement_section,
-    curve_shape_rows,
-)
 from synthmix.experiments.registry import ReproductionResult, StageProgress, register
 from synthmix.experiments.rmt_figures import (
+    DEMO_SETTINGS,
+    FIG4_P,
     AgreementSummary,
     PhaseTransitionResult,
     ToySettingResult,
     _child,
+    _curve_json,
+    _curve_shape,
     _entropy,
+    _stage,
+    _summary_json,
+    agreement_callout,
+    agreement_section,
     agreement_summary,
+    curve_shape_rows,
     fig3_toy_setting,
     fig4_phase_transition,
 )
