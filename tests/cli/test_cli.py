@@ -325,6 +325,31 @@ def test_demo_calls_run_demo(
     assert kwargs["scheduler"] is None
 
 
+def test_demo_json(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fake_run_demo(**kwargs: Any) -> Any:
+        stage = types.SimpleNamespace(name="scaling", config_hash="abc", reused=True)
+        return types.SimpleNamespace(
+            report_path=kwargs["out"] / "report.html",
+            results_path=kwargs["out"] / "results.json",
+            figures=(kwargs["out"] / "f.png",),
+            seed=kwargs["seed"],
+            quick=kwargs["quick"],
+            seconds=1.5,
+            stages=(stage,),
+            summary={"verifier": "model"},
+        )
+
+    stub = types.ModuleType("synthmix.experiments.demo")
+    stub.run_demo = fake_run_demo  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "synthmix.experiments.demo", stub)
+    code, out, _ = run_cli(capsys, "demo", "--out", str(tmp_path), "--quick", "--json")
+    doc = json.loads(out)
+    assert code == 0 and doc["command"] == "demo" and doc["summary"] == {"verifier": "model"}
+    assert doc["stages"] == [{"name": "scaling", "config_hash": "abc", "reused": True}]
+
+
 def test_demo_unavailable_is_one_line(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -609,6 +609,10 @@ def demo_command(
         bool,
         typer.Option("--force", help="Recompute every stage, even those a previous run finished."),
     ] = False,
+    json_output: Annotated[
+        bool,
+        typer.Option("--json", help="Print the decisions, stages and paths as JSON."),
+    ] = False,
 ) -> None:
     """Run the headline experiments and write a self-contained HTML report.
 
@@ -629,6 +633,24 @@ def demo_command(
             progress=bar,
             force=force,
         )
+    if json_output:
+        doc = {
+            "synthmix_version": __version__,
+            "command": "demo",
+            "report": result.report_path,
+            "results": result.results_path,
+            "figures": list(result.figures),
+            "seed": result.seed,
+            "quick": result.quick,
+            "seconds": result.seconds,
+            "stages": [
+                {"name": st.name, "config_hash": st.config_hash, "reused": st.reused}
+                for st in result.stages
+            ],
+            "summary": result.summary,
+        }
+        typer.echo(json.dumps(to_jsonable(doc), indent=2))
+        return
     typer.echo(f"report written to {result.report_path}")
 
 
