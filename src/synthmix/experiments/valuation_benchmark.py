@@ -17,6 +17,7 @@ Settings: :data:`BENCHMARK_SETTINGS`.
 
 from __future__ import annotations
 
+import copy
 import time
 import tracemalloc
 from collections.abc import Mapping, Sequence
@@ -125,15 +126,32 @@ class MarketRecord:
     shapley_truth: dict[str, float]
 
 
-def _measured(fn: Any) -> tuple[Any, float, float]:
-    tracemalloc.start()
+#: Methods timed once, without a second traced run: the attribution methods report their own
+#: memory (resident-set growth; tracemalloc does not see torch), retraining Shapley is too slow
+#: to run twice.
+_UNTRACED = frozenset({"shapley", "tracin", "trak", "logra", "knn_shapley"})
+
+
+def _measured(fn: Any, gen: np.random.Generator, *, trace: bool) -> tuple[Any, float, float]:
+    """``fn(gen)``, its wall time and (``trace``) its peak traced memory in MB.
+
+    The time comes from a plain call; the memory from a second call under ``tracemalloc``
+    (which slows Python-level allocation several-fold, so timing under it would penalise the
+    numpy methods against the torch-based ones, whose allocations it does not see). The second
+    call gets a copy of ``gen`` as it was before the first, so ``gen`` advances exactly once.
+    """
+    snapshot = copy.deepcopy(gen) if trace else None
     start = time.perf_counter()
-    try:
-        out = fn()
-    finally:
-        seconds = time.perf_counter() - start
-        peak = tracemalloc.get_traced_memory()[1] / 2**20
-        tracemalloc.stop()
+    out = fn(gen)
+    seconds = time.perf_counter() - start
+    peak = float("nan")
+    if snapshot is not None:
+        tracemalloc.start()
+        try:
+            fn(snapshot)
+        finally:
+            peak = tracemalloc.get_traced_memory()[1] / 2**20
+            tracemalloc.stop()
     return out, seconds, peak
 
 
@@ -163,9 +181,11 @@ def _value_market(task: tuple[str, int, int, dict[str, Any]], gen: np.random.Gen
     terms: dict[bool, Any] = {}
     for label_aware in (False, True):
         res, sec, mb = _measured(
-            lambda la=label_aware: value_sources(
-                sources, ref, method="mixture", label_aware=la, rng=gen
-            )
+            lambda g, la=label_aware: value_sources(
+                sources, ref, method="mixture", label_aware=la, rng=g
+            ),
+            gen,
+            trace=True,
         )
         terms[label_aware] = np.array([[res.terms[n][t] for t in TERMS] for n in names])
         seconds["mixture label-aware" if label_aware else "mixture"] = sec
@@ -178,7 +198,9 @@ def _value_market(task: tuple[str, int, int, dict[str, Any]], gen: np.random.Gen
     for method in methods:
         try:
             res, sec, mb = _measured(
-                lambda m=method: value_sources(sources, ref, method=m, rng=gen)
+                lambda g, m=method: value_sources(sources, ref, method=m, rng=g),
+                gen,
+                trace=method not in _UNTRACED,
             )
         except ImportError:  # an optional library is missing: the table says "not run"
             continue
@@ -534,6 +556,10 @@ def _fmt(row: Mapping[str, Any], key: str) -> str:
     return f"{row[key]:+.2f} [{lo:+.2f}, {hi:+.2f}]"
 
 
+def _fmt_mb(value: float) -> str:
+    return "not traced" if not np.isfinite(value) else f"{value:.3g}"
+
+
 def _verdict(result: BenchmarkResult) -> str:
     lines = []
     for task in dict.fromkeys(row["task"] for row in result.table):
@@ -602,7 +628,7 @@ def _benchmark_report(
             _fmt(r, "spearman_loo"),
             _fmt(r, "spearman_shapley"),
             f"{r.get('seconds', float('nan')):.3g}",
-            f"{r.get('peak_mb', float('nan')):.3g}",
+            _fmt_mb(r.get("peak_mb", float("nan"))),
         ]
         for r in result.table
     ]
@@ -625,9 +651,11 @@ def _benchmark_report(
                 ),
                 rows,
                 caption=(
-                    "Peak MB: traced numpy/python allocations (torch's allocator is not "
-                    "traced; attribution methods report the library run's resident-memory "
-                    "growth). Retraining Shapley and the attribution methods run on the first "
+                    "Seconds: one plain call per market. Peak MB: a second call under "
+                    "tracemalloc (numpy/python allocations; the attribution methods report "
+                    "the resident-memory growth of their library run instead, since torch's "
+                    "allocator is not traced). Retraining Shapley and the attribution methods "
+                    "run on the first "
                     f"{settings['shapley_markets']} / {settings['attribution_markets']} markets "
                     "of each task; the exact Shapley ground truth (1024 retrainings per "
                     f"market) on the first {settings['shapley_truth_markets']}."
