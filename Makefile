@@ -36,6 +36,7 @@ test-slow: venv
 
 bench: venv
 	$(BIN)/python benchmarks/theory_speed.py
+	$(BIN)/python benchmarks/valuation_speed.py
 
 lint: venv
 	$(BIN)/ruff check src tests benchmarks

@@ -1,0 +1,80 @@
+"""Speed of the retraining-free mixture score against the attribution baselines.
+
+Run from the repository root::
+
+    .venv/bin/python benchmarks/valuation_speed.py            # 3 markets per task (~6 min)
+    .venv/bin/python benchmarks/valuation_speed.py --quick    # 1 digits market (~1 min)
+
+On the same markets (ten contributors each, the benchmark's market generator) and the same data
+budget — every method sees all contributors' samples and the whole reference split — it times
+one call of :func:`synthmix.valuation.value_sources` per method and market (one BLAS and one
+torch thread, no tracing), takes the median over markets, and prints each baseline's time over
+the label-aware mixture score's. Target (issue 5): the mixture score ≥ 10× faster than TracIn,
+TRAK and LoGra. Exit status 1 when a target fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import sys
+import time
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+TARGETS = ("tracin", "trak", "logra")
+METHODS = (
+    ("mixture label-aware", {"method": "mixture", "label_aware": True}),
+    ("mixture", {"method": "mixture"}),
+    ("davinz", {"method": "davinz"}),
+    ("deviation", {"method": "deviation"}),
+    ("tracin", {"method": "tracin"}),
+    ("trak", {"method": "trak"}),
+    ("logra", {"method": "logra"}),
+    ("knn_shapley", {"method": "knn_shapley"}),
+)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="one digits market")
+    args = parser.parse_args(argv)
+
+    import synthmix
+    from synthmix.valuation import make_markets, value_sources
+
+    tasks = ("digits",) if args.quick else ("digits", "mnist", "fashion", "tweets")
+    n_markets = 1 if args.quick else 3
+    print(f"synthmix {synthmix.__version__}, python {platform.python_version()}")
+    times: dict[str, list[float]] = {label: [] for label, _ in METHODS}
+    with threadpool_limits(limits=1):
+        for task in tasks:
+            for market in make_markets(task, n_markets, rng=7):
+                sources, ref = dict(market.contributors), market.reference
+                n = sum(ds.n for ds in sources.values())
+                print(f"{market.name}: {len(sources)} sources, {n} samples, {ref.n} reference")
+                for label, kwargs in METHODS:
+                    start = time.perf_counter()
+                    value_sources(sources, ref, rng=0, **kwargs)
+                    times[label].append(time.perf_counter() - start)
+    base = float(np.median(times["mixture label-aware"]))
+    print(f"\n{'method':22s} {'median s/market':>16s} {'x mixture label-aware':>22s}")
+    ok = True
+    for label, _ in METHODS:
+        med = float(np.median(times[label]))
+        ratio = med / base
+        print(f"{label:22s} {med:16.3f} {ratio:22.1f}")
+        if label in TARGETS and ratio < 10.0:
+            ok = False
+    for target in TARGETS:
+        ratio = float(np.median(times[target])) / base
+        print(
+            f"{'PASS' if ratio >= 10 else 'FAIL'}: mixture >= 10x faster than {target} "
+            f"({ratio:.1f}x)"
+        )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
