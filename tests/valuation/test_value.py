@@ -179,3 +179,16 @@ def test_label_aware_mmd_sees_label_noise_that_plain_mmd_cannot() -> None:
     assert plain.terms["clean"]["mmd"] == pytest.approx(plain.terms["shuffled"]["mmd"])
     assert joint.terms["shuffled"]["mmd"] > 3 * joint.terms["clean"]["mmd"]
     assert joint.details["label_aware"] and not plain.details["label_aware"]
+
+
+def test_calibrated_weights_are_the_documented_z_score_weights(market) -> None:
+    from synthmix.valuation.value import CALIBRATED_WEIGHTS
+
+    sources, ref = market
+    res = value_sources(sources, ref, rng=0, label_aware=True, weights="calibrated")
+    assert tuple(res.weights.values()) == CALIBRATED_WEIGHTS
+    raw = np.array(
+        [[res.terms[n][t] for t in ("loss", "mmd", "ntk", "small_sample")] for n in res.values]
+    )
+    z = (raw - raw.mean(0)) / np.where(raw.std(0) > 0, raw.std(0), 1.0)
+    np.testing.assert_allclose(list(res.values.values()), -(z @ np.array(CALIBRATED_WEIGHTS)))

@@ -119,7 +119,8 @@ def register(app: typer.Typer) -> None:
             ),
         ] = "mixture",
         weights: Annotated[
-            str, typer.Option("--weights", help="mixture weights: bound, davinz or equal.")
+            str,
+            typer.Option("--weights", help="mixture weights: bound, davinz, equal or calibrated."),
         ] = "bound",
         ntk: Annotated[
             str, typer.Option("--ntk", help="NTK term: analytic (no torch) or empirical.")

@@ -138,8 +138,8 @@ DEMO_CONFIG: Mapping[str, Mapping[str, Mapping[str, Any]]] = {
 #: Options and labels of the valuation methods.
 _METHOD_OPTIONS: Mapping[str, tuple[str, Mapping[str, Any]]] = {
     "mixture": (
-        "mixture (ours: label-aware, equal weights)",
-        {"label_aware": True, "weights": "equal"},
+        "mixture (ours: label-aware, calibrated weights)",
+        {"label_aware": True, "weights": "calibrated"},
     ),
     "davinz": ("DAVINZ", {}),
     "size": ("size (number of samples)", {}),

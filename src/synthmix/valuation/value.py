@@ -29,6 +29,7 @@ from synthmix.data import Dataset
 
 __all__ = [
     "ATTRIBUTION_METHODS",
+    "CALIBRATED_WEIGHTS",
     "METHODS",
     "TERMS",
     "ValuationResult",
@@ -57,7 +58,14 @@ METHODS = (
     "ntk_only",
     "random",
 )
-_WEIGHT_MODES = ("bound", "davinz", "equal")
+_WEIGHT_MODES = ("bound", "davinz", "equal", "calibrated")
+
+#: Weights on the z-scored terms (loss, mmd, ntk, small_sample) for ``weights="calibrated"``
+#: with ``label_aware=True``: the mean of the four tasks' non-negative least-squares weights fitted
+#: on the calibration markets of ``synthmix reproduce valuation-benchmark`` (seed 0; 10 markets
+#: per task, disjoint from every evaluation market), normalised to sum to 1. Per-task fits ranged
+#: over loss 0-0.07, mmd 0.67-0.84, ntk 0, small_sample 0.21-0.34.
+CALIBRATED_WEIGHTS = (0.021, 0.719, 0.0, 0.26)
 
 
 @dataclass(frozen=True)
@@ -173,10 +181,12 @@ def combine_terms(terms: FloatArray, weights: ArrayLike | str) -> tuple[FloatArr
     ----------
     terms : ndarray, shape (K, 4)
         Raw terms T1..T4 of ``K`` sources (columns in :data:`TERMS` order).
-    weights : {"bound", "davinz", "equal"} or array_like, shape (4,)
+    weights : {"bound", "davinz", "equal", "calibrated"} or array_like, shape (4,)
         ``bound``: ``w = 1`` on the raw terms (the bound itself); ``davinz``: raw terms with T3
-        rescaled by ``κ = mean(T2)/mean(T3)``; ``equal``: ``w = 1`` on standardised terms; an
-        array: non-negative weights on standardised terms (e.g. from :func:`fit_weights`).
+        rescaled by ``κ = mean(T2)/mean(T3)``; ``equal``: ``w = 1`` on standardised terms;
+        ``calibrated``: :data:`CALIBRATED_WEIGHTS` on standardised terms (fitted for the
+        label-aware score); an array: non-negative weights on standardised terms (e.g. from
+        :func:`fit_weights`).
 
     Returns
     -------
@@ -190,6 +200,8 @@ def combine_terms(terms: FloatArray, weights: ArrayLike | str) -> tuple[FloatArr
             raise fail("weights", f"be one of {_WEIGHT_MODES} or 4 numbers", weights)
         if weights == "equal":
             w = np.ones(4)
+        elif weights == "calibrated":
+            w = np.asarray(CALIBRATED_WEIGHTS, dtype=np.float64)
         else:
             w = np.ones(4)
             if weights == "davinz":
@@ -509,9 +521,10 @@ def value_sources(
         One of :data:`METHODS` (module docstring; ``tracin``/``trak``/``logra``/``knn_shapley``
         need the ``baselines`` extra).
     rng : seed
-    weights : {"bound", "davinz", "equal"} or array_like (4,), default "bound"
+    weights : {"bound", "davinz", "equal", "calibrated"} or array_like (4,), default "bound"
         ``mixture`` weight mode (:func:`combine_terms`); pass :func:`fit_weights`' output for
-        the spec's ``fit`` mode.
+        the spec's ``fit`` mode. ``calibrated`` with ``label_aware=True`` is the best
+        retraining-free setting of the benchmark (README).
     ntk : {"analytic", "empirical"}, default "analytic"
         Kernel of T3 and of the KRR loss: the infinite-width ReLU NTK (deterministic, no torch)
         or the empirical NTK of a width-``hidden`` MLP averaged over ``n_seeds`` inits (torch).
