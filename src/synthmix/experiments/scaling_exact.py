@@ -34,6 +34,7 @@ from numpy.typing import NDArray
 
 from synthmix._random import seed_sequence
 from synthmix.experiments.registry import ReproductionResult, StageProgress, register
+from synthmix.experiments.rmt_figures import _stage
 from synthmix.parallel import map_tasks
 from synthmix.scaling import (
     LongTailModel,
@@ -361,22 +362,25 @@ def scaling_exact_grid(
     roots = seed_sequence(rng).spawn(3)
     tasks = [(b, k, p, s) for b, k, p in itertools.product(s["betas"], s["ks"], s["pis"])]
 
-    def tick(stage: str) -> Any:
-        return None if progress is None else (lambda d, t: progress(stage, d, t))
-
     opts: dict[str, Any] = {"n_jobs": n_jobs, "scheduler": scheduler}
     fits: list[SettingFit] = map_tasks(
-        _fit_setting, tasks, rng=roots[0], progress=tick("grid fits"), **opts
+        _fit_setting, tasks, rng=roots[0], progress=_stage(progress, "grid fits"), **opts
     )
     controls = map_tasks(
-        _control, [(b, s) for b in s["betas"]], rng=roots[1], progress=tick("controls"), **opts
+        _control,
+        [(b, s) for b in s["betas"]],
+        rng=roots[1],
+        progress=_stage(progress, "controls"),
+        **opts,
     )
     mc_tasks = []
     for beta in s["betas"]:
         k, pi = s["ks"][len(s["ks"]) // 2], 0.05
         n1, n2 = breakpoints(LongTailModel(beta=beta, k=k, pi=pi, M=s["M"]))
         mc_tasks += [(beta, k, pi, n, s) for n in (n1 / 10, np.sqrt(n1 * n2), 10 * n2)]
-    mc = map_tasks(_monte_carlo, mc_tasks, rng=roots[2], progress=tick("Monte-Carlo"), **opts)
+    mc = map_tasks(
+        _monte_carlo, mc_tasks, rng=roots[2], progress=_stage(progress, "Monte-Carlo"), **opts
+    )
 
     elig = [f for f in fits if f.eligible]
     pred = np.array([f.predicted for f in elig]).reshape(-1, 2)
@@ -578,14 +582,13 @@ def robustness_sweep(
     -------
     tuple of RobustnessRow
     """
-    cb = None if progress is None else (lambda d, t: progress("robustness", d, t))
     rows: list[RobustnessRow] = map_tasks(
         _robust_row,
         [(v, dict(settings)) for v in variants],
         rng=rng,
         n_jobs=n_jobs,
         scheduler=scheduler,
-        progress=cb,
+        progress=_stage(progress, "robustness"),
     )
     return tuple(rows)
 
