@@ -29,6 +29,7 @@ import numpy as np
 
 from synthmix._random import seed_sequence
 from synthmix.experiments.registry import ReproductionResult, StageProgress, register
+from synthmix.experiments.rmt_figures import _stage
 from synthmix.parallel import map_tasks
 
 __all__ = [
@@ -464,9 +465,6 @@ def run_benchmark(
             continue  # e.g. Fashion-MNIST without the Debian package: the report says so
         tasks.append((t, task))
 
-    def tick(stage: str) -> Any:
-        return None if progress is None else (lambda d, n: progress(stage, d, n))
-
     opts: dict[str, Any] = {"n_jobs": n_jobs, "scheduler": scheduler}
     cal_tasks = [
         (task, int(cal_seeds[t * s["n_calibration"] + i]))
@@ -474,7 +472,11 @@ def run_benchmark(
         for i in range(s["n_calibration"])
     ]
     cal = map_tasks(
-        _calibration_terms, cal_tasks, rng=roots[2], progress=tick("calibration markets"), **opts
+        _calibration_terms,
+        cal_tasks,
+        rng=roots[2],
+        progress=_stage(progress, "calibration markets"),
+        **opts,
     )
     weights: dict[tuple[str, bool], Any] = {}
     for _, task in tasks:
@@ -489,7 +491,11 @@ def run_benchmark(
         for i in range(s["n_markets"])
     ]
     records: list[MarketRecord] = map_tasks(
-        _value_market, eval_tasks, rng=roots[3], progress=tick("evaluation markets"), **opts
+        _value_market,
+        eval_tasks,
+        rng=roots[3],
+        progress=_stage(progress, "evaluation markets"),
+        **opts,
     )
     s["tasks"] = tuple(task for _, task in tasks)
     table, ablation, stab, paired = _summarise(records, weights, s, roots[4])

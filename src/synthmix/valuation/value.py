@@ -278,7 +278,7 @@ def _mixture_terms(
         # between samples, so that a wrong label costs as much as a typical feature gap and a
         # label-noisy or class-truncated source is far from the reference even when its
         # features are not.
-        scale = float(np.sqrt(median_heuristic(reference.X, rng=mmd_seq)))
+        scale = float(np.sqrt(median_heuristic(reference.X, max_points=300, rng=mmd_seq)))
         eye = scale * np.eye(n_classes)
 
         def embed(X: FloatArray, y: NDArray[np.int64]) -> FloatArray:
@@ -307,8 +307,13 @@ def _mixture_terms(
         losses, dists = {}, {}
         for synthetic in (False, True):
             mask = ds.synthetic == synthetic
-            if np.count_nonzero(mask) >= 2:
-                part = ntk_complexity(
+            count = np.count_nonzero(mask)
+            if count < 2:
+                continue
+            if count == ds.n:  # a pure source: its one part is the whole source, already done
+                losses[synthetic] = res.krr_loss
+            else:
+                losses[synthetic] = ntk_complexity(
                     ds.X[mask],
                     y[mask],
                     kernel=ntk,
@@ -316,9 +321,8 @@ def _mixture_terms(
                     hidden=hidden,
                     n_seeds=n_seeds,
                     rng=child,
-                )
-                losses[synthetic] = part.krr_loss
-                dists[synthetic] = part_mmd[(name, synthetic)]
+                ).krr_loss
+            dists[synthetic] = part_mmd[(name, synthetic)]
         weight = {False: omega, True: 1.0 - omega}
         norm = sum(weight[s] for s in losses) or 1.0
         t1 = sum(weight[s] * v for s, v in losses.items()) / norm
