@@ -589,6 +589,23 @@ def _register_subcommands() -> None:
 _register_subcommands()
 
 
+def _echo_written(command: str, result: Any, **extra: Any) -> None:
+    """Print, as JSON, what a run that writes a report folder produced (``--json``)."""
+    doc = {
+        "synthmix_version": __version__,
+        "command": command,
+        **extra,
+        "report": result.report_path,
+        "results": result.results_path,
+        "figures": list(result.figures),
+        "seed": result.seed,
+        "quick": result.quick,
+        "seconds": result.seconds,
+        "summary": result.summary,
+    }
+    typer.echo(json.dumps(to_jsonable(doc), indent=2))
+
+
 @app.command("demo")
 def demo_command(
     out: Annotated[
@@ -634,22 +651,11 @@ def demo_command(
             force=force,
         )
     if json_output:
-        doc = {
-            "synthmix_version": __version__,
-            "command": "demo",
-            "report": result.report_path,
-            "results": result.results_path,
-            "figures": list(result.figures),
-            "seed": result.seed,
-            "quick": result.quick,
-            "seconds": result.seconds,
-            "stages": [
-                {"name": st.name, "config_hash": st.config_hash, "reused": st.reused}
-                for st in result.stages
-            ],
-            "summary": result.summary,
-        }
-        typer.echo(json.dumps(to_jsonable(doc), indent=2))
+        stages = [
+            {"name": st.name, "config_hash": st.config_hash, "reused": st.reused}
+            for st in result.stages
+        ]
+        _echo_written("demo", result, stages=stages)
         return
     typer.echo(f"report written to {result.report_path}")
 
@@ -855,21 +861,9 @@ def reproduce_command(
             force=force,
         )
     if json_output:
-        doc = {
-            "synthmix_version": __version__,
-            "command": "reproduce",
-            "name": result.name,
-            "out_dir": result.out_dir,
-            "report": result.report_path,
-            "results": result.results_path,
-            "figures": list(result.figures),
-            "seed": result.seed,
-            "quick": result.quick,
-            "cached": result.cached,
-            "seconds": result.seconds,
-            "summary": result.summary,
-        }
-        typer.echo(json.dumps(to_jsonable(doc), indent=2))
+        _echo_written(
+            "reproduce", result, name=result.name, out_dir=result.out_dir, cached=result.cached
+        )
         return
     if result.cached:
         typer.echo(f"reused the cached full run in {result.out_dir} (--force recomputes it)")
