@@ -11,7 +11,7 @@ comma  := ,
 STAMP  := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 PYTEST_WORKERS ?= 2
 
-.PHONY: venv demo test test-slow bench lint format clean data-system
+.PHONY: venv system demo test test-slow bench lint docs mutate format clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,13 +25,19 @@ $(STAMP): pyproject.toml constraints.txt
 
 venv: $(STAMP)
 
-demo: venv
+# Debian packages the tests and reproductions need (chromium, dataset-fashion-mnist): apt-get
+# installs them when run as root; otherwise one line says what to install, and only the tests
+# that need a package that could not be installed skip, naming it (.venv/system-missing).
+system:
+	@tools/system-packages
+
+demo: venv system
 	$(BIN)/synthmix demo --out synthmix-demo
 
-test: venv lint
+test: venv system lint docs
 	$(BIN)/python -m pytest -m "not slow" -n $(PYTEST_WORKERS) --durations=10
 
-test-slow: venv
+test-slow: venv system
 	$(BIN)/python -m pytest -m slow --durations=10
 
 bench: venv
@@ -42,19 +48,16 @@ lint: venv
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+# The documentation site (mathematics, architecture, conventions, API from the docstrings);
+# --strict turns every broken link or unresolved cross-reference into an error.
+docs: venv
+	$(BIN)/mkdocs build --strict --quiet --site-dir .venv/site
 
 format: venv
 	$(BIN)/ruff format src tests benchmarks
 	$(BIN)/ruff check --fix src tests benchmarks
-
-# Real data sets that come from Debian packages (Fashion-MNIST). Needs root and apt; tests
-# and reproductions that use them say clearly what is missing when they are absent.
-data-system:
-	@if [ -d /usr/share/datasets/fashion-mnist ]; then echo "Fashion-MNIST present"; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist) \
-	  || echo "warning: could not install dataset-fashion-mnist; Fashion-MNIST runs will say so"; \
-	else echo "note: install dataset-fashion-mnist (apt) for the Fashion-MNIST reproduction"; fi
 
 clean:
 	rm -rf $(VENV) synthmix-demo .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -9,7 +9,7 @@ On the same markets (ten contributors each, the benchmark's market generator) an
 budget — every method sees all contributors' samples and the whole reference split — it times
 one call of :func:`synthmix.valuation.value_sources` per method and market (one BLAS and one
 torch thread, no tracing), takes the median over markets, and prints each baseline's time over
-the label-aware mixture score's. Target (issue 5): the mixture score ≥ 10× faster than TracIn,
+the label-aware mixture score's. Target: the mixture score ≥ 10× faster than TracIn,
 TRAK and LoGra. Exit status 1 when a target fails.
 """
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from threadpoolctl import threadpool_limits
@@ -18,3 +19,28 @@ def _one_blas_thread() -> Iterator[None]:
     """
     with threadpool_limits(limits=1, user_api="blas"):
         yield
+
+
+_SYSTEM_MISSING = Path(__file__).resolve().parents[1] / ".venv" / "system-missing"
+
+
+def _require_system_package(package: str, present: bool) -> None:
+    """Skip only when ``make system`` tried to install ``package`` and could not.
+
+    ``tools/system-packages`` (run by ``make test``) installs the Debian packages the suite
+    needs and records, in ``.venv/system-missing``, each one it could not install (no root, no
+    apt, no mirror). A package that is absent but was never recorded is a broken setup, not a
+    reason to skip: the test then fails and says so.
+    """
+    if present:
+        return
+    recorded = _SYSTEM_MISSING.read_text().split() if _SYSTEM_MISSING.exists() else []
+    if package in recorded:
+        pytest.skip(f"Debian package {package!r} could not be installed (apt-get install {package})")
+    pytest.fail(f"Debian package {package!r} is missing; run `make system` (apt-get install {package})")
+
+
+@pytest.fixture
+def require_system_package() -> Callable[[str, bool], None]:
+    """The :func:`_require_system_package` check, for tests that need a Debian package."""
+    return _require_system_package

@@ -1,4 +1,4 @@
-"""One table of bad values fed to every public function (DESIGN.md, "Validation").
+"""One table of bad values fed to every public function (docs/conventions.md, "Validation").
 
 Each row: the call, and the parameter name the ValidationError message must start with.
 """

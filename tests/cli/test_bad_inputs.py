@@ -1,4 +1,4 @@
-"""Issue 6: every command answers bad input with one line naming the problem and exit code 2.
+"""Every command answers bad input with one line naming the problem and exit code 2.
 
 Table-driven: each case runs the CLI in-process (``synthmix.cli.main``) in a fresh folder and
 checks the exit status, that stderr is exactly one ``synthmix: error: ...`` line mentioning the

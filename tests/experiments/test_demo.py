@@ -13,6 +13,7 @@ import shutil
 import struct
 import subprocess
 import sys
+from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -210,10 +211,13 @@ def test_report_is_self_contained_with_the_summary_first(
 
 
 def test_report_renders_in_headless_chromium(
-    demo: tuple[DemoResult, Calls], tmp_path: Path
+    demo: tuple[DemoResult, Calls],
+    tmp_path: Path,
+    require_system_package: Callable[[str, bool], None],
 ) -> None:
     chromium = shutil.which("chromium")
-    assert chromium, "Debian's chromium package is needed to render the report"
+    require_system_package("chromium", chromium is not None)
+    assert chromium is not None
     url = demo[0].report_path.resolve().as_uri()
     flags = [chromium, "--headless", "--no-sandbox", "--disable-gpu"]
     shot = tmp_path / "report.png"

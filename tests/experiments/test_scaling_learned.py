@@ -24,7 +24,7 @@ def world() -> sl.World:
 def test_one_nn_tracks_the_exact_prediction(world: sl.World) -> None:
     """1-NN on well-separated Gaussian classes is the spec's perfect memoriser (a = b = 0).
 
-    Rule (DESIGN.md): |mean - exact| <= 4 se + bias over 24 independent training sets, with
+    Rule (docs/conventions.md): |mean - exact| <= 4 se + bias over 24 independent training sets, with
     bias = the largest mean error on classes present in the training labels — exactly the part
     the a = 0 model sets to zero (here it must itself be tiny).
     """

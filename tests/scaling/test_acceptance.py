@@ -1,4 +1,4 @@
-"""Issue 4 acceptance: fitted breakpoints on exact-model curves with 5% multiplicative noise.
+"""Acceptance: fitted breakpoints on exact-model curves with 5% multiplicative noise.
 
 For every setting of the spec's grid with n2/n1 ≥ 10, the curve E(n) of the exact model is
 observed at 60 log-spaced sizes around [n1, n2] with lognormal noise of 5%; the continuous

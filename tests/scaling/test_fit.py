@@ -1,4 +1,4 @@
-"""Tests of the segmented three-phase fit (spec/scaling.md, "Measuring the phases")."""
+"""Tests of the segmented three-phase fit (docs/math/scaling.md, "Measuring the phases")."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Cross-checks of :func:`synthmix.theory.predict` against the dense reference implementation.
 
-:func:`synthmix.theory.reference.reference_predict` evaluates spec/rmt.md's corrected theorem
+:func:`synthmix.theory.reference.reference_predict` evaluates docs/math/rmt.md's corrected theorem
 literally (scalar fixed point by plain iteration, dense ``Q̄`` from a ``p × p`` solve, the
 spec's ``t1 … T2, E`` formulas with dense products). ``predict`` evaluates the same formulas
 by another route: a safeguarded Newton solve and a Woodbury reduction to 2×2 systems, either in

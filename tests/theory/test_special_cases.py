@@ -1,6 +1,6 @@
 """Exact special cases and invariances of the theory (no simulation; tight tolerances).
 
-Every identity below holds exactly in the theorem of spec/rmt.md, so tolerances are round-off
+Every identity below holds exactly in the theorem of docs/math/rmt.md, so tolerances are round-off
 (1e-10 relative unless noted), not fudge factors.
 """
 

@@ -1,7 +1,7 @@
-"""Theory vs Monte-Carlo at diverse parameter points (issue 2 acceptance).
+"""Theory vs Monte-Carlo at diverse parameter points.
 
 Each case compares :func:`synthmix.theory.predict` (or ``predict_estimated_generator``) with its
-Monte-Carlo twin. The tolerance follows DESIGN.md: ``|mc - theory| <= z * se + bias`` with
+Monte-Carlo twin. The tolerance follows docs/conventions.md: ``|mc - theory| <= z * se + bias`` with
 ``z = 4`` and a documented finite-size bias — 0.004 in accuracy and 1% (relative) in risk. The
 theory is exact only as p, n, m → ∞; at p ≥ 50 its O(1/p) finite-size error stays below these
 bias terms. Seeds are fixed; nothing is rerun.

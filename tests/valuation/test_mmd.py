@@ -1,4 +1,4 @@
-"""Tests of the multi-kernel MMD estimators (spec/valuation.md, term T2)."""
+"""Tests of the multi-kernel MMD estimators (docs/math/valuation.md, term T2)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from synthmix.valuation.mmd import (
 D = 3
 S = 1.0
 BW = np.array([1.0, 4.0, 16.0])
-Z = 4.0  # z of every Monte-Carlo comparison (DESIGN.md, "Theory vs Monte-Carlo tests")
+Z = 4.0  # z of every Monte-Carlo comparison (docs/conventions.md, "Theory vs Monte-Carlo tests")
 
 
 def closed_form_mmd2(bandwidths: np.ndarray, s: float, d: int, delta: np.ndarray) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Analytic and empirical NTKs and the T3 complexity term (spec/valuation.md, T3 and T1)."""
+"""Analytic and empirical NTKs and the T3 complexity term (docs/math/valuation.md, T3 and T1)."""
 
 from __future__ import annotations
 

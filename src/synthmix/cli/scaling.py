@@ -16,7 +16,7 @@ from synthmix._validation import fail
 __all__ = ["scaling_app"]
 
 scaling_app = typer.Typer(
-    help="Three-phase scaling of real + synthetic training (spec/scaling.md).",
+    help="Three-phase scaling of real + synthetic training (docs/math/scaling.md).",
     no_args_is_help=True,
     add_completion=False,
 )

@@ -1,4 +1,4 @@
-"""Synthetic-data generators fitted on a few real samples (spec/rmt.md, Fig 5/7 protocol).
+"""Synthetic-data generators fitted on a few real samples (docs/math/rmt.md, Fig 5/7 protocol).
 
 A generator here is symmetric about the origin of the features it is fitted in — class ``y``
 draws ``y·mu + N(0, cov)`` — which is the theory's model of synthetic data. Fit it in the

@@ -1,4 +1,4 @@
-"""Reproductions of Fig. 3 and Fig. 4 of El Firdoussi et al. (ICLR 2025), spec/rmt.md.
+"""Reproductions of Fig. 3 and Fig. 4 of El Firdoussi et al. (ICLR 2025), docs/math/rmt.md.
 
 Each experiment evaluates the random-matrix theory on a dense grid (one vectorised call per
 curve) and checks it with Monte-Carlo markers from :mod:`synthmix.simulate`. Results are frozen
@@ -57,7 +57,7 @@ __all__ = [
 FloatArray = NDArray[np.float64]
 Progress = Callable[[int, int], None]
 
-#: Agreement rule between a Monte-Carlo marker and the theory (DESIGN.md, "Theory vs
+#: Agreement rule between a Monte-Carlo marker and the theory (docs/conventions.md, "Theory vs
 #: Monte-Carlo tests"): ``|mc_mean - theory| <= AGREEMENT_Z * mc_stderr + AGREEMENT_BIAS``. The
 #: bias term absorbs finite-size corrections of the asymptotic theory (O(1/sqrt(p)) effects at
 #: p = 50-500) and the noise of a standard error estimated from few trials.
@@ -434,7 +434,7 @@ def fig3_toy_setting(
 
     ``n`` real samples (``x = y μ + z``, ``|μ| = mu_norm``) are mixed with ``m`` synthetic ones
     from a generator whose covariance is the sample covariance of ``n_hat`` other real samples
-    (spec/rmt.md, "Generator estimated from n̂ real samples"); synthetic labels flip with
+    (docs/math/rmt.md, "Generator estimated from n̂ real samples"); synthetic labels flip with
     probability ``epsilon`` and a verifier keeps a sample with probability ``phi`` (right label)
     or ``rho`` (wrong label). The x-axis is the synthetic proportion ``m/(n+m)``.
 
@@ -607,7 +607,7 @@ def fig4_phase_transition(
     Training uses ``m`` synthetic samples only (``n = 0``) from the true distribution
     (``μ_real = μ_synth = mu_norm·e₁``, identity covariances), labels flipped with probability
     ε, pruned by a verifier ``(rho, phi)``. The kept label signal ``λ = φ(1-ε) - ρε`` changes
-    sign at ``ε* = φ/(φ+ρ)``, where every curve crosses 1/2 (spec/rmt.md, "Synthetic data
+    sign at ``ε* = φ/(φ+ρ)``, where every curve crosses 1/2 (docs/math/rmt.md, "Synthetic data
     only"); as ``p/m → 0`` the curves approach the step from ``Φ(|μ|)`` to ``1 - Φ(|μ|)``.
 
     Parameters

@@ -1,4 +1,4 @@
-"""The paper's 10-class MLP protocol on real images (spec/rmt.md, Fig 5/7), made random.
+"""The paper's 10-class MLP protocol on real images (docs/math/rmt.md, Fig 5/7), made random.
 
 One *trial* of the protocol, on a 10-class image set (MNIST or Fashion-MNIST):
 

@@ -1,4 +1,4 @@
-"""Theory overlaid on real data: ``rmt-mnist`` and ``rmt-fashion`` (spec/rmt.md, Fig 5/7).
+"""Theory overlaid on real data: ``rmt-mnist`` and ``rmt-fashion`` (docs/math/rmt.md, Fig 5/7).
 
 For binary pairs of real images, ridge is trained on ``n`` real images plus ``m`` synthetic
 ones from a Gaussian generator fitted on ``n_use`` real images, with labels flipped at

@@ -1,4 +1,4 @@
-"""Reproductions of Figs. 1-4 of El Firdoussi et al. (ICLR 2025), spec/rmt.md.
+"""Reproductions of Figs. 1-4 of El Firdoussi et al. (ICLR 2025), docs/math/rmt.md.
 
 Three reproductions are registered with :mod:`synthmix.experiments.registry`:
 
@@ -285,7 +285,7 @@ def marchenko_pastur_spectra(
     For each ratio ``c``, draws ``draws`` matrices ``Z`` of shape ``(p, n̂)`` with
     ``n̂ = round(p/c)`` and i.i.d. N(0, 1) entries, and computes the spectrum of
     ``(1/n̂) Z Zᵀ`` (``eigh``). The theory replaces that random spectrum by the deterministic
-    mid-quantiles of the law (spec/rmt.md, "Generator estimated from n̂ real samples"); their
+    mid-quantiles of the law (docs/math/rmt.md, "Generator estimated from n̂ real samples"); their
     Kolmogorov–Smirnov distance to each draw measures how good the replacement is.
 
     Parameters
@@ -704,7 +704,7 @@ def _laws_report(
             "spread over the Marchenko–Pastur law of ratio c = p/n̂. The theory replaces the "
             "random spectrum by p deterministic quantiles of that law. Second, the resolvent "
             "of the training data is summarised by two scalars (δ for real, δ_s for synthetic "
-            "data), the fixed point of the theorem's equations (spec/rmt.md).",
+            "data), the fixed point of the theorem's equations (docs/math/rmt.md).",
             Callout(
                 f"The quantiles are within a Kolmogorov–Smirnov distance of {worst:.4f} of "
                 f"every sampled spectrum (p = {fig1.p}, {fig1.draws} matrices per ratio), and "

@@ -1,4 +1,4 @@
-"""Theory overlaid on real tweets: ``rmt-tweets`` (spec/rmt.md, the Fig 6 analogue).
+"""Theory overlaid on real tweets: ``rmt-tweets`` (docs/math/rmt.md, the Fig 6 analogue).
 
 The paper's Fig 6 trains ridge on n = 800 real Amazon reviews (400-dimensional features)
 plus a growing share of synthetic ones whose labels are flipped at ε = 0.2, with γ = 0.1, and

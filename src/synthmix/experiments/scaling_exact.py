@@ -796,7 +796,7 @@ def _exact_report(
     intro = Section(
         "What this report shows",
         (
-            "The exact long-tail model of spec/scaling.md: knowledge items with Zipf frequencies "
+            "The exact long-tail model of docs/math/scaling.md: knowledge items with Zipf frequencies "
             "p_i ∝ i^-β, synthetic data that covers only the k most frequent items, a mixture "
             "with real fraction π. Its error curve E(n) is observed with "
             f"{grid.noise:.0%} multiplicative noise at {grid.points} sizes from n1/{grid.span:g} "

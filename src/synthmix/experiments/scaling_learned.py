@@ -1,6 +1,6 @@
 """Three-phase scaling with learned models: ``synthmix reproduce scaling-learned``.
 
-spec/scaling.md, "Experiments to reproduce and extend": knowledge items are classes (or
+docs/math/scaling.md, "Experiments to reproduce and extend": knowledge items are classes (or
 sub-clusters of real images) with Zipf frequencies ``p_i ∝ i^(-β)``; synthetic data come from a
 generator *fitted on real data* and sampled with a top-p cut, a temperature, or only the classes a
 finite real pool contains — the truncation the theory assumes — while a corruption-only arm
@@ -1252,7 +1252,7 @@ def _run_indexed(
 # Summaries, payload and report
 # --------------------------------------------------------------------------------------------
 
-#: Agreement rule of a curve with the exact prediction (DESIGN.md, theory vs Monte-Carlo).
+#: Agreement rule of a curve with the exact prediction (docs/conventions.md, theory vs Monte-Carlo).
 AGREEMENT_Z = 4.0
 
 
@@ -1433,7 +1433,7 @@ def _report(
     intro = Section(
         "What this report shows",
         (
-            "The long-tail model of spec/scaling.md predicts that when a generator fitted on real "
+            "The long-tail model of docs/math/scaling.md predicts that when a generator fitted on real "
             "data keeps only the head of a Zipf-distributed set of knowledge items (top-p "
             "sampling, a finite pool), a learner trained on a real/synthetic mixture goes through "
             "three phases: rapid learning of the head up to n1 = Z k^β/A, a plateau at the mass "
@@ -1594,7 +1594,7 @@ def _report(
         "synthmix reproduce scaling-learned — three-phase scaling with learned models",
         [intro, curves_section, agree_section, repro],
         path,
-        subtitle=f"Learned-model experiments of spec/scaling.md ({PAPER}).",
+        subtitle=f"Learned-model experiments of docs/math/scaling.md ({PAPER}).",
         metadata=_metadata(seconds, seed, n_jobs, scheduler),
     )
 

@@ -1,7 +1,7 @@
 """``map_tasks``: run ``fn(task, rng)`` over tasks with joblib, locally or on a Dask cluster.
 
 Each task receives its own child generator spawned from ``rng`` by index, so results are
-identical for any ``n_jobs``, batch size or backend (DESIGN.md, "Randomness").
+identical for any ``n_jobs``, batch size or backend (docs/conventions.md, "Randomness").
 
 Tasks run with one BLAS thread each: parallelism comes from running tasks side by side, and
 the tasks synthmix runs (Monte-Carlo trials, retrainings) multiply matrices too small for

@@ -1,6 +1,6 @@
 """Verifiers that keep or drop synthetic samples, and their measured rates ``(ρ̂, φ̂)``.
 
-See spec/rmt.md ("Verification"): a verifier keeps a right-label synthetic sample with
+See docs/math/rmt.md ("Verification"): a verifier keeps a right-label synthetic sample with
 probability ``φ`` and a wrong-label one with probability ``ρ``.
 """
 

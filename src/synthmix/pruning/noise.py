@@ -1,4 +1,4 @@
-"""Binary ±1 labels and random label noise (spec/rmt.md, "Label noise")."""
+"""Binary ±1 labels and random label noise (docs/math/rmt.md, "Label noise")."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def check_labels(value: ArrayLike, name: str, *, size: int | None = None) -> Int
 def flip_labels(y: ArrayLike, epsilon: float, *, rng: RngLike = None) -> tuple[IntArray, BoolArray]:
     """Flip each ±1 label independently with probability ``epsilon``.
 
-    The model of spec/rmt.md: every synthetic label is flipped by its own coin, so which
+    The model of docs/math/rmt.md: every synthetic label is flipped by its own coin, so which
     samples are flipped does not depend on their order (unlike the paper's public code, which
     flipped a deterministic block).
 

@@ -1,6 +1,6 @@
 """Measured verifier rates ``(ρ̂, φ̂)`` with exact confidence intervals.
 
-The theory (spec/rmt.md) summarises a verifier by ``φ = P(keep | label right)`` and
+The theory (docs/math/rmt.md) summarises a verifier by ``φ = P(keep | label right)`` and
 ``ρ = P(keep | label wrong)``. On synthetic samples whose label flips are known (clean labels
 ``y_true`` next to the given ``y_noisy``), both are binomial proportions: ``φ̂ = kept_right /
 n_right`` and ``ρ̂ = kept_wrong / n_wrong``, each with an exact Clopper–Pearson interval.

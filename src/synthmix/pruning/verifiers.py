@@ -1,4 +1,4 @@
-"""Verifiers: decide which synthetic samples to keep (spec/rmt.md, "Verification").
+"""Verifiers: decide which synthetic samples to keep (docs/math/rmt.md, "Verification").
 
 A verifier looks at synthetic samples ``(X_syn, y_syn)`` and returns a :class:`Verdict`: a keep
 decision and a score per sample (higher = the given label is more trustworthy). Every verifier
@@ -277,7 +277,7 @@ def _knn_scores(
 class OracleVerifier:
     """The theory's verifier: keeps a right label w.p. ``phi`` and a wrong one w.p. ``rho``.
 
-    Each sample gets its own coin flip from ``rng``, exactly the model of spec/rmt.md. Knowing
+    Each sample gets its own coin flip from ``rng``, exactly the model of docs/math/rmt.md. Knowing
     which labels are wrong needs the clean labels, so :meth:`decide` requires ``y_true``
     (available in simulations only). ``(rho, phi) = (0, 1)`` is a perfect oracle, ``(1, 1)``
     keeps everything, ``rho = phi`` is uninformative.

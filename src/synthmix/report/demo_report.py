@@ -595,7 +595,7 @@ def _scaling_section(stage: Mapping[str, Any], figure: Path, dec: Mapping[str, A
             f"frequencies (Gaussian clusters in d = {w['dim']}). A generator fitted on "
             f"{w['n_pool']:,} real draws samples synthetic data with a top-p cut, so it knows "
             f"only the k most frequent classes; the training set mixes a share π of real draws "
-            f"with synthetic ones. Theory (spec/scaling.md): rapid learning up to n1 = Z k^β/A, "
+            f"with synthetic ones. Theory (docs/math/scaling.md): rapid learning up to n1 = Z k^β/A, "
             f"a plateau at the mass of the dropped tail, then tail learning from the real share "
             f"after n2 = Z (k+1)^β/π. 1-NN (the theory's memoriser) and logistic regression are "
             f"trained at {len(stage['sizes'])} sizes from {stage['sizes'][0]:,} to "

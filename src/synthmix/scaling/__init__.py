@@ -1,4 +1,4 @@
-"""Three-phase scaling under real–synthetic mixtures (seed 002; spec/scaling.md)."""
+"""Three-phase scaling under real–synthetic mixtures (docs/math/scaling.md)."""
 
 from synthmix.scaling.fit import ThreePhaseFit, fit_three_phase
 from synthmix.scaling.model import (

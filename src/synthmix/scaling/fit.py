@@ -1,4 +1,4 @@
-"""Measuring the three phases of a learning curve (spec/scaling.md, "Measuring the phases").
+"""Measuring the three phases of a learning curve (docs/math/scaling.md, "Measuring the phases").
 
 A learning curve ``err(n)`` is fitted in log–log space (``x = log n``, ``y = log err``) by a
 continuous segmented power law with two breakpoints ``b1 < b2`` (three slopes)::
@@ -379,7 +379,7 @@ def fit_three_phase(
     """Fit a continuous three-segment power law to a learning curve, with bootstrap intervals.
 
     In ``x = log n``, ``y = log err`` the model is ``y = c + s1 x + (s2 - s1) max(0, x - b1)
-    + (s3 - s2) max(0, x - b2)`` with ``b1 < b2`` (spec/scaling.md, "Measuring the phases").
+    + (s3 - s2) max(0, x - b2)`` with ``b1 < b2`` (docs/math/scaling.md, "Measuring the phases").
     The breakpoints are profiled over all pairs of midpoints between distinct ``x`` that leave at
     least two distinct ``x`` in every segment, then refined by Nelder–Mead; the other parameters
     are linear least squares. One- and two-segment fits are compared by BIC.

@@ -1,4 +1,4 @@
-"""The exact long-tail knowledge model of real–synthetic scaling (spec/scaling.md, seed 002).
+"""The exact long-tail knowledge model of real–synthetic scaling (docs/math/scaling.md).
 
 Knowledge items ``i = 1..M`` have real frequencies ``p_i = i^(-β)/Z``. A synthetic generator
 keeps the head and drops the tail (a cut at rank ``k``, given directly or by a top-p

@@ -2,7 +2,7 @@
 
 Each trial draws exactly what the model states — ``n`` real samples, ``m`` synthetic samples
 whose labels flip with probability ε and which a verifier keeps by a coin flip (φ for a right
-label, ρ for a wrong one) — fits the ridge classifier of spec/rmt.md (normalised by
+label, ρ for a wrong one) — fits the ridge classifier of docs/math/rmt.md (normalised by
 ``N = n + m``, pruned samples included in ``N``), and scores it *exactly* on the real test
 distribution: given ``w`` the score ``wᵀx`` of a fresh real point is Gaussian, so
 

@@ -1,4 +1,4 @@
-"""The ridge classifier of spec/rmt.md ("Classifier"), from its sufficient statistics."""
+"""The ridge classifier of docs/math/rmt.md ("Classifier"), from its sufficient statistics."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Predicted vs measured accuracy on a real binary task (issue 3, "Real data → model").
+"""Predicted vs measured accuracy on a real binary task ("Real data → model").
 
 One repetition of the protocol, on a fresh random split of the real task:
 

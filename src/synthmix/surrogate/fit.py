@@ -1,4 +1,4 @@
-"""A binary real task as the theory's Gaussian mixture (spec/rmt.md, "Model").
+"""A binary real task as the theory's Gaussian mixture (docs/math/rmt.md, "Model").
 
 Real features are centred at the midpoint of the two class means, optionally projected on
 their leading principal components, and divided by one scale so that the within-class

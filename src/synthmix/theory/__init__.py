@@ -1,6 +1,6 @@
-"""Random-matrix predictions for ridge trained on real + pruned synthetic data (seed 000).
+"""Random-matrix predictions for ridge trained on real + pruned synthetic data (El Firdoussi et al., ICLR 2025).
 
-Deterministic: nothing here draws random numbers. See ``spec/rmt.md``.
+Deterministic: nothing here draws random numbers. See ``docs/math/rmt.md``.
 """
 
 from synthmix.theory.model import MixtureModel

@@ -1,4 +1,4 @@
-"""Deterministic equivalents of spec/rmt.md ("Theorem (corrected)").
+"""Deterministic equivalents of docs/math/rmt.md ("Theorem (corrected)").
 
 Notation (all per parameter point): ``N = n + m``, ``π = n/N``, ``α = φ(1-ε) + ρε``,
 ``λ = φ(1-ε) - ρε``; ``β = 1/(1+δ)``, ``β_s = 1/(1+δ_s)``;

@@ -1,4 +1,4 @@
-"""The Gaussian-mixture model of real and synthetic data (spec/rmt.md, "Model").
+"""The Gaussian-mixture model of real and synthetic data (docs/math/rmt.md, "Model").
 
 Real samples ``x = y*mu_real + N(0, cov_real)``; synthetic samples
 ``x = y*mu_synth + N(0, cov_synth)``; ``y = ±1`` with equal probability.

@@ -1,4 +1,4 @@
-"""Closed-form test accuracy and risk of ridge on real + pruned synthetic data (spec/rmt.md)."""
+"""Closed-form test accuracy and risk of ridge on real + pruned synthetic data (docs/math/rmt.md)."""
 
 from __future__ import annotations
 
@@ -126,7 +126,7 @@ def predict(
     phi: ArrayLike = 1.0,
     gamma: ArrayLike = 1.0,
 ) -> Prediction:
-    """Predict the real-test accuracy and risk of the ridge classifier (spec/rmt.md, Theorem).
+    """Predict the real-test accuracy and risk of the ridge classifier (docs/math/rmt.md, Theorem).
 
     The classifier is ``w = Q (1/N)(Σ y_i x_i + Σ q_j ỹ_j x̃_j)`` with
     ``Q = ((Σ x_i x_iᵀ + Σ q_j x̃_j x̃_jᵀ)/N + γI)⁻¹``, ``N = n + m`` (pruned samples still count
@@ -226,7 +226,7 @@ def predict_estimated_generator(
 ) -> Prediction:
     """Prediction when the generator's covariance is estimated from ``n_hat`` real samples.
 
-    The paper's toy setting (spec/rmt.md, "Generator estimated from n̂ real samples"):
+    The paper's toy setting (docs/math/rmt.md, "Generator estimated from n̂ real samples"):
     ``mu_real = mu_synth`` of norm ``mu_norm``, real covariance ``I_p``, generator covariance
     the sample covariance of ``n_hat`` real samples — a white Wishart matrix of ratio ``p/n̂``,
     whose randomness the deterministic equivalent averages over by using the
@@ -276,7 +276,7 @@ def transition_epsilon(*, rho: ArrayLike, phi: ArrayLike) -> FloatArray:
     """Label-noise rate ``ε* = φ/(φ+ρ)`` at which the kept synthetic signal λ changes sign.
 
     Synthetic-only training (``n = 0``) has accuracy exactly 1/2 at ``ε*`` for every ``p/m``
-    (spec/rmt.md, "Synthetic data only").
+    (docs/math/rmt.md, "Synthetic data only").
 
     Parameters
     ----------

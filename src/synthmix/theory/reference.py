@@ -1,10 +1,10 @@
-"""A deliberately plain, dense evaluation of spec/rmt.md's corrected theorem (one point at a time).
+"""A deliberately plain, dense evaluation of docs/math/rmt.md's corrected theorem (one point at a time).
 
 This module is the **O(p³)-per-point baseline** for benchmarks and cross-checks, not for
 production: use :func:`synthmix.theory.predict`, which evaluates the same formulas in O(p) per
 point after a one-time eigendecomposition and vectorises over parameter points.
 
-:func:`reference_predict` follows spec/rmt.md ("Theorem (corrected)") line by line, for real
+:func:`reference_predict` follows docs/math/rmt.md ("Theorem (corrected)") line by line, for real
 covariance ``Σ_r = I_p``, any synthetic covariance ``C`` and any mean shift ``μ_s``:
 
 1. the eigenvalues ``c_k`` of ``C`` (one ``eigvalsh`` per call);
@@ -122,7 +122,7 @@ def reference_predict(
     pruning: Pruning = "bernoulli",
     damping: float = 1.0,
 ) -> dict[str, float]:
-    """Evaluate spec/rmt.md's corrected theorem at one point with dense ``p × p`` algebra.
+    """Evaluate docs/math/rmt.md's corrected theorem at one point with dense ``p × p`` algebra.
 
     The O(p³)-per-point baseline for benchmarks and cross-checks of
     :func:`synthmix.theory.predict` — not for production (it recomputes the eigenvalues of

@@ -1,4 +1,4 @@
-"""The Marchenko–Pastur law (spec/rmt.md, "Generator estimated from n̂ real samples").
+"""The Marchenko–Pastur law (docs/math/rmt.md, "Generator estimated from n̂ real samples").
 
 The sample covariance ``(1/n̂) Z Zᵀ`` of ``n̂`` white Gaussian vectors in dimension ``p`` has,
 as ``p, n̂ → ∞`` with ``p/n̂ → c``, the Marchenko–Pastur spectrum of ratio ``c``: a density on

@@ -1,4 +1,4 @@
-"""Retraining-free valuation of real–synthetic data sources (seed 002; spec/valuation.md).
+"""Retraining-free valuation of real–synthetic data sources (docs/math/valuation.md).
 
 :func:`value_sources` is the entry point (the ``mixture`` score and every baseline). Building
 blocks: :mod:`~synthmix.valuation.mmd` (multi-kernel MMD estimators),

@@ -1,4 +1,4 @@
-"""Per-sample attribution baselines, aggregated per data source (spec/valuation.md, Baselines).
+"""Per-sample attribution baselines, aggregated per data source (docs/math/valuation.md, Baselines).
 
 Every method scores each training sample ``i`` (pooled over the sources) against each reference
 sample ``j`` and returns a score matrix ``S`` of shape ``(n_train, n_reference)``, oriented so that

@@ -1,4 +1,4 @@
-"""Retraining ground truth for data markets (spec/valuation.md, "Ground truth and agreement").
+"""Retraining ground truth for data markets (docs/math/valuation.md, "Ground truth and agreement").
 
 Three notions of what a contributor is worth, each measured by training models from scratch
 and scoring them on the market's held-out ``test`` set (never seen by valuation methods):

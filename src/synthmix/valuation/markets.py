@@ -1,7 +1,7 @@
 """Data markets: many contributors of real, synthetic and damaged data on one task.
 
 A :class:`Market` is what valuation methods and their ground truth are evaluated on
-(spec/valuation.md, "Markets to build"): ``K`` contributors, each a :class:`Dataset` whose
+(docs/math/valuation.md, "Markets to build"): ``K`` contributors, each a :class:`Dataset` whose
 samples carry provenance (real or synthetic), a ``reference`` set drawn from the test
 distribution (the validation split valuation methods may see) and a held-out ``test`` set
 that only the retraining ground truth (:mod:`synthmix.valuation.ground_truth`) uses.

@@ -1,4 +1,4 @@
-"""Agreement of valuations with ground truth, and their stability (spec/valuation.md).
+"""Agreement of valuations with ground truth, and their stability (docs/math/valuation.md).
 
 Correlations (Spearman, Kendall, Pearson) between a method's values and a ground truth over the
 sources of one market, with percentile-bootstrap intervals over sources; the same pooled over

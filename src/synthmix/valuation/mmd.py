@@ -1,4 +1,4 @@
-"""Multi-kernel maximum mean discrepancy (spec/valuation.md, term T2).
+"""Multi-kernel maximum mean discrepancy (docs/math/valuation.md, term T2).
 
 The kernel is a weighted sum of Gaussian kernels
 
@@ -549,7 +549,7 @@ def mmd(
     max_median_points: int = 1000,
     rng: RngLike = 0,
 ) -> MMDResult:
-    """Multi-kernel MMD² between samples ``X`` and ``Y`` (spec/valuation.md, T2).
+    """Multi-kernel MMD² between samples ``X`` and ``Y`` (docs/math/valuation.md, T2).
 
     Parameters
     ----------

@@ -1,6 +1,6 @@
 """Neural tangent kernels of a fully connected ReLU network and the NTK complexity term T3.
 
-spec/valuation.md, term T3 (and T1's ``ntk_krr`` loss). Two kernels:
+docs/math/valuation.md, term T3 (and T1's ``ntk_krr`` loss). Two kernels:
 
 * :func:`analytic_ntk` — the infinite-width NTK of a ReLU MLP by the arc-cosine recursion
   (Jacot et al. 2018; Arora et al. 2019, "On exact computation with an infinitely wide neural

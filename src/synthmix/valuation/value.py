@@ -1,4 +1,4 @@
-"""``value_sources``: what each data source is worth for a test distribution (spec/valuation.md).
+"""``value_sources``: what each data source is worth for a test distribution (docs/math/valuation.md).
 
 One entry point for every valuation method. ``mixture`` is the retraining-free score of the
 spec: four terms of an NTK generalisation bound for a real + synthetic mixture,
@@ -70,7 +70,7 @@ CALIBRATED_WEIGHTS = (0.021, 0.719, 0.0, 0.26)
 
 @dataclass(frozen=True)
 class ValuationResult:
-    """Values of data sources (DESIGN.md contract).
+    """Values of data sources (API contract, docs/architecture.md).
 
     Attributes
     ----------
