@@ -36,8 +36,8 @@ def _require_system_package(package: str, present: bool) -> None:
         return
     recorded = _SYSTEM_MISSING.read_text().split() if _SYSTEM_MISSING.exists() else []
     if package in recorded:
-        pytest.skip(f"Debian package {package!r} could not be installed (apt-get install {package})")
-    pytest.fail(f"Debian package {package!r} is missing; run `make system` (apt-get install {package})")
+        pytest.skip(f"Debian package {package!r} could not be installed: apt-get install {package}")
+    pytest.fail(f"Debian package {package!r} is missing: run `make system` ({package})")
 
 
 @pytest.fixture

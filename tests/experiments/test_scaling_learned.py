@@ -24,9 +24,9 @@ def world() -> sl.World:
 def test_one_nn_tracks_the_exact_prediction(world: sl.World) -> None:
     """1-NN on well-separated Gaussian classes is the spec's perfect memoriser (a = b = 0).
 
-    Rule (docs/conventions.md): |mean - exact| <= 4 se + bias over 24 independent training sets, with
-    bias = the largest mean error on classes present in the training labels — exactly the part
-    the a = 0 model sets to zero (here it must itself be tiny).
+    Rule (docs/conventions.md): |mean - exact| <= 4 se + bias over 24 independent training
+    sets, with bias = the largest mean error on classes present in the training labels —
+    exactly the part the a = 0 model sets to zero (here it must itself be tiny).
     """
     gen = sl.fit_generator(world, mode="top_p", rng=1)
     sizes = (20, 60, 200, 700, 2500)

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
 import typer
-from numpy.typing import NDArray
 
 from synthmix import __version__
 from synthmix._io import config_hash, to_jsonable, write_json
@@ -33,7 +32,6 @@ if TYPE_CHECKING:
 
 __all__ = ["app", "main", "run"]
 
-FloatArray = NDArray[np.float64]
 
 #: Exit status for invalid input (bad values, unknown options, unreadable config).
 EXIT_USAGE = 2

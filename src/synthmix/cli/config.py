@@ -36,8 +36,8 @@ from types import MappingProxyType
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
+from synthmix._types import FloatArray
 from synthmix._validation import (
     as_float_array,
     check_int,
@@ -60,7 +60,6 @@ __all__ = [
     "resolve_parameters",
 ]
 
-FloatArray = NDArray[np.float64]
 
 #: The per-point parameters, in grid (and table column) order.
 GRID_AXES: tuple[str, ...] = ("n", "m", "epsilon", "rho", "phi", "gamma")

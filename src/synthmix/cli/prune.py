@@ -30,6 +30,7 @@ from numpy.typing import NDArray
 
 from synthmix import __version__
 from synthmix._io import config_hash, to_jsonable, write_json
+from synthmix._types import BoolArray, FloatArray, IntArray
 from synthmix._validation import check_int, check_probability, fail
 from synthmix.data import Dataset, load_table, save_table
 from synthmix.exceptions import ValidationError
@@ -56,9 +57,6 @@ __all__ = [
     "run_prune",
 ]
 
-FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.int64]
-BoolArray = NDArray[np.bool_]
 
 #: Verifier names accepted by ``--verifier``.
 VERIFIERS: tuple[str, ...] = ("oracle", "model", "cleanlab", "knn")

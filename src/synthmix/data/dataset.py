@@ -16,13 +16,11 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from synthmix._random import RngLike, as_generator
+from synthmix._types import BoolArray, FloatArray, IndexArray
 from synthmix._validation import as_float_array, fail
 
 __all__ = ["Dataset"]
 
-FloatArray = NDArray[np.float64]
-BoolArray = NDArray[np.bool_]
-IntArray = NDArray[np.intp]
 
 # Label dtypes kept as they arrive: bool, signed/unsigned int, float, unicode and byte strings.
 _LABEL_KINDS = frozenset("biufUS")
@@ -244,7 +242,7 @@ class Dataset:
         idx = self._check_indices(indices)
         return Dataset._from_parts(self.X[idx], self.y[idx], self.synthetic[idx], self.name)
 
-    def _check_indices(self, indices: ArrayLike) -> IntArray:
+    def _check_indices(self, indices: ArrayLike) -> IndexArray:
         arr = np.asarray(indices)
         if arr.ndim != 1:
             raise fail(

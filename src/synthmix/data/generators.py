@@ -15,12 +15,12 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from synthmix._random import RngLike, as_generator
+from synthmix._types import FloatArray
 from synthmix._validation import as_float_array, check_int, fail
 from synthmix.pruning.noise import check_labels
 
 __all__ = ["GMMGenerator", "GaussianGenerator", "class_moments"]
 
-FloatArray = NDArray[np.float64]
 Covariance = Literal["estimated", "identity"]
 
 

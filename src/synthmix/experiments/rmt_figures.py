@@ -20,10 +20,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 from scipy.special import ndtr
 
 from synthmix._random import RngLike, seed_sequence
+from synthmix._types import FloatArray
 from synthmix._validation import (
     check_int,
     check_nonnegative,
@@ -54,7 +55,6 @@ __all__ = [
     "fig4_phase_transition",
 ]
 
-FloatArray = NDArray[np.float64]
 Progress = Callable[[int, int], None]
 
 #: Agreement rule between a Monte-Carlo marker and the theory (docs/conventions.md, "Theory vs

@@ -54,6 +54,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from synthmix._random import RngLike, as_generator
+from synthmix._types import BoolArray, FloatArray, IntArray
 from synthmix._validation import as_float_array, check_int, check_probability, fail
 
 if TYPE_CHECKING:
@@ -79,9 +80,6 @@ __all__ = [
     "run_mlp_protocol",
 ]
 
-FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.int64]
-BoolArray = NDArray[np.bool_]
 Covariance = Literal["identity", "estimated"]
 
 #: Spawn key of this experiment's random stream: the MLP protocol's draws are independent of

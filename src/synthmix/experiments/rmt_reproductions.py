@@ -33,10 +33,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 
 from synthmix._io import write_json
 from synthmix._random import RngLike, seed_sequence
+from synthmix._types import FloatArray
 from synthmix._validation import check_int, check_positive, fail
 from synthmix.experiments.registry import ReproductionResult, StageProgress, register
 from synthmix.experiments.rmt_figures import (
@@ -84,7 +85,6 @@ __all__ = [
     "reproduce_toy",
 ]
 
-FloatArray = NDArray[np.float64]
 
 FIG1_STAGE = "Fig. 1 eigenvalues"
 FIG3_STAGE = "Fig. 3 Monte-Carlo"

@@ -30,9 +30,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
 from synthmix._random import seed_sequence
+from synthmix._types import FloatArray
 from synthmix.experiments.registry import ReproductionResult, StageProgress, register
 from synthmix.experiments.rmt_figures import _stage
 from synthmix.parallel import map_tasks
@@ -57,7 +57,6 @@ __all__ = [
     "scaling_exact_grid",
 ]
 
-FloatArray = NDArray[np.float64]
 _PAPER = "Wang et al., Data Value in the Age of Scaling (arXiv 2511.13640)"
 
 #: Grid, noise and bootstrap sizes; ``quick`` is what the tests run.
@@ -796,7 +795,8 @@ def _exact_report(
     intro = Section(
         "What this report shows",
         (
-            "The exact long-tail model of docs/math/scaling.md: knowledge items with Zipf frequencies "
+            "The exact long-tail model of docs/math/scaling.md: knowledge items with Zipf "
+            "frequencies "
             "p_i ∝ i^-β, synthetic data that covers only the k most frequent items, a mixture "
             "with real fraction π. Its error curve E(n) is observed with "
             f"{grid.noise:.0%} multiplicative noise at {grid.points} sizes from n1/{grid.span:g} "

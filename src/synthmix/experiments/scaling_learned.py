@@ -51,6 +51,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from synthmix._random import RngLike, as_generator, seed_sequence
+from synthmix._types import FloatArray, IntArray
 from synthmix._validation import check_int, check_probability, fail
 from synthmix.experiments.registry import ReproductionResult, StageProgress, register
 from synthmix.parallel import map_tasks
@@ -86,8 +87,6 @@ __all__ = [
     "weighted_error",
 ]
 
-FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.int64]
 
 PAPER = "Wang et al., Data Value in the Age of Scaling (arXiv 2511.13640)"
 MODES = ("top_p", "temperature", "pool", "corruption")
@@ -1433,7 +1432,8 @@ def _report(
     intro = Section(
         "What this report shows",
         (
-            "The long-tail model of docs/math/scaling.md predicts that when a generator fitted on real "
+            "The long-tail model of docs/math/scaling.md predicts that when a generator fitted "
+            "on real "
             "data keeps only the head of a Zipf-distributed set of knowledge items (top-p "
             "sampling, a finite pool), a learner trained on a real/synthetic mixture goes through "
             "three phases: rapid learning of the head up to n1 = Z k^β/A, a plateau at the mass "

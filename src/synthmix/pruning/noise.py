@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 
 from synthmix._random import RngLike, as_generator
+from synthmix._types import BoolArray, IntArray
 from synthmix._validation import as_float_array, check_probability, fail
 
 __all__ = ["flip_labels"]
-
-IntArray = NDArray[np.int64]
-BoolArray = NDArray[np.bool_]
 
 
 def check_labels(value: ArrayLike, name: str, *, size: int | None = None) -> IntArray:

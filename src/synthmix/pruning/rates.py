@@ -12,17 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 from scipy.stats import beta
 
 from synthmix._random import RngLike, as_generator
+from synthmix._types import BoolArray
 from synthmix._validation import as_float_array, fail
 from synthmix.pruning.noise import check_labels
 from synthmix.pruning.verifiers import Verifier, _check_features
 
 __all__ = ["VerifierRates", "estimate_rates", "measure_rates"]
-
-BoolArray = NDArray[np.bool_]
 
 
 @dataclass(frozen=True)

@@ -30,9 +30,10 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 
 from synthmix._random import RngLike, as_generator
+from synthmix._types import BoolArray, FloatArray, IntArray
 from synthmix._validation import as_float_array, check_int, check_probability, fail
 from synthmix.pruning.noise import check_labels
 
@@ -45,9 +46,6 @@ __all__ = [
     "Verifier",
 ]
 
-FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.int64]
-BoolArray = NDArray[np.bool_]
 
 FilterBy = Literal[
     "prune_by_noise_rate",

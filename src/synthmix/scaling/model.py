@@ -17,11 +17,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 from scipy.special import gamma as gamma_fn
 from scipy.special import zeta
 
 from synthmix._random import RngLike, as_generator
+from synthmix._types import FloatArray
 from synthmix._validation import (
     as_float_array,
     check_int,
@@ -40,7 +41,6 @@ __all__ = [
     "sample_error",
 ]
 
-FloatArray = NDArray[np.float64]
 _BLOCK = 1 << 17  # items per block when summing over M (memory: block x len(n) floats)
 
 

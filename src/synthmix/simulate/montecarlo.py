@@ -20,10 +20,10 @@ from typing import Any
 
 import numpy as np
 import scipy.linalg
-from numpy.typing import NDArray
 from scipy.special import ndtr
 
 from synthmix._random import RngLike, seed_sequence
+from synthmix._types import FloatArray
 from synthmix._validation import (
     check_int,
     check_nonnegative,
@@ -37,7 +37,6 @@ from synthmix.theory.model import MixtureModel
 
 __all__ = ["SimulationResult", "simulate", "simulate_estimated_generator"]
 
-FloatArray = NDArray[np.float64]
 Factor = FloatArray | None  # None: identity; 1-D: diagonal sqrt; 2-D (p, r): F with F Fᵀ = Σ
 
 _CHUNK_ROWS = 4096

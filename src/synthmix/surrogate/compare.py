@@ -28,6 +28,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.special import ndtr
 
 from synthmix._random import RngLike, seed_sequence
+from synthmix._types import FloatArray
 from synthmix._validation import as_float_array, check_int, check_positive, check_probability, fail
 from synthmix.data.generators import GaussianGenerator, GMMGenerator
 from synthmix.parallel import map_tasks
@@ -46,7 +47,6 @@ from synthmix.theory import predict
 
 __all__ = ["ConditionResult", "Protocol", "PruningSetting", "TaskComparison", "compare_on_task"]
 
-FloatArray = NDArray[np.float64]
 RealVerifier = Literal["model", "knn", "cleanlab"]
 _CALIBRATION = 2000  # synthetic samples with known flips behind a real verifier's (ρ̂, φ̂)
 

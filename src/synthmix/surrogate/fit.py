@@ -16,15 +16,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 
+from synthmix._types import FloatArray
 from synthmix._validation import as_float_array, check_int, fail
 from synthmix.data.generators import GaussianGenerator, class_moments
 from synthmix.theory import MixtureModel
 
 __all__ = ["Surrogate", "fit_surrogate"]
-
-FloatArray = NDArray[np.float64]
 
 
 @dataclass(frozen=True, eq=False)

@@ -1,4 +1,7 @@
-"""Random-matrix predictions for ridge trained on real + pruned synthetic data (El Firdoussi et al., ICLR 2025).
+"""Random-matrix predictions for ridge trained on real + pruned synthetic data.
+
+The model and theorem are those of El Firdoussi et al., ICLR 2025, with its pruning error
+corrected.
 
 Deterministic: nothing here draws random numbers. See ``docs/math/rmt.md``.
 """

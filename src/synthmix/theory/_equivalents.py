@@ -37,9 +37,8 @@ import scipy.linalg
 from numpy.typing import NDArray
 from scipy.special import ndtr
 
+from synthmix._types import FloatArray
 from synthmix.exceptions import ConvergenceError
-
-FloatArray = NDArray[np.float64]
 
 RTOL = 1e-12  # relative tolerance on the fixed point
 MAX_ITER = 200  # Newton iterations per point (typical: 5-15)

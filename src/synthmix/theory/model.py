@@ -15,8 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 
+from synthmix._types import FloatArray
 from synthmix._validation import (
     as_float_array,
     check_finite_vector,
@@ -28,7 +29,6 @@ from synthmix._validation import (
 
 __all__ = ["MixtureModel"]
 
-FloatArray = NDArray[np.float64]
 
 # Commuting / diagonalisation checks are relative to the matrices' scale.
 _COMMUTE_RTOL = 1e-9

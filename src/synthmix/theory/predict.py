@@ -1,4 +1,7 @@
-"""Closed-form test accuracy and risk of ridge on real + pruned synthetic data (docs/math/rmt.md)."""
+"""Closed-form test accuracy and risk of ridge on real + pruned synthetic data.
+
+The formulas are those of ``docs/math/rmt.md``.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +10,9 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 
+from synthmix._types import FloatArray
 from synthmix._validation import (
     check_int,
     check_nonnegative,
@@ -27,8 +31,6 @@ __all__ = [
     "predict_estimated_generator",
     "transition_epsilon",
 ]
-
-FloatArray = NDArray[np.float64]
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,6 @@
-"""A deliberately plain, dense evaluation of docs/math/rmt.md's corrected theorem (one point at a time).
+"""A deliberately plain, dense evaluation of the corrected theorem, one point at a time.
+
+The theorem is that of ``docs/math/rmt.md``.
 
 This module is the **O(p³)-per-point baseline** for benchmarks and cross-checks, not for
 production: use :func:`synthmix.theory.predict`, which evaluates the same formulas in O(p) per
@@ -35,9 +37,10 @@ from typing import Literal
 
 import numpy as np
 import scipy.linalg
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 from scipy.special import ndtr
 
+from synthmix._types import FloatArray
 from synthmix._validation import (
     as_float_array,
     check_finite_vector,
@@ -50,7 +53,6 @@ from synthmix.exceptions import ConvergenceError
 
 __all__ = ["reference_predict"]
 
-FloatArray = NDArray[np.float64]
 Pruning = Literal["bernoulli", "weight"]
 
 TOL = 1e-14  # relative step at which the fixed-point iteration stops

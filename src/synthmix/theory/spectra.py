@@ -8,13 +8,13 @@ as ``p, n̂ → ∞`` with ``p/n̂ → c``, the Marchenko–Pastur spectrum of r
 from __future__ import annotations
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 
+from synthmix._types import FloatArray
 from synthmix._validation import as_float_array, check_int, check_positive
 
 __all__ = ["marchenko_pastur_density", "marchenko_pastur_quantiles", "marchenko_pastur_support"]
 
-FloatArray = NDArray[np.float64]
 
 _GRID = 8193  # points of the angular grid used to tabulate the CDF
 

@@ -74,6 +74,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from synthmix._random import RngLike, seed_sequence
+from synthmix._types import FloatArray
 from synthmix._validation import as_float_array, check_int, fail
 from synthmix.data import Dataset
 from synthmix.exceptions import SynthmixError
@@ -83,7 +84,6 @@ __all__ = ["ATTRIBUTION_METHODS", "AttributionResult", "attribution_values"]
 
 ATTRIBUTION_METHODS = ("tracin", "trak", "logra", "knn_shapley")
 
-FloatArray = NDArray[np.float64]
 
 _INSTALL_HINT = "pip install 'synthmix[baselines]'"
 _MODULES = {

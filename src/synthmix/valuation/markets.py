@@ -68,6 +68,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from synthmix._random import RngLike, seed_sequence
+from synthmix._types import FloatArray, IndexArray
 from synthmix._validation import check_int, fail
 from synthmix.data import (
     Dataset,
@@ -86,8 +87,6 @@ __all__ = [
     "make_markets",
 ]
 
-FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.intp]
 
 #: Tasks a market can be built on.
 TASKS = ("mnist", "fashion", "digits", "tweets")
@@ -177,9 +176,9 @@ class Market:
     reference: Dataset
     test: Dataset
     seed: int
-    source_index: Mapping[str, IntArray]
-    reference_index: IntArray
-    test_index: IntArray
+    source_index: Mapping[str, IndexArray]
+    reference_index: IndexArray
+    test_index: IndexArray
     features: str
     n_components: int
 
@@ -507,7 +506,7 @@ def _build_market(
     ctx = _Context(data, space, pool_idx, classes)
     contributors: dict[str, Dataset] = {}
     descriptions: dict[str, dict[str, Any]] = {}
-    sources: dict[str, IntArray] = {}
+    sources: dict[str, IndexArray] = {}
     for i, (spec, seq) in enumerate(zip(spec_list, child_seqs, strict=True)):
         name = f"c{i:02d}-{spec['kind']}"
         X, y, source, desc = _make_contributor(ctx, spec, np.random.default_rng(seq))
@@ -537,7 +536,7 @@ def _build_market(
 class _Context:
     data: _TaskData
     space: _Space
-    pool: IntArray
+    pool: IndexArray
     classes: NDArray[Any]
 
 
@@ -547,7 +546,7 @@ def _draw(spec: Mapping[str, Any], key: str, default: Any) -> Any:
 
 def _make_contributor(
     ctx: _Context, spec: Mapping[str, Any], rng: np.random.Generator
-) -> tuple[FloatArray, NDArray[Any], IntArray, dict[str, Any]]:
+) -> tuple[FloatArray, NDArray[Any], IndexArray, dict[str, Any]]:
     """Features (n, d), labels (n,), source rows (n,) (-1 synthetic) and the description."""
     kind = spec["kind"]
     lo, hi = _SIZE_RANGE

@@ -13,16 +13,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 from scipy.stats import kendalltau, pearsonr, spearmanr
 
 from synthmix._random import RngLike, as_generator
+from synthmix._types import FloatArray
 from synthmix._validation import check_int, fail
 from synthmix.data import Dataset
 
 __all__ = ["CORRELATIONS", "Agreement", "agreement", "market_agreement", "stability"]
 
-FloatArray = NDArray[np.float64]
 CORRELATIONS = ("spearman", "kendall", "pearson")
 
 

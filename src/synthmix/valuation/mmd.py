@@ -48,10 +48,11 @@ from itertools import combinations
 from typing import Any
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 from scipy.linalg import cho_factor, cho_solve
 
 from synthmix._random import RngLike, seed_sequence
+from synthmix._types import FloatArray
 from synthmix._validation import as_float_array, check_int, check_nonnegative, fail
 
 __all__ = [
@@ -67,8 +68,6 @@ __all__ = [
 ESTIMATORS = ("unbiased", "linear", "random_features")
 _DEFAULT_EXPONENTS = (-2, -1, 0, 1, 2)
 _MAX_POWER_KERNELS = 12  # power_weights enumerates the 2^U supports of the weight vector
-
-FloatArray = NDArray[np.float64]
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,6 @@
-"""``value_sources``: what each data source is worth for a test distribution (docs/math/valuation.md).
+"""``value_sources``: what each data source is worth for a test distribution.
+
+The score and the baselines are those of ``docs/math/valuation.md``.
 
 One entry point for every valuation method. ``mixture`` is the retraining-free score of the
 spec: four terms of an NTK generalisation bound for a real + synthetic mixture,
@@ -24,6 +26,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from synthmix._random import RngLike, seed_sequence
+from synthmix._types import FloatArray
 from synthmix._validation import check_int, fail
 from synthmix.data import Dataset
 
@@ -38,7 +41,6 @@ __all__ = [
     "value_sources",
 ]
 
-FloatArray = NDArray[np.float64]
 NTKKind = Literal["analytic", "empirical"]
 
 #: The four terms of the ``mixture`` score, in the spec's order.

@@ -1,0 +1,1 @@
+"""Figures: a public canvas and domain plots that take library result types."""
