@@ -13,12 +13,14 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from synthmix._types import IntArray
 from synthmix.exceptions import ValidationError
 
 __all__ = [
     "as_float_array",
     "check_finite_vector",
     "check_int",
+    "check_labels",
     "check_nonnegative",
     "check_positive",
     "check_probability",
@@ -136,3 +138,26 @@ def check_psd_matrix(value: ArrayLike, name: str, *, size: int) -> NDArray[np.fl
     arr = check_symmetric_matrix(value, name, size=size)
     check_psd_spectrum(np.linalg.eigvalsh(arr), name)
     return arr
+
+
+def check_labels(value: ArrayLike, name: str, *, size: int | None = None) -> IntArray:
+    """Binary labels in {-1, +1} as a 1-D int64 vector, optionally of length ``size``.
+
+    Any other coding ({0, 1}, strings, three classes) is refused: the theory's convention
+    is ±1 and guessing which value is "positive" would silently flip results.
+    """
+    if isinstance(value, str | bytes):
+        raise fail(name, "be a 1-D array of labels -1 and +1", value)
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "biuf":
+        raise fail(name, "be a 1-D array of labels -1 and +1", f"dtype {arr.dtype}")
+    arr = as_float_array(arr, name)
+    if arr.ndim != 1:
+        raise fail(name, "be a 1-D array of labels -1 and +1", f"shape {arr.shape}")
+    bad = (arr != 1.0) & (arr != -1.0)
+    if np.any(bad):
+        shown = np.unique(arr[bad])[:5].tolist()
+        raise fail(name, "contain only the labels -1 and +1", f"values {shown}")
+    if size is not None and arr.shape[0] != size:
+        raise fail(name, f"have length {size} (one label per sample)", f"length {arr.shape[0]}")
+    return arr.astype(np.int64)

@@ -31,7 +31,7 @@ from numpy.typing import NDArray
 from synthmix import __version__
 from synthmix._io import config_hash, to_jsonable, write_json
 from synthmix._types import BoolArray, FloatArray, IntArray
-from synthmix._validation import check_int, check_probability, fail
+from synthmix._validation import check_int, check_labels, check_probability, fail
 from synthmix.data import Dataset, load_table, save_table
 from synthmix.exceptions import ValidationError
 from synthmix.pruning import (
@@ -43,7 +43,6 @@ from synthmix.pruning import (
     VerifierRates,
     estimate_rates,
 )
-from synthmix.pruning.noise import check_labels
 
 __all__ = [
     "DEFAULT_K",

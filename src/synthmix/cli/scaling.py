@@ -125,17 +125,17 @@ def _read_curve(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
 
 
 def _plot_fit(n: np.ndarray, err: np.ndarray, fit: Any, path: Path) -> Path:
-    from synthmix.report.figures import _PALETTE, _new_figure, save_figure
+    from synthmix.plotting import PALETTE, new_figure, save_figure
 
-    fig = _new_figure(6.4, 4.2)
+    fig = new_figure(6.4, 4.2)
     ax = fig.subplots()
     grid = np.logspace(np.log10(n.min()), np.log10(n.max()), 300)
-    ax.loglog(n, err, "o", mfc="white", color=_PALETTE[0], ms=4, label="your curve")
-    ax.loglog(grid, fit.predict(grid), "-", color=_PALETTE[1], lw=2, label="three-phase fit")
+    ax.loglog(n, err, "o", mfc="white", color=PALETTE[0], ms=4, label="your curve")
+    ax.loglog(grid, fit.predict(grid), "-", color=PALETTE[1], lw=2, label="three-phase fit")
     for i, name in enumerate(("end of rapid learning", "end of plateau")):
         lo, hi = fit.breakpoints_ci[i]
-        ax.axvspan(lo, hi, color=_PALETTE[2 + i], alpha=0.15)
-        ax.axvline(fit.breakpoints[i], color=_PALETTE[2 + i], ls="--", label=f"{name} (CI shaded)")
+        ax.axvspan(lo, hi, color=PALETTE[2 + i], alpha=0.15)
+        ax.axvline(fit.breakpoints[i], color=PALETTE[2 + i], ls="--", label=f"{name} (CI shaded)")
     ax.set_xlabel("training-set size n")
     ax.set_ylabel("test error")
     ax.set_title(

@@ -37,13 +37,13 @@ def _parse_sources(specs: list[str]) -> list[tuple[str, Path]]:
 def _plot(result: Any, path: Path) -> Path:
     import numpy as np
 
-    from synthmix.report.figures import _PALETTE, _new_figure, save_figure
+    from synthmix.plotting import PALETTE, new_figure, save_figure
 
     names = result.ranking()[::-1]
-    fig = _new_figure(6.4, 0.35 * len(names) + 1.4)
+    fig = new_figure(6.4, 0.35 * len(names) + 1.4)
     ax = fig.subplots()
     vals = np.array([result.values[n] for n in names])
-    ax.barh(names, vals, color=[_PALETTE[0] if v >= np.median(vals) else _PALETTE[1] for v in vals])
+    ax.barh(names, vals, color=[PALETTE[0] if v >= np.median(vals) else PALETTE[1] for v in vals])
     ax.set_xlabel(f"value ({result.method}; higher = more valuable)")
     ax.grid(alpha=0.3, axis="x")
     return save_figure(fig, path)

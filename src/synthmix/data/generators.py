@@ -16,8 +16,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from synthmix._random import RngLike, as_generator
 from synthmix._types import FloatArray
-from synthmix._validation import as_float_array, check_int, fail
-from synthmix.pruning.noise import check_labels
+from synthmix._validation import as_float_array, check_int, check_labels, fail
 
 __all__ = ["GMMGenerator", "GaussianGenerator", "class_moments"]
 

@@ -832,11 +832,11 @@ def plot_mlp_protocol(result: MLPProtocolResult, path: str | os.PathLike[str]) -
     -------
     Path
     """
-    from synthmix.report.figures import _PALETTE, _new_figure, save_figure
+    from synthmix.plotting import PALETTE, new_figure, save_figure
 
     g = result.grid
     rows, cols = len(g.covariances), len(g.n_uses)
-    fig = _new_figure(max(4.2 * cols, 6.0), 3.3 * rows + (1.2 if cols > 1 else 1.5))
+    fig = new_figure(max(4.2 * cols, 6.0), 3.3 * rows + (1.2 if cols > 1 else 1.5))
     axes = fig.subplots(rows, cols, squeeze=False, sharex=True, sharey=True)
     shares = np.asarray(g.shares)
     labels = result.n_use_labels
@@ -861,7 +861,7 @@ def plot_mlp_protocol(result: MLPProtocolResult, path: str | os.PathLike[str]) -
                     shares + offset,
                     result.accuracy_mean[a, b, i],
                     yerr=2 * result.accuracy_se[a, b, i],
-                    color=_PALETTE[i % len(_PALETTE)],
+                    color=PALETTE[i % len(PALETTE)],
                     marker=markers[i % len(markers)],
                     ms=4.5,
                     lw=1.6,

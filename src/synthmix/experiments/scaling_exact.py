@@ -597,9 +597,9 @@ def robustness_sweep(
 
 
 def _plot_breakpoints(grid: ExactGridResult, path: Path) -> Path:
-    from synthmix.report.figures import _PALETTE, _new_figure, save_figure
+    from synthmix.plotting import PALETTE, new_figure, save_figure
 
-    fig = _new_figure(6.4, 5.0)
+    fig = new_figure(6.4, 5.0)
     ax = fig.subplots()
     lo = min(float(np.min([f.predicted for f in grid.fits])), 1.0)
     hi = max(float(np.max([f.ci for f in grid.fits])), 10.0)
@@ -620,8 +620,8 @@ def _plot_breakpoints(grid: ExactGridResult, path: Path) -> Path:
                 yerr=np.abs(ci.T - y),
                 fmt=marker,
                 ms=4,
-                color=_PALETTE[i],
-                mfc=_PALETTE[i] if eligible else "white",
+                color=PALETTE[i],
+                mfc=PALETTE[i] if eligible else "white",
                 elinewidth=0.8,
                 label=f"{name}, " + ("n2/n1 ≥ 10" if eligible else "n2/n1 < 10"),
             )
@@ -640,21 +640,21 @@ def _plot_breakpoints(grid: ExactGridResult, path: Path) -> Path:
 
 
 def _plot_examples(grid: ExactGridResult, path: Path) -> Path:
-    from synthmix.report.figures import _PALETTE, _new_figure, save_figure
+    from synthmix.plotting import PALETTE, new_figure, save_figure
 
     pis = sorted({f.pi for f in grid.fits})
     ks = sorted({f.k for f in grid.fits})
     betas = sorted({f.beta for f in grid.fits})
     pick = [f for f in grid.fits if f.pi == pis[0] and f.k == ks[len(ks) // 2] and f.beta in betas]
-    fig = _new_figure(4.0 * len(pick), 3.8)
+    fig = new_figure(4.0 * len(pick), 3.8)
     axes = np.atleast_1d(fig.subplots(1, len(pick)))
     for ax, f in zip(axes, pick, strict=True):
-        ax.loglog(f.n, f.observed, "o", ms=3, mfc="white", color=_PALETTE[0], label="noisy E(n)")
+        ax.loglog(f.n, f.observed, "o", ms=3, mfc="white", color=PALETTE[0], label="noisy E(n)")
         ax.loglog(f.n, f.clean_curve, "-", color="0.5", lw=1, label="exact E(n)")
-        ax.loglog(f.n, f.fit_curve, "-", color=_PALETTE[1], lw=2, label="three-phase fit")
+        ax.loglog(f.n, f.fit_curve, "-", color=PALETTE[1], lw=2, label="three-phase fit")
         for i in range(2):
-            ax.axvspan(*f.ci[i], color=_PALETTE[2 + i], alpha=0.15)
-            ax.axvline(f.predicted[i], color=_PALETTE[2 + i], ls="--", lw=1.2)
+            ax.axvspan(*f.ci[i], color=PALETTE[2 + i], alpha=0.15)
+            ax.axvline(f.predicted[i], color=PALETTE[2 + i], ls="--", lw=1.2)
         ax.set_title(f"β = {f.beta:g}, k = {f.k}, π = {f.pi:g}", fontsize=9)
         ax.set_xlabel("training-set size n")
         ax.grid(alpha=0.3, which="both")
@@ -664,17 +664,17 @@ def _plot_examples(grid: ExactGridResult, path: Path) -> Path:
 
 
 def _plot_robustness(rows: Sequence[RobustnessRow], path: Path) -> Path:
-    from synthmix.report.figures import _PALETTE, _new_figure, save_figure
+    from synthmix.plotting import PALETTE, new_figure, save_figure
 
-    fig = _new_figure(7.0, 0.45 * len(rows) + 1.5)
+    fig = new_figure(7.0, 0.45 * len(rows) + 1.5)
     ax = fig.subplots()
     ax.axvspan(0.5, 2.0, color="0.92")
     ax.axvline(1.0, color="0.4", lw=1)
     for j, row in enumerate(rows):
         for i, marker in enumerate(("o", "s")):
             for rule, pred, color in (
-                ("frontier", row.frontier_prediction, _PALETTE[0]),
-                ("Zipf, fitted β", row.zipf_prediction, _PALETTE[1]),
+                ("frontier", row.frontier_prediction, PALETTE[0]),
+                ("Zipf, fitted β", row.zipf_prediction, PALETTE[1]),
             ):
                 if np.isfinite(pred[i]):
                     off = 0.12 if rule == "frontier" else -0.12

@@ -507,17 +507,17 @@ def run_benchmark(
 
 
 def _plot_agreement(result: BenchmarkResult, path: Path) -> Path:
-    from synthmix.report.figures import _PALETTE, _new_figure, save_figure
+    from synthmix.plotting import PALETTE, new_figure, save_figure
 
     tasks = list(dict.fromkeys(row["task"] for row in result.table))
-    fig = _new_figure(4.6 * len(tasks), 0.32 * len(result.table) / max(len(tasks), 1) + 1.6)
+    fig = new_figure(4.6 * len(tasks), 0.32 * len(result.table) / max(len(tasks), 1) + 1.6)
     axes = np.atleast_1d(fig.subplots(1, len(tasks), sharey=True))
     for ax, task in zip(axes, tasks, strict=True):
         rows = [r for r in result.table if r["task"] == task and "spearman" in r]
         labels = [r["method"] for r in rows]
         est = np.array([r["spearman"] for r in rows])
         ci = np.array([r["spearman_ci"] for r in rows])
-        colors = [_PALETTE[1] if lab.startswith("mixture") else _PALETTE[0] for lab in labels]
+        colors = [PALETTE[1] if lab.startswith("mixture") else PALETTE[0] for lab in labels]
         y = np.arange(len(rows))
         ax.barh(y, est, color=colors, alpha=0.8)
         ax.errorbar(est, y, xerr=np.abs(ci.T - est), fmt="none", color="black", lw=1)
@@ -531,9 +531,9 @@ def _plot_agreement(result: BenchmarkResult, path: Path) -> Path:
 
 
 def _plot_cost(result: BenchmarkResult, path: Path) -> Path:
-    from synthmix.report.figures import _PALETTE, _new_figure, save_figure
+    from synthmix.plotting import PALETTE, new_figure, save_figure
 
-    fig = _new_figure(6.4, 4.4)
+    fig = new_figure(6.4, 4.4)
     ax = fig.subplots()
     tasks = list(dict.fromkeys(row["task"] for row in result.table))
     for i, task in enumerate(tasks):
@@ -541,7 +541,7 @@ def _plot_cost(result: BenchmarkResult, path: Path) -> Path:
         ax.scatter(
             [r["seconds"] for r in rows],
             [r["spearman"] for r in rows],
-            color=_PALETTE[i],
+            color=PALETTE[i],
             label=task,
             s=18,
         )

@@ -17,8 +17,7 @@ from scipy.stats import beta
 
 from synthmix._random import RngLike, as_generator
 from synthmix._types import BoolArray
-from synthmix._validation import as_float_array, fail
-from synthmix.pruning.noise import check_labels
+from synthmix._validation import as_float_array, check_labels, fail
 from synthmix.pruning.verifiers import Verifier, _check_features
 
 __all__ = ["VerifierRates", "estimate_rates", "measure_rates"]

@@ -34,8 +34,7 @@ from numpy.typing import ArrayLike
 
 from synthmix._random import RngLike, as_generator
 from synthmix._types import BoolArray, FloatArray, IntArray
-from synthmix._validation import as_float_array, check_int, check_probability, fail
-from synthmix.pruning.noise import check_labels
+from synthmix._validation import as_float_array, check_int, check_labels, check_probability, fail
 
 __all__ = [
     "ConfidentLearningVerifier",

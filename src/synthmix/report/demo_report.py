@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from synthmix.report.figures import _PALETTE, _new_figure, save_figure
+from synthmix.plotting import PALETTE, new_figure, save_figure
 
 __all__ = [
     "FIGURES",
@@ -34,7 +34,7 @@ FIGURES: Mapping[str, str] = {
     "scaling": "scaling.png",
     "valuation": "valuation.png",
 }
-_SETTING_COLORS = {"oracle": _PALETTE[2], "model verifier": _PALETTE[0], "no pruning": _PALETTE[1]}
+_SETTING_COLORS = {"oracle": PALETTE[2], "model verifier": PALETTE[0], "no pruning": PALETTE[1]}
 
 
 def _pct(x: float | None, digits: int = 1) -> str:
@@ -67,7 +67,7 @@ def plot_synthetic_share(stage: Mapping[str, Any], path: str | os.PathLike[str])
     tasks = stage["tasks"]
     cols = min(3, len(tasks))
     rows = math.ceil(len(tasks) / cols)
-    fig = _new_figure(max(7.5, 4.8 * cols), 3.7 * rows + 0.9)
+    fig = new_figure(max(7.5, 4.8 * cols), 3.7 * rows + 0.9)
     axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False)).ravel()
     names = [s["name"] for s in stage["settings"]]
     for ax, task in zip(axes, tasks, strict=False):
@@ -75,7 +75,7 @@ def plot_synthetic_share(stage: Mapping[str, Any], path: str | os.PathLike[str])
             cells = sorted(
                 (c for c in task["conditions"] if c["setting"] == name), key=lambda c: c["share"]
             )
-            color = _SETTING_COLORS.get(name, _PALETTE[k % len(_PALETTE)])
+            color = _SETTING_COLORS.get(name, PALETTE[k % len(PALETTE)])
             share = [c["share"] for c in cells]
             ax.plot(
                 share,
@@ -132,7 +132,7 @@ def plot_phase_transition(stage: Mapping[str, Any], path: str | os.PathLike[str]
     """
     par = stage["parameters"]
     es, hi, lo = stage["epsilon_star"], stage["step_high"], stage["step_low"]
-    fig = _new_figure(7.8, 4.8)
+    fig = new_figure(7.8, 4.8)
     ax = fig.subplots()
     ax.plot(
         [0.0, es, es, 1.0],
@@ -143,7 +143,7 @@ def plot_phase_transition(stage: Mapping[str, Any], path: str | os.PathLike[str]
         label="infinite data (p/m → 0)",
     )
     for k, curve in enumerate(stage["curves"]):
-        color = _PALETTE[k % len(_PALETTE)]
+        color = PALETTE[k % len(PALETTE)]
         ax.plot(
             curve["theory"]["x"],
             curve["theory"]["accuracy"],
@@ -208,7 +208,7 @@ def plot_scaling(stage: Mapping[str, Any], path: str | os.PathLike[str]) -> Path
     """
     main = next(a for a in stage["arms"] if a["mode"] == "top_p")
     control = [a for a in stage["arms"] if a is not main]
-    fig = _new_figure(12.0, 4.6)
+    fig = new_figure(12.0, 4.6)
     ax, bx = fig.subplots(1, 2, width_ratios=(1.6, 1.0))
     ax.plot(
         main["exact"]["n"],
@@ -218,7 +218,7 @@ def plot_scaling(stage: Mapping[str, Any], path: str | os.PathLike[str]) -> Path
         label="exact E(n) (theory)",
     )
     for j, c in enumerate(main["curves"]):
-        color = _PALETTE[j % len(_PALETTE)]
+        color = PALETTE[j % len(PALETTE)]
         floor = c["error_floor"]
         ax.errorbar(
             c["sizes"],
@@ -278,7 +278,7 @@ def plot_scaling(stage: Mapping[str, Any], path: str | os.PathLike[str]) -> Path
     rows.append(("exact E(n)", main["exact_fit"]))
     for i, (label, fit) in enumerate(rows):
         y = len(rows) - 1 - i
-        for j, color in enumerate((_PALETTE[0], _PALETTE[1])):
+        for j, color in enumerate((PALETTE[0], PALETTE[1])):
             lo, hi = fit["breakpoints_ci"][j]
             bx.plot([lo, hi], [y, y], color=color, lw=2)
             bx.plot(
@@ -326,12 +326,12 @@ def plot_valuation(stage: Mapping[str, Any], path: str | os.PathLike[str]) -> Pa
     """
     methods = stage["methods"]
     truth = stage["ground_truth"]["values"]
-    fig = _new_figure(12.0, 4.4)
+    fig = new_figure(12.0, 4.4)
     ax, bx = fig.subplots(1, 2, width_ratios=(1.0, 1.3))
     y = np.arange(len(methods))[::-1]
     est = np.array([m["spearman"] for m in methods])
     ci = np.array([m["spearman_ci"] for m in methods])
-    ax.barh(y, est, color=[_PALETTE[0] if m["method"] == "mixture" else "0.6" for m in methods])
+    ax.barh(y, est, color=[PALETTE[0] if m["method"] == "mixture" else "0.6" for m in methods])
     ax.errorbar(est, y, xerr=[est - ci[:, 0], ci[:, 1] - est], fmt="none", color="black", capsize=3)
     ax.set_yticks(y)
     ax.set_yticklabels([m["label"] for m in methods], fontsize=8)
@@ -351,8 +351,8 @@ def plot_valuation(stage: Mapping[str, Any], path: str | os.PathLike[str]) -> Pa
         bx.scatter(
             [100 * truth[n] for n in sel],
             [ours["values"][n] for n in sel],
-            color=_PALETTE[k % len(_PALETTE)],
-            marker="os^Dv<>"[k // len(_PALETTE) % 7],
+            color=PALETTE[k % len(PALETTE)],
+            marker="os^Dv<>"[k // len(PALETTE) % 7],
             s=36,
             label=kind,
         )

@@ -15,40 +15,19 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from synthmix._io import atomic_open
+from synthmix.plotting import PALETTE, new_figure, save_figure
 
 if TYPE_CHECKING:
     from synthmix.experiments.rmt_figures import Curve, PhaseTransitionResult, ToySettingResult
 
 __all__ = ["plot_curves", "plot_fig3_toy_setting", "plot_fig4_phase_transition", "save_figure"]
 
-_DPI = 150
-# Colour-blind-safe qualitative palette (Okabe–Ito), dark enough on white.
-_PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
-
-
-def _new_figure(width: float, height: float) -> Any:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(width, height), layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig
-
-
-def save_figure(fig: Any, path: str | os.PathLike[str], *, dpi: int = _DPI) -> Path:
-    """Write ``fig`` as PNG to ``path`` atomically (no software/date metadata)."""
-    out = Path(path)
-    with atomic_open(out, "wb") as fh:
-        fig.savefig(fh, format="png", dpi=dpi, metadata={"Software": None})
-    return out
-
 
 def plot_curves(
     ax: Any,
     curves: Sequence[Curve],
     *,
-    colors: Sequence[str] = _PALETTE,
+    colors: Sequence[str] = PALETTE,
     marker_label: bool = True,
 ) -> None:
     """Draw theory curves (lines) and Monte-Carlo markers (±2 standard errors) on ``ax``.
@@ -121,7 +100,7 @@ def plot_fig3_toy_setting(result: ToySettingResult, path: str | os.PathLike[str]
     from scipy.special import ndtr
 
     names = list(result.verifiers)
-    fig = _new_figure(5.6 * len(names) + 0.6, 5.2)
+    fig = new_figure(5.6 * len(names) + 0.6, 5.2)
     axes = fig.subplots(1, len(names), sharey=True, squeeze=False)[0]
     bayes = float(ndtr(result.mu_norm))
     lo = min(float(np.min(c.theory_accuracy)) for c in result.curves)
@@ -184,7 +163,7 @@ def plot_fig4_phase_transition(result: PhaseTransitionResult, path: str | os.Pat
     -------
     Path
     """
-    fig = _new_figure(8.2, 5.4)
+    fig = new_figure(8.2, 5.4)
     ax = fig.subplots()
     es = result.epsilon_star
     ax.plot(
@@ -256,9 +235,9 @@ def plot_fig1_marchenko_pastur(result: MarchenkoPasturResult, path: str | os.Pat
     from synthmix.theory import marchenko_pastur_density
 
     panels = result.panels
-    fig = _new_figure(4.6 * len(panels) + 0.4, 8.4)
+    fig = new_figure(4.6 * len(panels) + 0.4, 8.4)
     axes = fig.subplots(2, len(panels), squeeze=False, height_ratios=(1.15, 1.0))
-    hist_color, law_color, atom_color = "#9CC3E4", _PALETTE[1], _PALETTE[0]
+    hist_color, law_color, atom_color = "#9CC3E4", PALETTE[1], PALETTE[0]
     for col, pan in enumerate(panels):
         top, bottom = axes[0, col], axes[1, col]
         a, b = pan.support
@@ -384,11 +363,11 @@ def plot_fig2_fixed_point(result: FixedPointResult, path: str | os.PathLike[str]
     -------
     Path
     """
-    fig = _new_figure(13.0, 5.6)
+    fig = new_figure(13.0, 5.6)
     left, right = fig.subplots(1, 2)
     mixes = []
     for i, curve in enumerate(result.curves):
-        color = _PALETTE[i % len(_PALETTE)]
+        color = PALETTE[i % len(PALETTE)]
         left.plot(curve.ratio, curve.delta, color=color, lw=2.0, label=curve.label, zorder=2)
         if curve.closed_form is not None:
             step = max(1, curve.ratio.size // 16)

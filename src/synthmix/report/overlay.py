@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from synthmix.report.figures import _PALETTE, _new_figure, save_figure
+from synthmix.plotting import PALETTE, new_figure, save_figure
 
 if TYPE_CHECKING:
     from synthmix.surrogate import TaskComparison
@@ -32,14 +32,14 @@ def plot_task_overlays(
     n = len(comparisons)
     cols = min(n, 3)
     rows = int(np.ceil(n / cols))
-    fig = _new_figure(4.6 * cols, 3.6 * rows + 0.6)
+    fig = new_figure(4.6 * cols, 3.6 * rows + 0.6)
     axes = fig.subplots(rows, cols, squeeze=False)
     for ax, comp in zip(axes.ravel(), comparisons, strict=False):
         names = list(dict.fromkeys(c.setting for c in comp.conditions))
         for k, name in enumerate(names):
             cells = [c for c in comp.conditions if c.setting == name]
             share = np.array([c.share for c in cells])
-            color = _PALETTE[k % len(_PALETTE)]
+            color = PALETTE[k % len(PALETTE)]
             ax.plot(
                 share,
                 [c.predicted for c in cells],

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from synthmix.report.figures import _PALETTE, _new_figure, save_figure
+from synthmix.plotting import PALETTE, new_figure, save_figure
 
 if TYPE_CHECKING:
     from synthmix.experiments.scaling_learned import LearnedScalingResult
@@ -42,13 +42,13 @@ def plot_learned_curves(result: LearnedScalingResult, path: str | os.PathLike[st
     arms = result.arms
     cols = min(3, len(arms))
     rows = math.ceil(len(arms) / cols)
-    fig = _new_figure(4.6 * cols, 3.6 * rows)
+    fig = new_figure(4.6 * cols, 3.6 * rows)
     axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False)).ravel()
     for ax, arm in zip(axes, arms, strict=False):
         dense_n, dense_e = arm.predicted_dense
         ax.plot(dense_n, np.maximum(dense_e, 1e-6), color="black", lw=1.6, label="exact E(n)")
         for j, curve in enumerate(arm.curves):
-            color = _PALETTE[j % len(_PALETTE)]
+            color = PALETTE[j % len(PALETTE)]
             n = curve.sizes.astype(float)
             ax.errorbar(
                 n,
@@ -97,11 +97,11 @@ def plot_learned_breakpoints(result: LearnedScalingResult, path: str | os.PathLi
     Path
     """
     rows = [(arm, curve) for arm in result.arms for curve in arm.curves]
-    fig = _new_figure(7.5, 0.38 * len(rows) + 1.4)
+    fig = new_figure(7.5, 0.38 * len(rows) + 1.4)
     ax = fig.subplots()
     for i, (arm, curve) in enumerate(rows):
         y = len(rows) - 1 - i
-        for j, color in enumerate((_PALETTE[0], _PALETTE[1])):
+        for j, color in enumerate((PALETTE[0], PALETTE[1])):
             lo, hi = curve.fit.breakpoints_ci[j]
             b = curve.fit.breakpoints[j]
             # a percentile interval need not contain the point estimate: draw it as a segment

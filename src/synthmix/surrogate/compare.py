@@ -29,7 +29,14 @@ from scipy.special import ndtr
 
 from synthmix._random import RngLike, seed_sequence
 from synthmix._types import FloatArray
-from synthmix._validation import as_float_array, check_int, check_positive, check_probability, fail
+from synthmix._validation import (
+    as_float_array,
+    check_int,
+    check_labels,
+    check_positive,
+    check_probability,
+    fail,
+)
 from synthmix.data.generators import GaussianGenerator, GMMGenerator
 from synthmix.parallel import map_tasks
 from synthmix.pruning import (
@@ -40,7 +47,6 @@ from synthmix.pruning import (
     estimate_rates,
     flip_labels,
 )
-from synthmix.pruning.noise import check_labels
 from synthmix.simulate.ridge import solve_ridge
 from synthmix.surrogate.fit import fit_surrogate
 from synthmix.theory import predict

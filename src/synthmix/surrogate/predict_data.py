@@ -16,10 +16,9 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from synthmix._random import RngLike, as_generator
-from synthmix._validation import check_int, fail
+from synthmix._validation import check_int, check_labels, fail
 from synthmix.data.generators import GaussianGenerator
 from synthmix.pruning import Verifier, VerifierRates, flip_labels, measure_rates
-from synthmix.pruning.noise import check_labels
 from synthmix.surrogate.fit import Surrogate, fit_surrogate
 from synthmix.theory import Prediction, predict
 
