@@ -46,6 +46,7 @@ from typing import Any
 import numpy as np
 
 from synthmix._io import config_hash, to_jsonable, write_json
+from synthmix._types import StageProgress
 from synthmix._validation import check_int, fail
 from synthmix.experiments.rmt_figures import (
     DEMO_SETTINGS,
@@ -67,7 +68,6 @@ __all__ = [
     "share_curves",
 ]
 
-StageProgress = Callable[[str, int, int], None]
 Tick = Callable[[int, int], None]
 
 #: The analyses, in report order, with their titles (also the progress-bar labels).

@@ -48,6 +48,7 @@ from types import MappingProxyType
 from typing import Any, Protocol
 
 from synthmix._io import config_hash, to_jsonable, write_json
+from synthmix._types import StageProgress
 from synthmix._validation import check_int, fail
 
 __all__ = [
@@ -64,7 +65,6 @@ __all__ = [
 ]
 
 #: ``progress(stage, done, total)``: ``done`` of ``total`` units of work of ``stage`` finished.
-StageProgress = Callable[[str, int, int], None]
 
 #: Modules whose import registers the built-in reproductions (imported on first lookup).
 BUILTIN_MODULES: tuple[str, ...] = (

@@ -24,7 +24,7 @@ from numpy.typing import ArrayLike
 from scipy.special import ndtr
 
 from synthmix._random import RngLike, seed_sequence
-from synthmix._types import FloatArray
+from synthmix._types import FloatArray, StageProgress
 from synthmix._validation import (
     check_int,
     check_nonnegative,
@@ -724,7 +724,6 @@ def _m_label(m: int, p: int) -> str:
 # form of curves and markers, and the report blocks that compare them with the theory
 # --------------------------------------------------------------------------------------------
 
-StageProgress = Callable[[str, int, int], None]
 
 #: Monte-Carlo settings of Fig. 3 and Fig. 4, full and quick (theory grids are the same); the
 #: demo runs the Fig. 4 part.

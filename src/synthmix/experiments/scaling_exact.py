@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from synthmix._random import seed_sequence
+from synthmix._random import RngLike, seed_sequence
 from synthmix._types import FloatArray
 from synthmix.experiments.registry import ReproductionResult, StageProgress, register
 from synthmix.experiments.rmt_figures import _stage
@@ -334,7 +334,7 @@ def _loglog_slope(predicted: FloatArray, fitted: FloatArray) -> float:
 def scaling_exact_grid(
     settings: Mapping[str, Any],
     *,
-    rng: Any = 0,
+    rng: RngLike = 0,
     n_jobs: int = 1,
     scheduler: str | None = None,
     progress: StageProgress | None = None,
@@ -558,7 +558,7 @@ def _robust_row(task: tuple[str, dict[str, Any]], gen: np.random.Generator) -> R
 def robustness_sweep(
     settings: Mapping[str, Any],
     *,
-    rng: Any = 0,
+    rng: RngLike = 0,
     n_jobs: int = 1,
     scheduler: str | None = None,
     progress: StageProgress | None = None,

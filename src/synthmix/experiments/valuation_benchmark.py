@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from synthmix._random import seed_sequence
+from synthmix._random import RngLike, seed_sequence
 from synthmix.experiments.registry import ReproductionResult, StageProgress, register
 from synthmix.experiments.rmt_figures import _stage
 from synthmix.parallel import map_tasks
@@ -289,7 +289,7 @@ class BenchmarkResult:
 
 
 def _agreement_row(
-    task: str, label: str, pairs: Sequence[tuple[Any, ...]], rng: Any
+    task: str, label: str, pairs: Sequence[tuple[Any, ...]], rng: RngLike
 ) -> dict[str, Any]:
     from synthmix.valuation import market_agreement
 
@@ -318,7 +318,7 @@ def _summarise(
     records: Sequence[MarketRecord],
     weights: Mapping[tuple[str, bool], Any],
     settings: Mapping[str, Any],
-    rng: Any,
+    rng: RngLike,
 ) -> tuple[list[dict[str, Any]], ...]:
     from synthmix.valuation import combine_terms, market_agreement
     from synthmix.valuation.value import TERMS
@@ -399,7 +399,7 @@ def _paired_row(
     method: str,
     by_label: Mapping[str, Mapping[str, Mapping[str, float]]],
     truth: Mapping[str, Mapping[str, float]],
-    rng: Any,
+    rng: np.random.SeedSequence,
 ) -> dict[str, Any]:
     """Per-market Spearman of ``primary`` minus ``method`` on the markets both valued."""
     from synthmix.valuation import agreement
@@ -426,7 +426,7 @@ def _paired_row(
 def run_benchmark(
     settings: Mapping[str, Any],
     *,
-    rng: Any = 0,
+    rng: RngLike = 0,
     n_jobs: int = 1,
     scheduler: str | None = None,
     progress: StageProgress | None = None,

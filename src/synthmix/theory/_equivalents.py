@@ -43,7 +43,6 @@ from synthmix.exceptions import ConvergenceError
 RTOL = 1e-12  # relative tolerance on the fixed point
 MAX_ITER = 200  # Newton iterations per point (typical: 5-15)
 MAX_HALVINGS = 30  # step halvings before falling back to a plain fixed-point step
-LAST_ITERATIONS = 0  # iterations used by the last solve (diagnostics and tests)
 _CHUNK_ELEMENTS = 1 << 22  # points x p processed at once by the diagonal backend
 
 
@@ -257,8 +256,7 @@ def solve_fixed_point(backend: Backend, pts: Points) -> FloatArray:
     x = s1_inf / pts.N[:, None]
     active = np.arange(pts.size)
     sub = pts
-    global LAST_ITERATIONS
-    for LAST_ITERATIONS in range(MAX_ITER):  # noqa: B007
+    for _ in range(MAX_ITER):
         xa = x[active]
         f, jac, _ = _map(backend, sub, xa)
         err = _rel_error(xa, f)
