@@ -318,7 +318,7 @@ def _summarise(
     records: Sequence[MarketRecord],
     weights: Mapping[tuple[str, bool], Any],
     settings: Mapping[str, Any],
-    rng: RngLike,
+    rng: np.random.SeedSequence,
 ) -> tuple[list[dict[str, Any]], ...]:
     from synthmix.valuation import combine_terms, market_agreement
     from synthmix.valuation.value import TERMS
