@@ -68,7 +68,7 @@ _BLOCK_BYTES = 100 * 2**20
 #: ``projection="auto"``: exact kernel up to this many samples, a sketch of this rank above.
 _AUTO_EXACT_MAX_N = 2048
 _AUTO_RANK = 1024
-#: ``ρ = _RELATIVE_RIDGE · tr(Θ0) / n`` unless a ridge is given (spec T3).
+#: ``ρ = _RELATIVE_RIDGE · tr(Θ0) / n`` unless a ridge is given (docs/math/valuation.md, T3).
 _RELATIVE_RIDGE = 1e-4
 
 _DEFAULT_SIGMA_W = math.sqrt(2.0)
@@ -87,10 +87,10 @@ class KernelRidgeTerms:
     Attributes
     ----------
     complexity : float
-        ``sqrt(ŷᵀ(Θ + ρI)⁻¹ŷ / n)`` (spec T3).
+        ``sqrt(ŷᵀ(Θ + ρI)⁻¹ŷ / n)`` (docs/math/valuation.md, T3).
     krr_loss : float
         ``(ρ²/n) ŷᵀ(Θ + ρI)⁻²ŷ``: mean squared training residual of kernel ridge regression of
-        ``ŷ`` on ``Θ`` with ridge ``ρ`` (spec T1, ``loss_source="ntk_krr"``).
+        ``ŷ`` on ``Θ`` with ridge ``ρ`` (docs/math/valuation.md, T1, ``loss_source="ntk_krr"``).
     ridge : float
         The ridge ``ρ`` used.
     trace : float
@@ -141,14 +141,14 @@ class NTKResult:
     Attributes
     ----------
     complexity : float
-        Mean over init seeds of ``sqrt(ŷᵀ(Θ0 + ρI)⁻¹ŷ / n)`` (spec T3).
+        Mean over init seeds of ``sqrt(ŷᵀ(Θ0 + ρI)⁻¹ŷ / n)`` (docs/math/valuation.md, T3).
     complexity_stderr : float
         Standard error of that mean over seeds (0 for the analytic kernel or one seed).
     complexity_cv : float
         Coefficient of variation over seeds, ``std / mean`` (ddof 1; 0 for one seed or the
         analytic kernel).
     krr_loss : float
-        Mean over seeds of ``(ρ²/n) ŷᵀ(Θ0 + ρI)⁻²ŷ`` (spec T1, ``ntk_krr``).
+        Mean over seeds of ``(ρ²/n) ŷᵀ(Θ0 + ρI)⁻²ŷ`` (docs/math/valuation.md, T1, ``ntk_krr``).
     krr_loss_stderr : float
         Its standard error over seeds.
     complexity_per_seed, krr_loss_per_seed, ridge_per_seed : ndarray, shape (n_seeds,)
@@ -322,7 +322,7 @@ def analytic_ntk(
     sigma_w: float = _DEFAULT_SIGMA_W,
     sigma_b: float = _DEFAULT_SIGMA_B,
 ) -> NDArray[np.float64]:
-    """Infinite-width NTK of a ReLU MLP (arc-cosine recursion; spec T3, ours).
+    """Infinite-width NTK of a ReLU MLP (arc-cosine recursion; docs/math/valuation.md, T3, ours).
 
     Parameters
     ----------
@@ -545,7 +545,9 @@ def empirical_ntk(
     projection: int | None = None,
     rng: RngLike = None,
 ) -> EmpiricalNTK:
-    """Empirical NTK at initialisation of the true-class outputs of a ReLU MLP (spec T3).
+    """Empirical NTK at initialisation of the true-class outputs of a ReLU MLP.
+
+    Term T3 of docs/math/valuation.md.
 
     Builds the MLP of the module docstring (``depth`` hidden layers of ``hidden`` units,
     ``n_classes`` outputs, float64, parameters from a local ``torch.Generator`` seeded by
@@ -643,7 +645,9 @@ def _terms_woodbury(
 def kernel_ridge_terms(
     kernel: ArrayLike, residual: ArrayLike, *, ridge: float | None = None
 ) -> KernelRidgeTerms:
-    """T3 ``sqrt(ŷᵀ(Θ + ρI)⁻¹ŷ / n)`` and the KRR loss ``(ρ²/n) ŷᵀ(Θ + ρI)⁻²ŷ`` (spec T1/T3).
+    """T3 ``sqrt(ŷᵀ(Θ + ρI)⁻¹ŷ / n)`` and the KRR loss ``(ρ²/n) ŷᵀ(Θ + ρI)⁻²ŷ``.
+
+    Terms T1/T3 of docs/math/valuation.md.
 
     Parameters
     ----------
@@ -690,7 +694,9 @@ def ntk_complexity(
     n_seeds: int = 3,
     rng: RngLike = None,
 ) -> NTKResult:
-    """NTK complexity term T3 and NTK kernel-ridge loss of a labelled sample (spec T3, T1).
+    """NTK complexity term T3 and NTK kernel-ridge loss of a labelled sample.
+
+    Terms T3 and T1 of docs/math/valuation.md.
 
     ``T3 = sqrt(ŷᵀ(Θ0 + ρI)⁻¹ŷ / n)`` and ``krr_loss = (ρ²/n) ŷᵀ(Θ0 + ρI)⁻²ŷ`` with
     ``ρ = 1e-4 · tr(Θ0) / n`` unless ``ridge`` is given.

@@ -3,7 +3,7 @@
 The score and the baselines are those of ``docs/math/valuation.md``.
 
 One entry point for every valuation method. ``mixture`` is the retraining-free score of the
-spec: four terms of an NTK generalisation bound for a real + synthetic mixture,
+docs/math/valuation.md: four terms of an NTK generalisation bound for a real + synthetic mixture,
 
     T1 = ω L̂_r + (1 − ω) L̂_s                         empirical loss (NTK kernel-ridge loss)
     T2 = ω MMD_K(S_r, V) + (1 − ω) MMD_K(S_s, V)      multi-kernel MMD to the reference V
@@ -12,7 +12,8 @@ spec: four terms of an NTK generalisation bound for a real + synthetic mixture,
 
 with ``ω`` the source's real fraction, combined as ``v = −Σ_j w_j z(T_j)`` (``z``: standardised
 across the sources) or, with ``weights="bound"``, ``v = −Σ_j T_j`` (the bound itself). The other
-methods are the baselines the spec names; every value is oriented so that higher = more valuable.
+methods are the baselines docs/math/valuation.md names; every value is oriented so that
+higher = more valuable.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ __all__ = [
 
 NTKKind = Literal["analytic", "empirical"]
 
-#: The four terms of the ``mixture`` score, in the spec's order.
+#: The four terms of the ``mixture`` score, in the order of docs/math/valuation.md.
 TERMS = ("loss", "mmd", "ntk", "small_sample")
 #: Methods computed through :mod:`synthmix.valuation.attribution` (extra ``baselines``).
 ATTRIBUTION_METHODS = ("tracin", "trak", "logra", "knn_shapley")
@@ -219,7 +220,7 @@ def combine_terms(terms: FloatArray, weights: ArrayLike | str) -> tuple[FloatArr
 
 
 def fit_weights(terms: Sequence[ArrayLike], truths: Sequence[ArrayLike]) -> FloatArray:
-    """Non-negative term weights fitted on calibration markets (spec weight mode ``fit``).
+    """Non-negative term weights fitted on calibration markets (weight mode ``fit``).
 
     Solves ``min_w Σ_markets ‖z(truth) + Z w‖²`` with ``w ≥ 0`` (NNLS), ``Z`` the standardised
     terms of each market's sources. Call it only with markets disjoint from the ones the
@@ -529,8 +530,8 @@ def value_sources(
     rng : seed
     weights : {"bound", "davinz", "equal", "calibrated"} or array_like (4,), default "bound"
         ``mixture`` weight mode (:func:`combine_terms`); pass :func:`fit_weights`' output for
-        the spec's ``fit`` mode. ``calibrated`` with ``label_aware=True`` is the best
-        retraining-free setting of the benchmark (README).
+        the ``fit`` mode of docs/math/valuation.md. ``calibrated`` with ``label_aware=True`` is
+        the best retraining-free setting of the benchmark (README).
     ntk : {"analytic", "empirical"}, default "analytic"
         Kernel of T3 and of the KRR loss: the infinite-width ReLU NTK (deterministic, no torch)
         or the empirical NTK of a width-``hidden`` MLP averaged over ``n_seeds`` inits (torch).
