@@ -303,7 +303,7 @@ def _finish(
     start: float,
     mlp: MLPProtocolResult | None = None,
 ) -> ReproductionResult:
-    from synthmix.report.overlay import plot_task_overlays
+    from synthmix.plotting.overlay import plot_task_overlays
 
     payload = _payload(comparisons, SETTINGS, seed=seed, quick=quick)
     figure = plot_task_overlays(comparisons, out / "overlay.png", title=title)

@@ -892,7 +892,7 @@ def reproduce_laws(
     )
     grid = np.geomspace(s2["ratio_min"], s2["ratio_max"], s2["points"])
     fig2 = fixed_point_curves(p=s2["p"], ratios=np.union1d(grid, FIG2_MARKS))
-    from synthmix.report.figures import plot_fig1_marchenko_pastur, plot_fig2_fixed_point
+    from synthmix.plotting.rmt import plot_fig1_marchenko_pastur, plot_fig2_fixed_point
 
     out = Path(out)
     png1 = plot_fig1_marchenko_pastur(fig1, out / "fig1_marchenko_pastur.png")
@@ -1090,7 +1090,7 @@ def reproduce_toy(
         scheduler=scheduler,
         progress=_stage(progress, FIG3_STAGE),
     )
-    from synthmix.report.figures import plot_fig3_toy_setting
+    from synthmix.plotting.rmt import plot_fig3_toy_setting
 
     out = Path(out)
     png = plot_fig3_toy_setting(fig3, out / "fig3_toy.png")
@@ -1290,7 +1290,7 @@ def reproduce_phase(
         scheduler=scheduler,
         progress=_stage(progress, FIG4_STAGE),
     )
-    from synthmix.report.figures import plot_fig4_phase_transition
+    from synthmix.plotting.rmt import plot_fig4_phase_transition
 
     out = Path(out)
     png = plot_fig4_phase_transition(fig4, out / "fig4_phase.png")

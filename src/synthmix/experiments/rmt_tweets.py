@@ -300,7 +300,7 @@ def _reproduce_tweets(
     cache_dir : path-like, optional
         Embedding cache folder (default ``$SYNTHMIX_CACHE`` or ``~/.cache/synthmix``).
     """
-    from synthmix.report.overlay import plot_task_overlays
+    from synthmix.plotting.overlay import plot_task_overlays
 
     start = time.perf_counter()
     protocol = protocol or (QUICK if quick else FULL)

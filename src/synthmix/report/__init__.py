@@ -1,7 +1,7 @@
-"""Figures and self-contained HTML reports built from result objects.
+"""Self-contained HTML reports built from result objects.
 
-:mod:`synthmix.report.html` renders reports (no matplotlib needed);
-:mod:`synthmix.report.figures` draws matplotlib figures and is imported only when used.
+:mod:`synthmix.report.html` renders reports (no matplotlib needed); the figures they embed are
+drawn by :mod:`synthmix.plotting`, imported only when a figure is drawn.
 """
 
 from synthmix.report.html import (

@@ -1,6 +1,6 @@
 """Figures of the learned-model scaling experiment (``synthmix reproduce scaling-learned``).
 
-Drawn on the Agg canvas directly (see :mod:`synthmix.report.figures`); matplotlib is imported
+Drawn on the Agg canvas directly (see :mod:`synthmix.plotting.rmt`); matplotlib is imported
 only when a figure is drawn.
 """
 

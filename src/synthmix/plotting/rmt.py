@@ -1,4 +1,4 @@
-"""Matplotlib figures drawn from experiment result objects.
+"""Figures of the random-matrix reproductions: theory curves with Monte-Carlo markers, the laws.
 
 Figures are built with :class:`matplotlib.figure.Figure` on the Agg canvas directly — never
 through ``pyplot`` — so drawing works headless, leaves no global state (no open figures, no
@@ -18,7 +18,7 @@ import numpy as np
 from synthmix.plotting import PALETTE, new_figure, save_figure
 
 if TYPE_CHECKING:
-    from synthmix.experiments.rmt_figures import Curve, PhaseTransitionResult, ToySettingResult
+    from synthmix.simulate.compare import Curve, PhaseTransitionResult, ToySettingResult
 
 __all__ = ["plot_curves", "plot_fig3_toy_setting", "plot_fig4_phase_transition", "save_figure"]
 
