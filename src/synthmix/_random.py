@@ -6,7 +6,7 @@ import numpy as np
 
 from synthmix._validation import fail
 
-__all__ = ["RngLike", "as_generator", "seed_sequence", "spawn"]
+__all__ = ["RngLike", "as_generator", "child_sequence", "root_entropy", "seed_sequence", "spawn"]
 
 RngLike = None | int | np.integer | np.random.Generator | np.random.SeedSequence
 
@@ -46,3 +46,20 @@ def spawn(rng: RngLike, k: int) -> list[np.random.Generator]:
     """
     children = seed_sequence(rng).spawn(k)
     return [np.random.default_rng(c) for c in children]
+
+
+def child_sequence(root: np.random.SeedSequence, *key: int) -> np.random.SeedSequence:
+    """The child of ``root`` at ``key``: what repeated ``spawn`` on a fresh ``root`` gives.
+
+    ``child_sequence(root, i, j)`` equals ``root.spawn(...)[i].spawn(...)[j]`` on a fresh root,
+    without spawning (or mutating) anything, so any one task can be re-run on its own.
+    """
+    return np.random.SeedSequence(
+        root.entropy, spawn_key=(*root.spawn_key, *key), pool_size=root.pool_size
+    )
+
+
+def root_entropy(root: np.random.SeedSequence) -> int:
+    """The integer entropy of ``root`` (recorded in results), or -1 when it is not an int."""
+    ent = root.entropy
+    return int(ent) if isinstance(ent, int | np.integer) else -1

@@ -22,7 +22,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import ndtr
 
-from synthmix._random import RngLike, seed_sequence
+from synthmix._random import RngLike, child_sequence, root_entropy, seed_sequence
 from synthmix._types import FloatArray, StageProgress
 from synthmix._validation import (
     check_int,
@@ -91,18 +91,6 @@ def _z_score(mean: float, theory: float, se: float) -> float:
     if se > 0:
         return (mean - theory) / se
     return 0.0 if mean == theory else math.copysign(math.inf, mean - theory)
-
-
-def _child(root: np.random.SeedSequence, *key: int) -> np.random.SeedSequence:
-    """The child of ``root`` at ``key`` (what repeated ``spawn`` on a fresh root gives)."""
-    return np.random.SeedSequence(
-        root.entropy, spawn_key=(*root.spawn_key, *key), pool_size=root.pool_size
-    )
-
-
-def _entropy(root: np.random.SeedSequence) -> int:
-    ent = root.entropy
-    return int(ent) if isinstance(ent, int | np.integer) else -1
 
 
 def _trials_for(n_trials: int | Mapping[int, int], key: int, name: str) -> int:
@@ -325,7 +313,7 @@ def fig3_toy_setting(
                     **common,
                     m=m_j,
                     n_trials=trials[p],
-                    rng=_child(root, *key),
+                    rng=child_sequence(root, *key),
                     n_jobs=n_jobs,
                     scheduler=scheduler,
                     progress=counter.for_point(),
@@ -352,7 +340,7 @@ def fig3_toy_setting(
         gamma=float(gamma),
         epsilon=float(epsilon),
         choice=_FIG3_CHOICE,
-        seed_entropy=_entropy(root),
+        seed_entropy=root_entropy(root),
         seconds=time.perf_counter() - start,
     )
 
@@ -453,7 +441,7 @@ def fig4_phase_transition(
                 **common,
                 epsilon=eps,
                 n_trials=trials[m],
-                rng=_child(root, *key),
+                rng=child_sequence(root, *key),
                 n_jobs=n_jobs,
                 scheduler=scheduler,
                 progress=counter.for_point(),
@@ -482,7 +470,7 @@ def fig4_phase_transition(
         accuracy_at_transition=at_star,
         step_high=high,
         step_low=1.0 - high,
-        seed_entropy=_entropy(root),
+        seed_entropy=root_entropy(root),
         seconds=time.perf_counter() - start,
     )
 

@@ -208,7 +208,7 @@ def plot_fig4_phase_transition(result: PhaseTransitionResult, path: str | os.Pat
 # --------------------------------------------------------------------------------------------
 
 if TYPE_CHECKING:
-    from synthmix.experiments.rmt_reproductions import FixedPointResult, MarchenkoPasturResult
+    from synthmix.simulate.laws import FixedPointResult, MarchenkoPasturResult
 
 __all__ += ["plot_fig1_marchenko_pastur", "plot_fig2_fixed_point"]
 
