@@ -118,12 +118,47 @@ def test_deviation_schur_update_equals_direct_refit(market) -> None:
         assert np.isclose(vals[i], dev, rtol=1e-6), (names[i], vals[i], dev)
 
 
+def _coalition_accuracy(sources: list[Dataset], ref: Dataset) -> float:
+    """The utility ``shapley`` values, computed here independently: reference accuracy of a
+    logistic model fitted on the standardised union of the coalition (majority class when
+    empty)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    if not sources:
+        return float(np.max(np.bincount(ref.y)) / ref.n)
+    X = np.vstack([s.X for s in sources])
+    y = np.concatenate([s.y for s in sources])
+    scaler = StandardScaler().fit(X)
+    model = LogisticRegression(max_iter=200).fit(scaler.transform(X), y)
+    return float(np.mean(model.predict(scaler.transform(ref.X)) == ref.y))
+
+
 def test_shapley_method_is_efficient(market) -> None:
+    """Efficiency: the exact values sum to U(all sources) − U(no source), to rounding."""
     sources, ref = market
     res = value_sources(sources, ref, method="shapley", rng=0)
     assert res.details["shapley"] == "exact" and res.details["evaluations"] == 8
-    # efficiency: values sum to U(all) - U(empty); U(empty) is the majority-class accuracy
-    assert -1.0 <= sum(res.values.values()) <= 1.0
+    gain = _coalition_accuracy(list(sources.values()), ref) - _coalition_accuracy([], ref)
+    assert gain > 0.2  # the market is informative, so a scaled value cannot pass by accident
+    assert abs(sum(res.values.values()) - gain) <= 1e-10
+
+
+def test_shapley_method_symmetry_and_marginals(market) -> None:
+    """Symmetry: an exact copy of a source gets its value; with two players the value is the
+    mean of the two marginal contributions, computed here from the utility directly."""
+    sources, ref = market
+    twins = {"good": sources["good"], "copy": sources["good"], "small": sources["small"]}
+    res = value_sources(twins, ref, method="shapley", rng=0)
+    assert abs(res.values["good"] - res.values["copy"]) <= 1e-10
+    pair = {"good": sources["good"], "small": sources["small"]}
+    vals = value_sources(pair, ref, method="shapley", rng=0).values
+    u = {
+        k: _coalition_accuracy([pair[n] for n in k], ref)
+        for k in ((), ("good",), ("small",), ("good", "small"))
+    }
+    expected = 0.5 * (u[("good",)] - u[()]) + 0.5 * (u[("good", "small")] - u[("small",)])
+    assert abs(vals["good"] - expected) <= 1e-10
 
 
 def test_sanity_baselines(market) -> None:
@@ -163,8 +198,21 @@ def test_bad_inputs_name_the_problem(market, case: int) -> None:
 
 
 def test_every_method_is_documented() -> None:
-    doc = value_sources.__doc__ or ""
-    assert "METHODS" in doc and len(set(METHODS)) == len(METHODS)
+    """The method list of docs/math/valuation.md is exactly :data:`METHODS`, and every method
+    is described in the module docstring of ``synthmix.valuation.value``."""
+    import re
+    from pathlib import Path
+
+    import synthmix.valuation.value as value_module
+
+    assert len(set(METHODS)) == len(METHODS)
+    page = Path(__file__).resolve().parents[2] / "docs" / "math" / "valuation.md"
+    listing = page.read_text(encoding="utf-8").split("Method names in `value_sources`:")[1]
+    listed = re.findall(r"`(\w+)`", listing.split(". ")[0])
+    assert listed == list(METHODS)
+    module_doc = (value_module.__doc__ or "") + (value_sources.__doc__ or "")
+    undocumented = [m for m in METHODS if m not in module_doc]
+    assert not undocumented, undocumented
 
 
 def test_label_aware_mmd_sees_label_noise_that_plain_mmd_cannot() -> None:

@@ -14,6 +14,8 @@ with ``ω`` the source's real fraction, combined as ``v = −Σ_j w_j z(T_j)`` (
 across the sources) or, with ``weights="bound"``, ``v = −Σ_j T_j`` (the bound itself). The other
 methods are the baselines docs/math/valuation.md names; every value is oriented so that
 higher = more valuable.
+The sanity baselines are ``size`` (``|S|``), ``real_fraction`` (``ω``), ``mmd_only`` and
+``ntk_only`` (one term of the score alone) and ``random``.
 """
 
 from __future__ import annotations
