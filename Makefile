@@ -40,6 +40,12 @@ test: venv system lint docs
 test-slow: venv system
 	$(BIN)/python -m pytest -m slow --durations=10
 
+# Mutation testing of theory/, scaling/, valuation/ and pruning/ ([tool.mutmut] in
+# pyproject.toml). Slow (hours on 2 cores), so not part of `make test`; prints killed/survived.
+mutate: venv
+	$(BIN)/mutmut run --max-children $(PYTEST_WORKERS) || true
+	$(BIN)/mutmut results
+
 bench: venv
 	$(BIN)/python benchmarks/theory_speed.py
 	$(BIN)/python benchmarks/valuation_speed.py
