@@ -51,10 +51,10 @@ from synthmix._validation import check_int, fail
 from synthmix.experiments.rmt_figures import (
     DEMO_SETTINGS,
     FIG4_P,
-    _curve_json,
-    _summary_json,
     agreement_summary,
+    curve_json,
     fig4_phase_transition,
+    summary_json,
 )
 
 __all__ = [
@@ -352,13 +352,13 @@ def _run_phase_transition(
         "accuracy_at_transition": list(np.asarray(res.accuracy_at_transition, dtype=float)),
         "step_high": res.step_high,
         "step_low": res.step_low,
-        "agreement": {**_summary_json(agree), "all_within": agree.all_within},
+        "agreement": {**summary_json(agree), "all_within": agree.all_within},
         "agreement_rule": {
             "rule": "|mc_mean - theory| <= z * mc_stderr + bias",
             "z": agree.z,
             "bias": agree.bias,
         },
-        "curves": [_curve_json(c, shape=False) for c in res.curves],
+        "curves": [curve_json(c, shape=False) for c in res.curves],
     }
 
 

@@ -23,7 +23,7 @@ from numpy.typing import ArrayLike
 from scipy.special import ndtr
 
 from synthmix._random import RngLike, child_sequence, root_entropy, seed_sequence
-from synthmix._types import FloatArray, StageProgress
+from synthmix._types import FloatArray
 from synthmix._validation import (
     check_int,
     check_nonnegative,
@@ -525,17 +525,7 @@ DEMO_SETTINGS: Mapping[str, Mapping[str, Any]] = {
 FIG4_P = 100
 
 
-def _stage(progress: StageProgress | None, stage: str) -> Callable[[int, int], None] | None:
-    if progress is None:
-        return None
-
-    def inner(done: int, total: int) -> None:
-        progress(stage, done, total)
-
-    return inner
-
-
-def _marker_json(mk: MonteCarloMarker) -> dict[str, Any]:
+def marker_json(mk: MonteCarloMarker) -> dict[str, Any]:
     return {
         "x": mk.x,
         "n": mk.n,
@@ -555,7 +545,7 @@ def _marker_json(mk: MonteCarloMarker) -> dict[str, Any]:
     }
 
 
-def _curve_shape(curve: Curve) -> dict[str, Any]:
+def curve_shape(curve: Curve) -> dict[str, Any]:
     """Start, end, minimum and monotonicity of a theory curve (Fig. 3's dip)."""
     acc = curve.theory_accuracy
     k = int(np.argmin(acc))
@@ -571,19 +561,19 @@ def _curve_shape(curve: Curve) -> dict[str, Any]:
     }
 
 
-def _curve_json(curve: Curve, *, shape: bool) -> dict[str, Any]:
+def curve_json(curve: Curve, *, shape: bool) -> dict[str, Any]:
     out: dict[str, Any] = {
         "label": curve.label,
         "parameters": dict(curve.parameters),
         "theory": {"x": curve.theory_x, "accuracy": curve.theory_accuracy},
-        "markers": [_marker_json(mk) for mk in curve.markers],
+        "markers": [marker_json(mk) for mk in curve.markers],
     }
     if shape:
-        out["shape"] = _curve_shape(curve)
+        out["shape"] = curve_shape(curve)
     return out
 
 
-def _summary_json(s: AgreementSummary) -> dict[str, Any]:
+def summary_json(s: AgreementSummary) -> dict[str, Any]:
     return {
         "n_markers": s.n_markers,
         "n_within": s.n_within,
@@ -641,7 +631,7 @@ def curve_shape_rows(curves: Sequence[Curve]) -> list[tuple[Any, ...]]:
     end, monotone."""
     rows = []
     for c in curves:
-        sh = _curve_shape(c)
+        sh = curve_shape(c)
         rows.append(
             (
                 str(c.parameters["verifier"]),

@@ -24,15 +24,21 @@ Each writes its figures, ``results.json`` and a self-contained ``report.html`` i
 
 from __future__ import annotations
 
-import platform
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from synthmix._io import write_json
+from synthmix.experiments.publish import (
+    RMT_PAPER,
+    header,
+    metadata,
+    mode_text,
+    publish,
+    stage_callback,
+)
 from synthmix.experiments.registry import ReproductionResult, StageProgress, register
 from synthmix.experiments.rmt_figures import (
     DEMO_SETTINGS,
@@ -40,16 +46,15 @@ from synthmix.experiments.rmt_figures import (
     AgreementSummary,
     PhaseTransitionResult,
     ToySettingResult,
-    _curve_json,
-    _curve_shape,
-    _stage,
-    _summary_json,
     agreement_callout,
     agreement_section,
     agreement_summary,
+    curve_json,
+    curve_shape,
     curve_shape_rows,
     fig3_toy_setting,
     fig4_phase_transition,
+    summary_json,
 )
 from synthmix.simulate.laws import (
     FIG2_MARKS,
@@ -108,46 +113,12 @@ PHASE_SETTINGS: Mapping[str, Mapping[str, Any]] = {
     mode: {"p": FIG4_P, **DEMO_SETTINGS[mode]["fig4"]} for mode in ("full", "quick")
 }
 
-_PAPER = (
-    "El Firdoussi et al., “Maximizing the Potential of Synthetic Data: Insights from Random "
-    "Matrix Theory” (ICLR 2025)"
-)
+_PAPER = RMT_PAPER
 
 
 # --------------------------------------------------------------------------------------------
 # Fig. 1: the Marchenko–Pastur law
 # --------------------------------------------------------------------------------------------
-
-
-def _header(name: str, *, seed: int, quick: bool, settings: Mapping[str, Any]) -> dict[str, Any]:
-    from synthmix import __version__
-
-    return {
-        "name": name,
-        "paper": _PAPER,
-        "synthmix_version": __version__,
-        "seed": seed,
-        "quick": quick,
-        "settings": settings,
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-    }
-
-
-def _metadata(seconds: float, seed: int, n_jobs: int, scheduler: str | None) -> dict[str, Any]:
-    from synthmix import __version__
-
-    return {
-        "synthmix version": __version__,
-        "runtime": f"{seconds:.1f} s",
-        "processes": "Dask cluster " + scheduler if scheduler else str(n_jobs),
-        "seed": seed,
-        "python / numpy": f"{platform.python_version()} / {np.__version__}",
-    }
-
-
-def _mode_text(quick: bool) -> str:
-    return "quick (reduced sizes, for tests and a first look)" if quick else "full"
 
 
 def _agreement_json(agreement: AgreementSummary) -> dict[str, Any]:
@@ -161,36 +132,6 @@ def _agreement_json(agreement: AgreementSummary) -> dict[str, Any]:
         "max_abs_z": agreement.max_abs_z,
         "max_abs_error": agreement.max_abs_error,
     }
-
-
-def _publish(
-    name: str,
-    out: Path,
-    payload: dict[str, Any],
-    figures: tuple[Path, ...],
-    summary: Mapping[str, Any],
-    start: float,
-    *,
-    seed: int,
-    quick: bool,
-    report: Callable[[Path, float], Path],
-) -> ReproductionResult:
-    """Stamp the runtime, write ``results.json`` and the report, and describe what was written."""
-    payload["seconds"] = time.perf_counter() - start
-    results_path = out / "results.json"
-    write_json(results_path, payload)
-    report_path = report(out / "report.html", time.perf_counter() - start)
-    return ReproductionResult(
-        name=name,
-        out_dir=out,
-        results_path=results_path,
-        report_path=report_path,
-        figures=figures,
-        seconds=time.perf_counter() - start,
-        quick=quick,
-        seed=seed,
-        summary=summary,
-    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -408,7 +349,7 @@ def _laws_report(
                     "Every number in this report is in results.json next to this file (the "
                     "eigenvalues of the first matrix per ratio, the pooled histograms, the "
                     "quantiles and the curves).",
-                    f"Mode: {_mode_text(quick)}.",
+                    f"Mode: {mode_text(quick)}.",
                 )
             ),
         ),
@@ -418,7 +359,7 @@ def _laws_report(
         [intro, fig1_section, fig2_section, repro],
         path,
         subtitle=f"Reproduction of Fig. 1 and Fig. 2 of {_PAPER}.",
-        metadata=_metadata(seconds, seed, n_jobs, scheduler),
+        metadata=metadata(seconds, seed, n_jobs, scheduler),
     )
 
 
@@ -488,9 +429,9 @@ def reproduce_laws(
         "zero_fraction": {f"{pan.ratio:g}": pan.zero_fraction for pan in fig1.panels},
         "max_abs_delta_error": fig2.max_abs_error,
     }
-    payload = _header("rmt-laws", seed=seed, quick=quick, settings=settings)
+    payload = header("rmt-laws", seed=seed, quick=quick, settings=settings)
     payload.update(_laws_payload(fig1, fig2, summary))
-    return _publish(
+    return publish(
         "rmt-laws",
         out,
         payload,
@@ -539,7 +480,7 @@ def _toy_report(
     p_big = max(fig3.p_values)
     takeaways = []
     for name, (rho, phi) in fig3.verifiers.items():
-        sh = _curve_shape(fig3.curve(name, p_big))
+        sh = curve_shape(fig3.curve(name, p_big))
         kept_flip = rho * eps / max(phi * (1 - eps) + rho * eps, 1e-300)
         head = (
             f"{name.capitalize()} verifier (ρ = {rho:g}, φ = {phi:g}; {kept_flip:.0%} of the "
@@ -604,7 +545,7 @@ def _toy_report(
                     f"Seed {seed}: marker j of curve i uses numpy.random.SeedSequence({seed}, "
                     "spawn_key=(i, j)); results do not depend on the number of processes.",
                     "Every number in this report is in results.json next to this file.",
-                    f"Mode: {_mode_text(quick)}.",
+                    f"Mode: {mode_text(quick)}.",
                 )
             ),
         ),
@@ -619,7 +560,7 @@ def _toy_report(
         ],
         path,
         subtitle=f"Reproduction of Fig. 3 of {_PAPER}: theory vs Monte-Carlo.",
-        metadata=_metadata(seconds, seed, n_jobs, scheduler),
+        metadata=metadata(seconds, seed, n_jobs, scheduler),
     )
 
 
@@ -671,7 +612,7 @@ def reproduce_toy(
         rng=seed,
         n_jobs=n_jobs,
         scheduler=scheduler,
-        progress=_stage(progress, FIG3_STAGE),
+        progress=stage_callback(progress, FIG3_STAGE),
     )
     from synthmix.plotting.rmt import plot_fig3_toy_setting
 
@@ -681,11 +622,11 @@ def reproduce_toy(
     summary = {
         **_agreement_json(agreement),
         "shapes": {
-            f"{c.parameters['verifier']}, p = {c.parameters['p']}": _curve_shape(c)
+            f"{c.parameters['verifier']}, p = {c.parameters['p']}": curve_shape(c)
             for c in fig3.curves
         },
     }
-    payload = _header("rmt-toy", seed=seed, quick=quick, settings=s)
+    payload = header("rmt-toy", seed=seed, quick=quick, settings=s)
     payload.update(
         {
             "summary": summary,
@@ -711,12 +652,12 @@ def reproduce_toy(
                 },
                 "choice": fig3.choice,
                 "seconds": fig3.seconds,
-                "summary": _summary_json(agreement),
-                "curves": [_curve_json(c, shape=True) for c in fig3.curves],
+                "summary": summary_json(agreement),
+                "curves": [curve_json(c, shape=True) for c in fig3.curves],
             },
         }
     )
-    return _publish(
+    return publish(
         "rmt-toy",
         out,
         payload,
@@ -806,7 +747,7 @@ def _phase_report(
                     f"Seed {seed}: marker j of curve i uses numpy.random.SeedSequence({seed}, "
                     "spawn_key=(i, j)); results do not depend on the number of processes.",
                     "Every number in this report is in results.json next to this file.",
-                    f"Mode: {_mode_text(quick)}.",
+                    f"Mode: {mode_text(quick)}.",
                 )
             ),
         ),
@@ -816,7 +757,7 @@ def _phase_report(
         [intro, fig_section, agreement_section([("Fig. 4", fig4.curves, "ε")], agreement), repro],
         path,
         subtitle=f"Reproduction of Fig. 4 of {_PAPER}: theory vs Monte-Carlo.",
-        metadata=_metadata(seconds, seed, n_jobs, scheduler),
+        metadata=metadata(seconds, seed, n_jobs, scheduler),
     )
 
 
@@ -871,7 +812,7 @@ def reproduce_phase(
         rng=seed,
         n_jobs=n_jobs,
         scheduler=scheduler,
-        progress=_stage(progress, FIG4_STAGE),
+        progress=stage_callback(progress, FIG4_STAGE),
     )
     from synthmix.plotting.rmt import plot_fig4_phase_transition
 
@@ -883,7 +824,7 @@ def reproduce_phase(
         "epsilon_star": fig4.epsilon_star,
         "max_abs_transition_error": float(np.max(np.abs(fig4.accuracy_at_transition - 0.5))),
     }
-    payload = _header("rmt-phase", seed=seed, quick=quick, settings=s)
+    payload = header("rmt-phase", seed=seed, quick=quick, settings=s)
     payload.update(
         {
             "summary": summary,
@@ -911,12 +852,12 @@ def reproduce_phase(
                     "above_epsilon_star": fig4.step_low,
                 },
                 "seconds": fig4.seconds,
-                "summary": _summary_json(agreement),
-                "curves": [_curve_json(c, shape=False) for c in fig4.curves],
+                "summary": summary_json(agreement),
+                "curves": [curve_json(c, shape=False) for c in fig4.curves],
             },
         }
     )
-    return _publish(
+    return publish(
         "rmt-phase",
         out,
         payload,

@@ -33,8 +33,8 @@ import numpy as np
 
 from synthmix._random import RngLike, seed_sequence
 from synthmix._types import FloatArray
+from synthmix.experiments.publish import stage_callback
 from synthmix.experiments.registry import ReproductionResult, StageProgress, register
-from synthmix.experiments.rmt_figures import _stage
 from synthmix.parallel import map_tasks
 from synthmix.scaling import (
     LongTailModel,
@@ -363,13 +363,13 @@ def scaling_exact_grid(
 
     opts: dict[str, Any] = {"n_jobs": n_jobs, "scheduler": scheduler}
     fits: list[SettingFit] = map_tasks(
-        _fit_setting, tasks, rng=roots[0], progress=_stage(progress, "grid fits"), **opts
+        _fit_setting, tasks, rng=roots[0], progress=stage_callback(progress, "grid fits"), **opts
     )
     controls = map_tasks(
         _control,
         [(b, s) for b in s["betas"]],
         rng=roots[1],
-        progress=_stage(progress, "controls"),
+        progress=stage_callback(progress, "controls"),
         **opts,
     )
     mc_tasks = []
@@ -378,7 +378,11 @@ def scaling_exact_grid(
         n1, n2 = breakpoints(LongTailModel(beta=beta, k=k, pi=pi, M=s["M"]))
         mc_tasks += [(beta, k, pi, n, s) for n in (n1 / 10, np.sqrt(n1 * n2), 10 * n2)]
     mc = map_tasks(
-        _monte_carlo, mc_tasks, rng=roots[2], progress=_stage(progress, "Monte-Carlo"), **opts
+        _monte_carlo,
+        mc_tasks,
+        rng=roots[2],
+        progress=stage_callback(progress, "Monte-Carlo"),
+        **opts,
     )
 
     elig = [f for f in fits if f.eligible]
@@ -587,7 +591,7 @@ def robustness_sweep(
         rng=rng,
         n_jobs=n_jobs,
         scheduler=scheduler,
-        progress=_stage(progress, "robustness"),
+        progress=stage_callback(progress, "robustness"),
     )
     return tuple(rows)
 
@@ -774,7 +778,7 @@ def _exact_report(
     n_jobs: int,
     scheduler: str | None,
 ) -> Path:
-    from synthmix.experiments.rmt_reproductions import _metadata, _mode_text
+    from synthmix.experiments.publish import metadata, mode_text
     from synthmix.report.html import Bullets, Callout, Figure, Section, Table, render_report
 
     ok_fit = grid.n_eligible >= 1 and grid.within_factor_2 >= 0.8
@@ -928,7 +932,7 @@ def _exact_report(
                     f"SeedSequence({seed}).spawn(3)[0]; results do not depend on the number of "
                     "processes.",
                     "Every number in this report is in results.json next to this file.",
-                    f"Mode: {_mode_text(quick)}.",
+                    f"Mode: {mode_text(quick)}.",
                 )
             ),
         ),
@@ -938,7 +942,7 @@ def _exact_report(
         [intro, figs, calib, mc, robust, repro],
         path,
         subtitle=f"Exact long-tail model of {_PAPER}: fitted vs predicted breakpoints.",
-        metadata=_metadata(seconds, seed, n_jobs, scheduler),
+        metadata=metadata(seconds, seed, n_jobs, scheduler),
     )
 
 
@@ -971,7 +975,7 @@ def reproduce_scaling_exact(
         ``coverage`` (n1, n2), ``replicate_coverage``, ``controls_three_phase`` (count),
         ``max_abs_mc_z``.
     """
-    from synthmix.experiments.rmt_reproductions import _header, _publish
+    from synthmix.experiments.publish import header, publish
 
     start = time.perf_counter()
     settings = SCALING_EXACT_SETTINGS["quick" if quick else "full"]
@@ -995,10 +999,10 @@ def reproduce_scaling_exact(
         "controls_three_phase": sum(n == 3 for _, n, _ in grid.controls),
         "max_abs_mc_z": max(abs(m.z) for m in grid.monte_carlo),
     }
-    payload = _header("scaling-exact", seed=seed, quick=quick, settings=settings)
+    payload = header("scaling-exact", seed=seed, quick=quick, settings=settings)
     payload["paper"] = _PAPER
     payload.update(_exact_payload(grid, rows))
-    return _publish(
+    return publish(
         "scaling-exact",
         out,
         payload,

@@ -1401,7 +1401,7 @@ def _report(
     n_jobs: int,
     scheduler: str | None,
 ) -> Path:
-    from synthmix.experiments.rmt_reproductions import _metadata, _mode_text
+    from synthmix.experiments.publish import metadata, mode_text
     from synthmix.report.html import Bullets, Callout, Figure, Section, Table, render_report
 
     st = result.settings
@@ -1583,7 +1583,7 @@ def _report(
                     "and nested training sets); fits with a case bootstrap over seeds "
                     f"({st.n_boot} replicates).",
                     f"Seed {seed}; every number is in results.json next to this file. "
-                    f"Mode: {_mode_text(quick)}.",
+                    f"Mode: {mode_text(quick)}.",
                     "Not covered: the text arm of the spec (language-model sampling) and blur "
                     "corruptions of images (the corruption arm adds Gaussian noise only).",
                 )
@@ -1595,7 +1595,7 @@ def _report(
         [intro, curves_section, agree_section, repro],
         path,
         subtitle=f"Learned-model experiments of docs/math/scaling.md ({PAPER}).",
-        metadata=_metadata(seconds, seed, n_jobs, scheduler),
+        metadata=metadata(seconds, seed, n_jobs, scheduler),
     )
 
 
@@ -1638,7 +1638,7 @@ def reproduce_scaling_learned(
         ``summary``: per ``"arm / learner"`` the predicted, exact-curve and fitted breakpoints,
         intervals, slopes, ``n_phases``, ``plateau_consistent`` and ``three_phases_found``.
     """
-    from synthmix.experiments.rmt_reproductions import _header, _publish
+    from synthmix.experiments.publish import header, publish
     from synthmix.report.scaling_figures import plot_learned_breakpoints, plot_learned_curves
 
     start = time.perf_counter()
@@ -1655,11 +1655,11 @@ def reproduce_scaling_learned(
     png1 = plot_learned_curves(result, out / "learning_curves.png")
     png2 = plot_learned_breakpoints(result, out / "breakpoints.png")
     summary = summarize(result)
-    payload = _header("scaling-learned", seed=seed, quick=quick, settings=settings.as_dict())
+    payload = header("scaling-learned", seed=seed, quick=quick, settings=settings.as_dict())
     payload["paper"] = PAPER
     payload["summary"] = summary
     payload.update(_payload(result))
-    return _publish(
+    return publish(
         "scaling-learned",
         out,
         payload,

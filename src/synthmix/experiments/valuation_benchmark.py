@@ -28,8 +28,8 @@ from typing import Any
 import numpy as np
 
 from synthmix._random import RngLike, seed_sequence
+from synthmix.experiments.publish import stage_callback
 from synthmix.experiments.registry import ReproductionResult, StageProgress, register
-from synthmix.experiments.rmt_figures import _stage
 from synthmix.parallel import map_tasks
 
 __all__ = [
@@ -475,7 +475,7 @@ def run_benchmark(
         _calibration_terms,
         cal_tasks,
         rng=roots[2],
-        progress=_stage(progress, "calibration markets"),
+        progress=stage_callback(progress, "calibration markets"),
         **opts,
     )
     weights: dict[tuple[str, bool], Any] = {}
@@ -494,7 +494,7 @@ def run_benchmark(
         _value_market,
         eval_tasks,
         rng=roots[3],
-        progress=_stage(progress, "evaluation markets"),
+        progress=stage_callback(progress, "evaluation markets"),
         **opts,
     )
     s["tasks"] = tuple(task for _, task in tasks)
@@ -602,7 +602,7 @@ def _benchmark_report(
     n_jobs: int,
     scheduler: str | None,
 ) -> Path:
-    from synthmix.experiments.rmt_reproductions import _metadata, _mode_text
+    from synthmix.experiments.publish import metadata, mode_text
     from synthmix.report.html import Bullets, Callout, Figure, Section, Table, render_report
     from synthmix.valuation.value import TERMS
 
@@ -737,7 +737,7 @@ def _benchmark_report(
                     f"Seed {seed}: calibration and evaluation markets come from children 0 and 1 "
                     f"of SeedSequence({seed}); results do not depend on the number of processes.",
                     "Every number in this report is in results.json next to this file.",
-                    f"Mode: {_mode_text(quick)}.",
+                    f"Mode: {mode_text(quick)}.",
                 )
             ),
         ),
@@ -747,7 +747,7 @@ def _benchmark_report(
         [intro, main, weights, stab, repro],
         path,
         subtitle=f"Retraining-free valuation of {_PAPER} against retraining ground truth.",
-        metadata=_metadata(seconds, seed, n_jobs, scheduler),
+        metadata=metadata(seconds, seed, n_jobs, scheduler),
     )
 
 
@@ -803,7 +803,7 @@ def reproduce_valuation_benchmark(
     ReproductionResult
         ``summary``: task → method → mean Spearman.
     """
-    from synthmix.experiments.rmt_reproductions import _header, _publish
+    from synthmix.experiments.publish import header, publish
 
     start = time.perf_counter()
     settings = BENCHMARK_SETTINGS["quick" if quick else "full"]
@@ -819,10 +819,10 @@ def reproduce_valuation_benchmark(
     for row in result.table:
         if "spearman" in row:
             summary.setdefault(row["task"], {})[row["method"]] = row["spearman"]
-    payload = _header("valuation-benchmark", seed=seed, quick=quick, settings=settings)
+    payload = header("valuation-benchmark", seed=seed, quick=quick, settings=settings)
     payload["paper"] = _PAPER
     payload.update(_payload(result))
-    return _publish(
+    return publish(
         "valuation-benchmark",
         out,
         payload,
