@@ -212,7 +212,7 @@ def test_every_method_is_documented() -> None:
     spec = Path(__file__).resolve().parents[2] / "docs" / "math" / "valuation.md"
     text = spec.read_text(encoding="utf-8")
     assert len(set(METHODS)) == len(METHODS)
-    missing = [m for m in METHODS if not re.search(rf"(?<![\\w-]){re.escape(m)}(?![\\w-])", text)]
+    missing = [m for m in METHODS if not re.search(rf"(?<![\w-]){re.escape(m)}(?![\w-])", text)]
     assert not missing, f"methods absent from docs/math/valuation.md: {missing}"
     doc = value_sources.__doc__ or ""
     for param in ("sources", "reference", "method", "Returns", "ValuationResult", "Raises"):
