@@ -15,13 +15,23 @@ from synthmix._io import write_json
 from synthmix._types import StageProgress
 from synthmix.experiments.registry import ReproductionResult
 
-__all__ = ["RMT_PAPER", "header", "metadata", "mode_text", "publish", "stage_callback"]
+__all__ = [
+    "RMT_PAPER",
+    "SCALING_PAPER",
+    "header",
+    "metadata",
+    "mode_text",
+    "publish",
+    "stage_callback",
+]
 
-#: The paper the random-matrix reproductions follow (the default ``paper`` of :func:`header`).
+#: The paper the random-matrix reproductions follow.
 RMT_PAPER = (
     "El Firdoussi et al., “Maximizing the Potential of Synthetic Data: Insights from Random "
     "Matrix Theory” (ICLR 2025)"
 )
+#: The paper the scaling and valuation reproductions follow.
+SCALING_PAPER = "Wang et al., Data Value in the Age of Scaling (arXiv 2511.13640)"
 
 
 def stage_callback(progress: StageProgress | None, stage: str) -> Callable[[int, int], None] | None:
@@ -36,7 +46,7 @@ def stage_callback(progress: StageProgress | None, stage: str) -> Callable[[int,
 
 
 def header(
-    name: str, *, seed: int, quick: bool, settings: Mapping[str, Any], paper: str = RMT_PAPER
+    name: str, *, paper: str, seed: int, quick: bool, settings: Mapping[str, Any]
 ) -> dict[str, Any]:
     """The opening block of every ``results.json``: name, paper, version, seed, settings."""
     from synthmix import __version__

@@ -113,8 +113,6 @@ PHASE_SETTINGS: Mapping[str, Mapping[str, Any]] = {
     mode: {"p": FIG4_P, **DEMO_SETTINGS[mode]["fig4"]} for mode in ("full", "quick")
 }
 
-_PAPER = RMT_PAPER
-
 
 # --------------------------------------------------------------------------------------------
 # Fig. 1: the Marchenko–Pastur law
@@ -358,7 +356,7 @@ def _laws_report(
         "synthmix reproduce rmt-laws — the random-matrix laws behind the theory",
         [intro, fig1_section, fig2_section, repro],
         path,
-        subtitle=f"Reproduction of Fig. 1 and Fig. 2 of {_PAPER}.",
+        subtitle=f"Reproduction of Fig. 1 and Fig. 2 of {RMT_PAPER}.",
         metadata=metadata(seconds, seed, n_jobs, scheduler),
     )
 
@@ -429,7 +427,7 @@ def reproduce_laws(
         "zero_fraction": {f"{pan.ratio:g}": pan.zero_fraction for pan in fig1.panels},
         "max_abs_delta_error": fig2.max_abs_error,
     }
-    payload = header("rmt-laws", seed=seed, quick=quick, settings=settings)
+    payload = header("rmt-laws", paper=RMT_PAPER, seed=seed, quick=quick, settings=settings)
     payload.update(_laws_payload(fig1, fig2, summary))
     return publish(
         "rmt-laws",
@@ -559,7 +557,7 @@ def _toy_report(
             repro,
         ],
         path,
-        subtitle=f"Reproduction of Fig. 3 of {_PAPER}: theory vs Monte-Carlo.",
+        subtitle=f"Reproduction of Fig. 3 of {RMT_PAPER}: theory vs Monte-Carlo.",
         metadata=metadata(seconds, seed, n_jobs, scheduler),
     )
 
@@ -626,7 +624,7 @@ def reproduce_toy(
             for c in fig3.curves
         },
     }
-    payload = header("rmt-toy", seed=seed, quick=quick, settings=s)
+    payload = header("rmt-toy", paper=RMT_PAPER, seed=seed, quick=quick, settings=s)
     payload.update(
         {
             "summary": summary,
@@ -756,7 +754,7 @@ def _phase_report(
         "synthmix reproduce rmt-phase — synthetic data only: phase transition (Fig. 4)",
         [intro, fig_section, agreement_section([("Fig. 4", fig4.curves, "ε")], agreement), repro],
         path,
-        subtitle=f"Reproduction of Fig. 4 of {_PAPER}: theory vs Monte-Carlo.",
+        subtitle=f"Reproduction of Fig. 4 of {RMT_PAPER}: theory vs Monte-Carlo.",
         metadata=metadata(seconds, seed, n_jobs, scheduler),
     )
 
@@ -824,7 +822,7 @@ def reproduce_phase(
         "epsilon_star": fig4.epsilon_star,
         "max_abs_transition_error": float(np.max(np.abs(fig4.accuracy_at_transition - 0.5))),
     }
-    payload = header("rmt-phase", seed=seed, quick=quick, settings=s)
+    payload = header("rmt-phase", paper=RMT_PAPER, seed=seed, quick=quick, settings=s)
     payload.update(
         {
             "summary": summary,

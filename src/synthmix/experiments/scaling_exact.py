@@ -33,7 +33,7 @@ import numpy as np
 
 from synthmix._random import RngLike, seed_sequence
 from synthmix._types import FloatArray
-from synthmix.experiments.publish import stage_callback
+from synthmix.experiments.publish import SCALING_PAPER, stage_callback
 from synthmix.experiments.registry import ReproductionResult, StageProgress, register
 from synthmix.parallel import map_tasks
 from synthmix.scaling import (
@@ -57,7 +57,6 @@ __all__ = [
     "scaling_exact_grid",
 ]
 
-_PAPER = "Wang et al., Data Value in the Age of Scaling (arXiv 2511.13640)"
 
 #: Grid, noise and bootstrap sizes; ``quick`` is what the tests run.
 SCALING_EXACT_SETTINGS: dict[str, dict[str, Any]] = {
@@ -941,7 +940,7 @@ def _exact_report(
         "synthmix reproduce scaling-exact — the three-phase law, measured",
         [intro, figs, calib, mc, robust, repro],
         path,
-        subtitle=f"Exact long-tail model of {_PAPER}: fitted vs predicted breakpoints.",
+        subtitle=f"Exact long-tail model of {SCALING_PAPER}: fitted vs predicted breakpoints.",
         metadata=metadata(seconds, seed, n_jobs, scheduler),
     )
 
@@ -999,8 +998,9 @@ def reproduce_scaling_exact(
         "controls_three_phase": sum(n == 3 for _, n, _ in grid.controls),
         "max_abs_mc_z": max(abs(m.z) for m in grid.monte_carlo),
     }
-    payload = header("scaling-exact", seed=seed, quick=quick, settings=settings)
-    payload["paper"] = _PAPER
+    payload = header(
+        "scaling-exact", paper=SCALING_PAPER, seed=seed, quick=quick, settings=settings
+    )
     payload.update(_exact_payload(grid, rows))
     return publish(
         "scaling-exact",

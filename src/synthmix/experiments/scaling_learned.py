@@ -53,6 +53,7 @@ from numpy.typing import ArrayLike, NDArray
 from synthmix._random import RngLike, as_generator, seed_sequence
 from synthmix._types import FloatArray, IntArray
 from synthmix._validation import check_int, check_probability, fail
+from synthmix.experiments.publish import SCALING_PAPER
 from synthmix.experiments.registry import ReproductionResult, StageProgress, register
 from synthmix.parallel import map_tasks
 from synthmix.scaling import LongTailModel, ThreePhaseFit, breakpoints, fit_three_phase
@@ -88,7 +89,7 @@ __all__ = [
 ]
 
 
-PAPER = "Wang et al., Data Value in the Age of Scaling (arXiv 2511.13640)"
+PAPER = SCALING_PAPER
 MODES = ("top_p", "temperature", "pool", "corruption")
 LEARNERS = ("1nn", "logistic", "mlp")
 DATA = ("gaussian", "mnist")
@@ -1655,8 +1656,9 @@ def reproduce_scaling_learned(
     png1 = plot_learned_curves(result, out / "learning_curves.png")
     png2 = plot_learned_breakpoints(result, out / "breakpoints.png")
     summary = summarize(result)
-    payload = header("scaling-learned", seed=seed, quick=quick, settings=settings.as_dict())
-    payload["paper"] = PAPER
+    payload = header(
+        "scaling-learned", paper=PAPER, seed=seed, quick=quick, settings=settings.as_dict()
+    )
     payload["summary"] = summary
     payload.update(_payload(result))
     return publish(

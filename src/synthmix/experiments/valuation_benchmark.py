@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from synthmix._random import RngLike, seed_sequence
-from synthmix.experiments.publish import stage_callback
+from synthmix.experiments.publish import SCALING_PAPER, stage_callback
 from synthmix.experiments.registry import ReproductionResult, StageProgress, register
 from synthmix.parallel import map_tasks
 
@@ -40,7 +40,6 @@ __all__ = [
     "run_benchmark",
 ]
 
-_PAPER = "Wang et al., Data Value in the Age of Scaling (arXiv 2511.13640)"
 
 #: The mixture variants the verdict is about, fixed in advance (chosen on calibration markets of
 #: seeds 1000+, disjoint from every evaluation market): the spec's score with fitted weights, and
@@ -746,7 +745,7 @@ def _benchmark_report(
         "synthmix reproduce valuation-benchmark — what is each source worth?",
         [intro, main, weights, stab, repro],
         path,
-        subtitle=f"Retraining-free valuation of {_PAPER} against retraining ground truth.",
+        subtitle=f"Retraining-free valuation of {SCALING_PAPER} against retraining ground truth.",
         metadata=metadata(seconds, seed, n_jobs, scheduler),
     )
 
@@ -819,8 +818,9 @@ def reproduce_valuation_benchmark(
     for row in result.table:
         if "spearman" in row:
             summary.setdefault(row["task"], {})[row["method"]] = row["spearman"]
-    payload = header("valuation-benchmark", seed=seed, quick=quick, settings=settings)
-    payload["paper"] = _PAPER
+    payload = header(
+        "valuation-benchmark", paper=SCALING_PAPER, seed=seed, quick=quick, settings=settings
+    )
     payload.update(_payload(result))
     return publish(
         "valuation-benchmark",
