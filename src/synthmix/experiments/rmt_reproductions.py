@@ -57,7 +57,6 @@ from synthmix.experiments.rmt_figures import (
     summary_json,
 )
 from synthmix.simulate.laws import (
-    FIG2_MARKS,
     FIG2_SETTINGS,
     FixedPointCurve,
     FixedPointResult,
@@ -92,6 +91,12 @@ __all__ = [
 FIG3_STAGE = "Fig. 3 Monte-Carlo"
 FIG4_STAGE = "Fig. 4 Monte-Carlo"
 
+#: ``p/n`` values tabulated in the ``rmt-laws`` report (added to the Fig. 2 grid).
+FIG2_MARKS: tuple[float, ...] = (0.1, 0.5, 1.0, 2.0, 5.0)
+
+#: ``rmt-laws`` settings. Fig. 1: dimension, ratios ``c = p/n̂``, independent matrices per
+#: ratio (the histogram pools them; the KS distance is per matrix), histogram bins. Fig. 2:
+#: dimension and a geometric grid of ``p/n``. Both modes take seconds.
 LAWS_SETTINGS: Mapping[str, Mapping[str, Any]] = {
     "full": {
         "fig1": {"p": 400, "ratios": (0.25, 1.0, 2.0), "draws": 10, "bins": 60},

@@ -30,7 +30,6 @@ from synthmix.theory import (
 
 __all__ = [
     "FIG1_STAGE",
-    "FIG2_MARKS",
     "FIG2_SETTINGS",
     "FixedPointCurve",
     "FixedPointResult",
@@ -71,13 +70,6 @@ FIG2_SETTINGS: tuple[Mapping[str, Any], ...] = (
         "phi": 0.9,
     },
 )
-
-#: ``p/n`` values tabulated in the ``rmt-laws`` report (added to the Fig. 2 grid).
-FIG2_MARKS: tuple[float, ...] = (0.1, 0.5, 1.0, 2.0, 5.0)
-
-#: ``rmt-laws`` settings. Fig. 1: dimension, ratios ``c = p/n̂``, independent matrices per
-#: ratio (the histogram pools them; the KS distance is per matrix), histogram bins. Fig. 2:
-#: dimension and a geometric grid of ``p/n``. Both modes take seconds.
 
 
 @dataclass(frozen=True, eq=False)
