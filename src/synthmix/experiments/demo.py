@@ -48,6 +48,7 @@ import numpy as np
 from synthmix._io import config_hash, to_jsonable, write_json
 from synthmix._types import StageProgress
 from synthmix._validation import check_int, fail
+from synthmix.experiments.publish import stage_callback
 from synthmix.experiments.rmt_figures import (
     DEMO_SETTINGS,
     FIG4_P,
@@ -636,12 +637,7 @@ def _run_stage(
             return StageRecord(name, path, digest, float(doc.get("seconds", 0.0)), True), doc
     start = time.perf_counter()
     seq = np.random.SeedSequence(seed, spawn_key=(_STAGE_KEY[name],))
-    tick: Tick | None = None
-    if progress is not None:
-
-        def tick(done: int, total: int) -> None:
-            progress(label, done, total)
-
+    tick: Tick | None = stage_callback(progress, label)
     result = _RUNNERS[name](cfg, seq, n_jobs=n_jobs, scheduler=scheduler, tick=tick)
     seconds = time.perf_counter() - start
     doc = {

@@ -56,6 +56,7 @@ from numpy.typing import ArrayLike, NDArray
 from synthmix._random import RngLike, as_generator
 from synthmix._types import BoolArray, FloatArray, IntArray
 from synthmix._validation import as_float_array, check_int, check_probability, fail
+from synthmix.experiments.publish import stage_callback
 
 if TYPE_CHECKING:
     import os
@@ -528,17 +529,13 @@ def run_mlp_protocol(
         for gen in [None, *generators]
     ]
 
-    def report(done: int, total: int) -> None:
-        if progress is not None:
-            progress(f"{dataset_name}: MLP trials", done, total)
-
     rows = map_tasks(
         _run_trial,
         tasks,
         n_jobs=n_jobs,
         rng=np.random.SeedSequence(seed, spawn_key=(_STREAM, 2)),
         scheduler=scheduler,
-        progress=report,
+        progress=stage_callback(progress, f"{dataset_name}: MLP trials"),
     )
     shape = (len(g.n_uses), len(g.covariances), len(g.prunings), len(g.shares))
     acc = np.empty((g.n_repeats, *shape))

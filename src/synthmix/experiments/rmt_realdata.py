@@ -33,6 +33,7 @@ import numpy as np
 from synthmix import __version__
 from synthmix._io import write_json
 from synthmix._random import seed_sequence
+from synthmix.experiments.publish import stage_callback
 from synthmix.experiments.registry import ReproductionResult, StageProgress, register
 from synthmix.experiments.rmt_mlp import (
     MLPProtocolResult,
@@ -112,12 +113,6 @@ def run_overlay(
     children = seed_sequence(seed).spawn(len(tasks))
     out = []
     for (name, X, y), child in zip(tasks, children, strict=True):
-        stage = f"{name}: repetitions"
-
-        def report(done: int, total: int, stage: str = stage) -> None:
-            if progress is not None:
-                progress(stage, done, total)
-
         out.append(
             compare_on_task(
                 X,
@@ -128,7 +123,7 @@ def run_overlay(
                 rng=child,
                 n_jobs=n_jobs,
                 scheduler=scheduler,
-                progress=report,
+                progress=stage_callback(progress, f"{name}: repetitions"),
             )
         )
     return out

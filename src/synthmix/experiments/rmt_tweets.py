@@ -54,6 +54,7 @@ from synthmix import __version__
 from synthmix._io import write_json
 from synthmix._random import seed_sequence
 from synthmix._validation import fail
+from synthmix.experiments.publish import stage_callback
 from synthmix.experiments.registry import ReproductionResult, StageProgress, register
 from synthmix.experiments.rmt_realdata import (
     TARGET_POINTS,
@@ -160,11 +161,11 @@ def load_tweet_task(
         embed_idx = _balanced(y_all, per_class, np.random.default_rng(_QUICK_SUBSAMPLE_SEED))
         keep = np.arange(embed_idx.shape[0])
 
-    def report(done: int, total: int) -> None:
-        if progress is not None:
-            progress("embedding tweets", done, total)
-
-    emb = embed_texts([texts[i] for i in embed_idx], cache_dir=cache_dir, progress=report)
+    emb = embed_texts(
+        [texts[i] for i in embed_idx],
+        cache_dir=cache_dir,
+        progress=stage_callback(progress, "embedding tweets"),
+    )
     X = np.asarray(emb[keep], dtype=np.float64)
     y = y_all[embed_idx][keep]
     info = {

@@ -53,7 +53,7 @@ from numpy.typing import ArrayLike, NDArray
 from synthmix._random import RngLike, as_generator, seed_sequence
 from synthmix._types import FloatArray, IntArray
 from synthmix._validation import check_int, check_probability, fail
-from synthmix.experiments.publish import SCALING_PAPER
+from synthmix.experiments.publish import SCALING_PAPER, stage_callback
 from synthmix.experiments.registry import ReproductionResult, StageProgress, register
 from synthmix.parallel import map_tasks
 from synthmix.scaling import LongTailModel, ThreePhaseFit, breakpoints, fit_three_phase
@@ -1645,12 +1645,12 @@ def reproduce_scaling_learned(
     start = time.perf_counter()
     settings = QUICK if quick else FULL
 
-    def report_progress(done: int, total: int) -> None:
-        if progress is not None:
-            progress("training runs", done, total)
-
     result = run_learned_scaling(
-        settings, seed=seed, n_jobs=n_jobs, scheduler=scheduler, progress=report_progress
+        settings,
+        seed=seed,
+        n_jobs=n_jobs,
+        scheduler=scheduler,
+        progress=stage_callback(progress, "training runs"),
     )
     out = Path(out)
     png1 = plot_learned_curves(result, out / "learning_curves.png")
