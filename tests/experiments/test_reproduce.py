@@ -18,7 +18,7 @@ import synthmix
 from synthmix.exceptions import ValidationError
 from synthmix.experiments import registry
 from synthmix.experiments.registry import ReproductionResult, available, register, run
-from synthmix.experiments.rmt_reproductions import (
+from synthmix.simulate.laws import (
     fixed_point_curves,
     ks_distance,
     marchenko_pastur_spectra,

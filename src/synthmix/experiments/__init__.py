@@ -1,18 +1,19 @@
 """Reproductions of the papers' figures and tables, each a function returning results.
 
-The experiments return frozen dataclasses; :mod:`synthmix.report` draws and reports them.
+The experiments return frozen dataclasses (the theory-vs-simulation ones live in
+:mod:`synthmix.simulate.compare`); :mod:`synthmix.plotting` draws them and
+:mod:`synthmix.report` reports them.
 :func:`synthmix.experiments.demo.run_demo` is the ``synthmix demo`` command.
 """
 
-from synthmix.experiments.rmt_figures import (
+from synthmix.experiments.rmt_figures import fig3_toy_setting, fig4_phase_transition
+from synthmix.simulate.compare import (
     AgreementSummary,
     Curve,
     MonteCarloMarker,
     PhaseTransitionResult,
     ToySettingResult,
     agreement_summary,
-    fig3_toy_setting,
-    fig4_phase_transition,
 )
 
 __all__ = [

@@ -52,11 +52,11 @@ from synthmix.experiments.publish import stage_callback
 from synthmix.experiments.rmt_figures import (
     DEMO_SETTINGS,
     FIG4_P,
-    agreement_summary,
     curve_json,
     fig4_phase_transition,
     summary_json,
 )
+from synthmix.simulate.compare import agreement_summary
 
 __all__ = [
     "DEMO_CONFIG",

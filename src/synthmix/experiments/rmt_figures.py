@@ -33,32 +33,21 @@ from synthmix._validation import (
 )
 from synthmix.simulate import SimulationResult, simulate, simulate_estimated_generator
 from synthmix.simulate.compare import (
-    AGREEMENT_BIAS,
-    AGREEMENT_Z,
     AgreementSummary,
     Curve,
     MonteCarloMarker,
     PhaseTransitionResult,
     ToySettingResult,
-    agreement_summary,
 )
 from synthmix.theory import MixtureModel, predict, predict_estimated_generator, transition_epsilon
 
 __all__ = [
-    "AGREEMENT_BIAS",
-    "AGREEMENT_Z",
     "DEMO_SETTINGS",
     "FIG3_EPSILON",
     "FIG3_VERIFIERS",
     "FIG4_P",
-    "AgreementSummary",
-    "Curve",
-    "MonteCarloMarker",
-    "PhaseTransitionResult",
-    "ToySettingResult",
     "agreement_callout",
     "agreement_section",
-    "agreement_summary",
     "curve_shape_rows",
     "fig3_toy_setting",
     "fig4_phase_transition",

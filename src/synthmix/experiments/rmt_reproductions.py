@@ -43,12 +43,8 @@ from synthmix.experiments.registry import ReproductionResult, StageProgress, reg
 from synthmix.experiments.rmt_figures import (
     DEMO_SETTINGS,
     FIG4_P,
-    AgreementSummary,
-    PhaseTransitionResult,
-    ToySettingResult,
     agreement_callout,
     agreement_section,
-    agreement_summary,
     curve_json,
     curve_shape,
     curve_shape_rows,
@@ -56,32 +52,26 @@ from synthmix.experiments.rmt_figures import (
     fig4_phase_transition,
     summary_json,
 )
+from synthmix.simulate.compare import (
+    AgreementSummary,
+    PhaseTransitionResult,
+    ToySettingResult,
+    agreement_summary,
+)
 from synthmix.simulate.laws import (
     FIG2_SETTINGS,
     FixedPointCurve,
     FixedPointResult,
     MarchenkoPasturResult,
-    SpectrumPanel,
     fixed_point_curves,
-    ks_distance,
     marchenko_pastur_spectra,
-    real_only_delta,
 )
 
 __all__ = [
     "FIG2_MARKS",
-    "FIG2_SETTINGS",
     "LAWS_SETTINGS",
     "PHASE_SETTINGS",
     "TOY_SETTINGS",
-    "FixedPointCurve",
-    "FixedPointResult",
-    "MarchenkoPasturResult",
-    "SpectrumPanel",
-    "fixed_point_curves",
-    "ks_distance",
-    "marchenko_pastur_spectra",
-    "real_only_delta",
     "reproduce_laws",
     "reproduce_phase",
     "reproduce_toy",
