@@ -14,13 +14,13 @@ import numpy as np
 
 from synthmix._validation import check_int, fail
 from synthmix.cli.config import Parameters
-from synthmix.cli.prune import (
+from synthmix.cli.prune import build_verifier
+from synthmix.data.labeled import (
     DEFAULT_TRUE_LABEL,
-    _build_verifier,
-    _labels,
-    _load,
-    _read_real,
-    _read_synthetic,
+    load_option,
+    option_labels,
+    read_real,
+    read_synthetic,
 )
 from synthmix.surrogate import DataPrediction, predict_from_data
 
@@ -87,22 +87,22 @@ def run_predict_data(params: Parameters, options: DataOptions, *, n_given: bool)
         components = check_int(components, "components", minimum=1)
     x_syn = y_syn = None
     if synthetic is not None:
-        syn = _read_synthetic(synthetic, label, None)
-        x_real, y_real = _read_real(real, label, DEFAULT_TRUE_LABEL, syn)
+        syn = read_synthetic(synthetic, label, None)
+        x_real, y_real = read_real(real, label, DEFAULT_TRUE_LABEL, syn)
         x_syn = np.asarray(syn.data.X, dtype=np.float64)
         # The generator's intended class: the clean label when the file has it.
         y_syn = syn.y_true if syn.y_true is not None else syn.y
         source = f"synthetic={synthetic.name} ({x_syn.shape[0]} samples)"
     else:
-        data = _load(real, "real", label=label)
-        x_real, y_real = np.asarray(data.X, dtype=np.float64), _labels(data.y, "label", real)
+        data = load_option(real, "real", label=label)
+        x_real, y_real = np.asarray(data.X, dtype=np.float64), option_labels(data.y, "label", real)
         source = f"generator=gaussian ({generator_cov} covariance, n_use={n_use or 'all'})"
     points = params.grid.points()
     if not n_given:
         points["n"] = np.full_like(points["n"], float(x_real.shape[0]))
     fitted = None
     if verifier is not None:
-        fitted = _build_verifier(verifier, (x_real, y_real), threshold=0.5, k=10, rho=1.0, phi=1.0)
+        fitted = build_verifier(verifier, (x_real, y_real), threshold=0.5, k=10, rho=1.0, phi=1.0)
     result = predict_from_data(
         x_real,
         y_real,

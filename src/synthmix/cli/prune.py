@@ -8,7 +8,7 @@ measures the verifier's rates ``(ρ̂, φ̂)`` with exact Clopper–Pearson inte
 (:func:`synthmix.pruning.estimate_rates`), ready for ``synthmix predict --rho ... --phi ...``.
 
 :func:`run_prune` validates every option, does the work and returns a :class:`PruneResult`;
-the typer command in :mod:`synthmix.cli.app` only parses flags and prints
+the typer command :func:`prune_command` only parses flags and prints
 :meth:`PruneResult.text` or :meth:`PruneResult.document`. Every input error is a
 :class:`~synthmix.exceptions.ValidationError` naming the option, raised before any file is
 written.
@@ -16,24 +16,24 @@ written.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
-from numpy.typing import NDArray
+import typer
 
 from synthmix import __version__
 from synthmix._io import config_hash, to_jsonable, write_json
 from synthmix._types import BoolArray, FloatArray, IntArray
-from synthmix._validation import check_int, check_labels, check_probability, fail
-from synthmix.data import Dataset, load_table, save_table
-from synthmix.exceptions import ValidationError
+from synthmix._validation import check_int, check_probability, fail
+from synthmix.cli.options import RUN_PANEL, JsonOpt
+from synthmix.data import Dataset, save_table
+from synthmix.data.labeled import DEFAULT_TRUE_LABEL, read_real, read_synthetic
 from synthmix.pruning import (
     ConfidentLearningVerifier,
     KNNVerifier,
@@ -53,6 +53,9 @@ __all__ = [
     "VERIFIERS",
     "WRITE_EXTENSIONS",
     "PruneResult",
+    "build_verifier",
+    "prune_command",
+    "register",
     "run_prune",
 ]
 
@@ -61,8 +64,6 @@ __all__ = [
 VERIFIERS: tuple[str, ...] = ("oracle", "model", "cleanlab", "knn")
 #: Verifiers that learn from real data and so need ``--real``.
 REAL_VERIFIERS: tuple[str, ...] = ("model", "cleanlab", "knn")
-#: Column (or ``.npz`` array) read as the clean labels when ``--true-label`` is not given.
-DEFAULT_TRUE_LABEL = "y_true"
 #: Keep threshold of the ``model`` and ``knn`` verifiers when ``--threshold`` is not given.
 DEFAULT_THRESHOLD = 0.5
 #: Neighbours of the ``knn`` verifier when ``--k`` is not given.
@@ -71,7 +72,6 @@ DEFAULT_K = 10
 READ_EXTENSIONS: tuple[str, ...] = (".npy", ".npz", ".csv", ".jsonl", ".parquet")
 WRITE_EXTENSIONS: tuple[str, ...] = (".npz", ".csv", ".jsonl")
 
-_PROVENANCE = "synthetic"  # load_table's default provenance column
 _USES = {  # option -> verifiers that use it
     "threshold": ("model", "knn"),
     "k": ("knn",),
@@ -282,152 +282,11 @@ def _check_unused(verifier: str, given: dict[str, Any]) -> None:
 # Reading
 
 
-def _column_names(path: Path) -> list[str] | None:
-    """Column names of a tabular file, read cheaply; None when they cannot be peeked.
-
-    None leaves it to :func:`load_table` to read the file and report what is wrong with it.
-    """
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".csv":
-            with open(path, encoding="utf-8", newline="") as fh:
-                header = next(csv.reader(fh), None)
-            return None if header is None else [str(h) for h in header]
-        if suffix == ".jsonl":
-            with open(path, encoding="utf-8") as fh:
-                for line in fh:
-                    if line.strip():
-                        record = json.loads(line)
-                        return [str(k) for k in record] if isinstance(record, dict) else None
-            return None
-        if suffix == ".npy":
-            arr = np.load(path, mmap_mode="r", allow_pickle=False)
-            if arr.dtype.names:
-                return [str(n) for n in arr.dtype.names]
-            return [str(j) for j in range(arr.shape[1])] if arr.ndim == 2 else None
-        if suffix == ".parquet":
-            import pyarrow.parquet as pq
-
-            return [str(n) for n in pq.read_schema(path).names]
-    except (OSError, ValueError, UnicodeDecodeError, ImportError, csv.Error):
-        return None
-    return None
-
-
-def _load(path: Path, option: str, **kwargs: Any) -> Dataset:
-    """:func:`load_table`, with its errors pointed at ``option`` (``synthetic`` or ``real``)."""
-    try:
-        return load_table(path, **kwargs)
-    except ValidationError as exc:
-        message = str(exc)
-        if message.startswith("path "):
-            raise ValidationError(option + message[len("path") :]) from None
-        raise ValidationError(f"{message} (reading --{option} {path})") from None
-
-
-def _npz_array(path: Path, key: str) -> NDArray[Any] | None:
-    """The array ``key`` of an ``.npz`` archive, or None when it has none."""
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            return np.asarray(archive[key]) if key in archive.files else None
-    except (OSError, ValueError):
-        return None  # load_table has already read the archive and reports damage itself
-
-
-def _labels(y: Any, what: str, path: Path) -> IntArray:
-    return check_labels(y, f"{what} ({path.name})")
-
-
-@dataclass(frozen=True, eq=False)
-class _Synthetic:
-    data: Dataset
-    y: IntArray
-    y_true: IntArray | None
-    true_label: str | None
-    feature_names: list[str] | None
-    provenance: bool  # the file has its own synthetic flags
-
-
-def _read_synthetic(path: Path, label: str, true_label: str | None) -> _Synthetic:
-    wanted = DEFAULT_TRUE_LABEL if true_label is None else true_label
-    if path.suffix.lower() == ".npz":
-        data = _load(path, "synthetic")
-        truth = _npz_array(path, wanted)
-        provenance = _npz_array(path, _PROVENANCE) is not None
-        names = None
-    else:
-        columns = _column_names(path)
-        has_truth = columns is not None and wanted in columns
-        if columns is None or (not has_truth and true_label is None):
-            # No true labels expected: let load_table use its defaults (and report problems).
-            data = _load(path, "synthetic", label=label)
-            names = None if columns is None else _features(columns, label, None)
-            truth = None
-        else:
-            if not has_truth:
-                raise fail("true_label", f"name a column of the synthetic file ({columns})", wanted)
-            if wanted == label:
-                raise fail("true_label", "differ from the label column", wanted)
-            names = _features(columns, label, wanted)
-            data = _load(path, "synthetic", label=label, features=names)
-            truth = _load(path, "synthetic", label=wanted, features=names).y
-        provenance = columns is not None and _PROVENANCE in columns
-    if truth is None and true_label is not None:
-        raise fail("true_label", "name a column (or .npz array) of the synthetic file", true_label)
-    y = _labels(data.y, "label", path)
-    y_true = None
-    if truth is not None:
-        y_true = check_labels(truth, f"true labels {wanted!r} ({path.name})", size=y.shape[0])
-    return _Synthetic(
-        data=data,
-        y=y,
-        y_true=y_true,
-        true_label=None if y_true is None else wanted,
-        feature_names=names,
-        provenance=provenance,
-    )
-
-
-def _features(columns: list[str], label: str, true_label: str | None) -> list[str]:
-    """Feature columns: all but the label, the true label and the provenance flags."""
-    return [c for c in columns if c not in (label, true_label, _PROVENANCE)]
-
-
-def _read_real(
-    path: Path, label: str, true_label: str, synthetic: _Synthetic
-) -> tuple[FloatArray, IntArray]:
-    features: list[str] | None = None
-    columns = None if path.suffix.lower() == ".npz" else _column_names(path)
-    if columns is not None:
-        features = _features(columns, label, true_label)
-        # Same columns under the same names: align them by name, not by position.
-        if synthetic.feature_names is not None and set(features) == set(synthetic.feature_names):
-            features = list(synthetic.feature_names)
-    if features is None:
-        data = _load(path, "real", label=label)
-    else:
-        data = _load(path, "real", label=label, features=features)
-    y = _labels(data.y, "label", path)
-    if not (np.any(y == 1) and np.any(y == -1)):
-        raise fail(
-            f"label ({path.name})",
-            "contain both labels -1 and +1 in the real data",
-            f"only {np.unique(y).tolist()}",
-        )
-    if data.d != synthetic.data.d:
-        raise fail(
-            "synthetic",
-            f"have as many feature columns as the real data ({data.d} in {path.name})",
-            f"{synthetic.data.d} feature columns",
-        )
-    return np.asarray(data.X, dtype=np.float64), y
-
-
 # ---------------------------------------------------------------------------------------------
 # The command
 
 
-def _build_verifier(
+def build_verifier(
     name: str,
     real: tuple[FloatArray, IntArray] | None,
     *,
@@ -581,7 +440,7 @@ def run_prune(
         if path is not None:
             _check_writable(path, option)
 
-    syn = _read_synthetic(syn_path, label, true_label)
+    syn = read_synthetic(syn_path, label, true_label)
     if name == "oracle" and syn.y_true is None:
         raise fail(
             "true_label",
@@ -591,7 +450,7 @@ def run_prune(
         )
     real_data = None
     if real_path is not None:
-        real_data = _read_real(real_path, label, true_label or DEFAULT_TRUE_LABEL, syn)
+        real_data = read_real(real_path, label, true_label or DEFAULT_TRUE_LABEL, syn)
 
     rates, note = None, None
     if syn.y_true is None:
@@ -607,7 +466,7 @@ def run_prune(
     if rates_path is not None and note is not None:
         raise fail("rates_out", "come with true labels showing flips", note)
 
-    ver = _build_verifier(
+    ver = build_verifier(
         name,
         real_data,
         threshold=DEFAULT_THRESHOLD if thr is None else thr,
@@ -655,3 +514,144 @@ def run_prune(
     if rates_path is not None:
         _write("rates_out", rates_path, write_json, rates_path, result.rates_document())
     return result
+
+
+# ---------------------------------------------------------------------------------------------
+# The typer command
+
+_PRUNE_IN = "Inputs"
+_PRUNE_VERIFIER = "Verifier"
+
+
+def prune_command(
+    synthetic: Annotated[
+        Path,
+        typer.Option(
+            "--synthetic",
+            help="Synthetic samples: .npz, .npy, .csv, .jsonl or .parquet; labels -1/+1.",
+            rich_help_panel=_PRUNE_IN,
+        ),
+    ],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            help=(
+                "Write the kept rows here (.npz, .csv or .jsonl, atomically): features, label "
+                "and provenance only — the file writer has no other columns, so the score "
+                "(verifier_score) and the true labels are not written."
+            ),
+        ),
+    ],
+    verifier: Annotated[
+        str,
+        typer.Option(
+            "--verifier",
+            help="oracle, model, cleanlab or knn.",
+            rich_help_panel=_PRUNE_VERIFIER,
+        ),
+    ],
+    real: Annotated[
+        Path | None,
+        typer.Option(
+            "--real",
+            help="Real samples, same features; required by model, cleanlab and knn.",
+            rich_help_panel=_PRUNE_IN,
+        ),
+    ] = None,
+    threshold: Annotated[
+        float | None,
+        typer.Option(
+            "--threshold",
+            help="Keep threshold on the score, in [0, 1] (model, knn; default 0.5).",
+            show_default=False,
+            rich_help_panel=_PRUNE_VERIFIER,
+        ),
+    ] = None,
+    k: Annotated[
+        int | None,
+        typer.Option(
+            "--k",
+            help="Neighbours of knn, >= 1 (default 10).",
+            show_default=False,
+            rich_help_panel=_PRUNE_VERIFIER,
+        ),
+    ] = None,
+    rho: Annotated[
+        float | None,
+        typer.Option(
+            "--rho",
+            help="oracle: keep probability of a wrong label, in [0, 1] (required).",
+            rich_help_panel=_PRUNE_VERIFIER,
+        ),
+    ] = None,
+    phi: Annotated[
+        float | None,
+        typer.Option(
+            "--phi",
+            help="oracle: keep probability of a right label, in [0, 1] (required).",
+            rich_help_panel=_PRUNE_VERIFIER,
+        ),
+    ] = None,
+    label: Annotated[
+        str,
+        typer.Option(
+            "--label",
+            help="Label column of tabular files (.npz files use their array y).",
+            rich_help_panel=_PRUNE_IN,
+        ),
+    ] = "label",
+    true_label: Annotated[
+        str | None,
+        typer.Option(
+            "--true-label",
+            help=(
+                "Column (.npz: array) of the synthetic file with the clean labels, never a "
+                "feature; default y_true when present. Needed to measure rho/phi, and by oracle."
+            ),
+            show_default=False,
+            rich_help_panel=_PRUNE_IN,
+        ),
+    ] = None,
+    seed: Annotated[
+        int,
+        typer.Option("--seed", help="Seed of the oracle's coin flips.", rich_help_panel=RUN_PANEL),
+    ] = 0,
+    json_output: JsonOpt = False,
+    rates_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--rates-out",
+            help="Also write the measured rates as JSON (atomically; needs true labels).",
+            dir_okay=False,
+        ),
+    ] = None,
+) -> None:
+    """Apply a verifier to synthetic samples, write the kept rows, report measured rates.
+
+    Example: synthmix prune --synthetic synth.csv --real real.csv --verifier cleanlab --out kept.csv
+
+    With clean labels in the synthetic file (--true-label), prints the measured rho and phi
+    with exact Clopper-Pearson intervals, the flip rate and the kept fraction, and a
+    'synthmix predict' line to paste.
+    """
+    result = run_prune(
+        synthetic=synthetic,
+        out=out,
+        verifier=verifier,
+        real=real,
+        threshold=threshold,
+        k=k,
+        rho=rho,
+        phi=phi,
+        label=label,
+        true_label=true_label,
+        seed=seed,
+        rates_out=rates_out,
+    )
+    typer.echo(json.dumps(result.document(), indent=2) if json_output else result.text())
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``prune`` to the top-level app."""
+    app.command("prune")(prune_command)
