@@ -13,11 +13,12 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from synthmix._types import IntArray
+from synthmix._types import FloatArray, IntArray
 from synthmix.exceptions import ValidationError
 
 __all__ = [
     "as_float_array",
+    "check_feature_matrix",
     "check_finite_vector",
     "check_int",
     "check_labels",
@@ -161,3 +162,19 @@ def check_labels(value: ArrayLike, name: str, *, size: int | None = None) -> Int
     if size is not None and arr.shape[0] != size:
         raise fail(name, f"have length {size} (one label per sample)", f"length {arr.shape[0]}")
     return arr.astype(np.int64)
+
+
+def check_feature_matrix(
+    value: ArrayLike, name: str, *, n_features: int | None = None
+) -> FloatArray:
+    """A finite float64 matrix of shape (m, d), with ``d == n_features`` when given."""
+    arr = as_float_array(value, name)
+    if arr.ndim != 2:
+        raise fail(name, "be a 2-D array of shape (samples, features)", f"shape {arr.shape}")
+    if n_features is not None and arr.shape[1] != n_features:
+        raise fail(
+            name,
+            f"have {n_features} columns (the features of the real data)",
+            f"shape {arr.shape}",
+        )
+    return arr

@@ -53,7 +53,14 @@ from synthmix.surrogate import (
     compare_on_task,
 )
 
-__all__ = ["FASHION_PAIRS", "MNIST_PAIRS", "SETTINGS", "explain_gap", "run_overlay"]
+__all__ = [
+    "FASHION_PAIRS",
+    "MNIST_PAIRS",
+    "SETTINGS",
+    "comparison_payload",
+    "explain_gap",
+    "run_overlay",
+]
 
 MNIST_PAIRS = ((3, 8), (4, 9), (1, 7))
 FASHION_PAIRS = ((0, 6), (2, 4), (5, 7))  # T-shirt/Shirt, Pullover/Coat, Sandal/Sneaker
@@ -129,7 +136,7 @@ def run_overlay(
     return out
 
 
-def _payload(
+def comparison_payload(
     comparisons: Sequence[TaskComparison],
     settings: Sequence[PruningSetting],
     *,
@@ -300,7 +307,7 @@ def _finish(
 ) -> ReproductionResult:
     from synthmix.plotting.overlay import plot_task_overlays
 
-    payload = _payload(comparisons, SETTINGS, seed=seed, quick=quick)
+    payload = comparison_payload(comparisons, SETTINGS, seed=seed, quick=quick)
     figure = plot_task_overlays(comparisons, out / "overlay.png", title=title)
     figures: tuple[Path, ...] = (figure,)
     extra: list[Any] = []

@@ -58,7 +58,7 @@ from synthmix.experiments.publish import stage_callback
 from synthmix.experiments.registry import ReproductionResult, StageProgress, register
 from synthmix.experiments.rmt_realdata import (
     TARGET_POINTS,
-    _payload,
+    comparison_payload,
     conditions_section,
     run_overlay,
 )
@@ -320,7 +320,7 @@ def _reproduce_tweets(
         scheduler=scheduler,
         progress=progress,
     )
-    payload = _payload([comparison], SETTINGS, seed=seed, quick=quick, item="tweet")
+    payload = comparison_payload([comparison], SETTINGS, seed=seed, quick=quick, item="tweet")
     payload["mean_abs_gap_points_by_setting"] = {
         s.name: float(
             np.mean([abs(c.gap_points) for c in comparison.conditions if c.setting == s.name])

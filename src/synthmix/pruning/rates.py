@@ -17,8 +17,8 @@ from scipy.stats import beta
 
 from synthmix._random import RngLike, as_generator
 from synthmix._types import BoolArray
-from synthmix._validation import as_float_array, check_labels, fail
-from synthmix.pruning.verifiers import Verifier, _check_features
+from synthmix._validation import as_float_array, check_feature_matrix, check_labels, fail
+from synthmix.pruning.verifiers import Verifier
 
 __all__ = ["VerifierRates", "estimate_rates", "measure_rates"]
 
@@ -236,7 +236,7 @@ def measure_rates(
         )
     conf = _check_confidence(confidence)
     wrong = _check_flips(y_noisy, y_true)
-    X = _check_features(X_syn, "X_syn")
+    X = check_feature_matrix(X_syn, "X_syn")
     if X.shape[0] != wrong.shape[0]:
         raise fail(
             "X_syn",

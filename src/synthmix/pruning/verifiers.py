@@ -34,7 +34,13 @@ from numpy.typing import ArrayLike
 
 from synthmix._random import RngLike, as_generator
 from synthmix._types import BoolArray, FloatArray, IntArray
-from synthmix._validation import as_float_array, check_int, check_labels, check_probability, fail
+from synthmix._validation import (
+    check_feature_matrix,
+    check_int,
+    check_labels,
+    check_probability,
+    fail,
+)
 
 __all__ = [
     "ConfidentLearningVerifier",
@@ -100,20 +106,6 @@ class Verifier(Protocol):
 # --------------------------------------------------------------------------- validation
 
 
-def _check_features(value: ArrayLike, name: str, *, n_features: int | None = None) -> FloatArray:
-    """A finite float64 matrix of shape (m, d), with ``d == n_features`` when given."""
-    arr = as_float_array(value, name)
-    if arr.ndim != 2:
-        raise fail(name, "be a 2-D array of shape (samples, features)", f"shape {arr.shape}")
-    if n_features is not None and arr.shape[1] != n_features:
-        raise fail(
-            name,
-            f"have {n_features} columns (the features of the real data)",
-            f"shape {arr.shape}",
-        )
-    return arr
-
-
 def _check_samples(
     X: ArrayLike,
     y: ArrayLike,
@@ -123,7 +115,7 @@ def _check_samples(
     n_features: int | None = None,
 ) -> tuple[FloatArray, IntArray]:
     """Features (m, d) and ±1 labels (m,) of the same length."""
-    features = _check_features(X, x_name, n_features=n_features)
+    features = check_feature_matrix(X, x_name, n_features=n_features)
     labels = check_labels(y, y_name, size=features.shape[0])
     return features, labels
 
