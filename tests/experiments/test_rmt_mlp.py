@@ -72,46 +72,6 @@ def test_same_results_for_any_n_jobs(mnist: tuple[np.ndarray, np.ndarray]) -> No
     assert not np.array_equal(a.accuracy, c.accuracy)
 
 
-def _within(count: float, n: int, p: float) -> bool:
-    """Binomial(n, p) count within 4 standard deviations of its mean."""
-    return abs(count - n * p) <= 4 * np.sqrt(n * p * (1 - p))
-
-
-def test_label_noise_is_uniform_over_other_classes_at_rate_epsilon() -> None:
-    k, eps, m = 10, 0.3, 200_000
-    y = np.repeat(np.arange(k), m // k)  # sorted: an order-dependent flip would show
-    y_noisy, flipped = mm.flip_labels_multiclass(y, eps, k, rng=1)
-    assert y_noisy.dtype == np.int64 and flipped.dtype == np.bool_
-    assert np.all((y_noisy != y) == flipped)  # a flip always lands on another class
-    assert _within(flipped.sum(), m, eps)
-    for c in range(k):  # every class flipped at rate ε, to each other class w.p. 1/(k−1)
-        rows = y == c
-        assert _within(flipped[rows].sum(), int(rows.sum()), eps)
-        targets = np.bincount(y_noisy[rows & flipped], minlength=k)
-        n_flip = int((rows & flipped).sum())
-        assert targets[c] == 0
-        assert all(_within(targets[t], n_flip, 1 / (k - 1)) for t in range(k) if t != c)
-    # position does not matter: first and last tenth flipped at the same rate
-    tenth = m // 10
-    assert _within(flipped[:tenth].sum(), tenth, eps)
-    assert _within(flipped[-tenth:].sum(), tenth, eps)
-    # which samples flip depends on the random stream only, not on the labels or their order
-    perm = np.random.default_rng(0).permutation(m)
-    _, flipped_perm = mm.flip_labels_multiclass(y[perm], eps, k, rng=1)
-    np.testing.assert_array_equal(flipped_perm, flipped)
-    assert not mm.flip_labels_multiclass(y, 0.0, k, rng=2)[1].any()
-    assert mm.flip_labels_multiclass(y, 1.0, k, rng=2)[1].all()
-
-
-def test_label_noise_refuses_bad_input() -> None:
-    with pytest.raises(ValidationError, match=r"y must hold classes in 0\.\.2"):
-        mm.flip_labels_multiclass([0, 3], 0.1, 3, rng=0)
-    with pytest.raises(ValidationError, match="epsilon"):
-        mm.flip_labels_multiclass([0, 1], 1.5, 3, rng=0)
-    with pytest.raises(ValidationError, match="n_classes"):
-        mm.flip_labels_multiclass([0, 0], 0.1, 1, rng=0)
-
-
 def test_protocol_refuses_bad_input(mnist: tuple[np.ndarray, np.ndarray]) -> None:
     X, y = mnist
     with pytest.raises(ValidationError, match="y must have at least"):

@@ -1,13 +1,24 @@
-"""Synthetic-data generators fitted on a few real samples (docs/math/rmt.md, Fig 5/7 protocol).
+"""Class-conditional Gaussian generators fitted on a few real samples (docs/math/rmt.md).
 
-A generator here is symmetric about the origin of the features it is fitted in — class ``y``
-draws ``y·mu + N(0, cov)`` — which is the theory's model of synthetic data. Fit it in the
-coordinates of a :class:`synthmix.surrogate.Surrogate` (centred at the real data's class
-midpoint) and its parameters are exactly the model's ``mu_synth`` and ``cov_synth``.
+One family, three members:
+
+- :class:`GaussianGenerator` — binary and symmetric about the origin of the features it is
+  fitted in: class ``y = ±1`` draws ``y·mu + N(0, cov)`` with one pooled covariance, which is
+  the theory's model of synthetic data (Fig 5/7 protocol). Fit it in the coordinates of a
+  :class:`synthmix.surrogate.Surrogate` (centred at the real data's class midpoint) and its
+  parameters are exactly the model's ``mu_synth`` and ``cov_synth``.
+- :class:`GMMGenerator` — binary, a Gaussian *mixture* per class (a richer, non-Gaussian
+  generator) with :meth:`GMMGenerator.moment_matched` back to the first member.
+- :class:`ClassGaussians` — any number of classes, one Gaussian per class with a full
+  covariance factor or per-coordinate scales; fitted by :func:`shrunk_class_gaussians`
+  (full covariances shrunk toward the pooled one, for few samples per class) or
+  :func:`diagonal_class_gaussians` (per-coordinate variances). The valuation markets and the
+  learned scaling worlds draw their synthetic data from it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -18,7 +29,14 @@ from synthmix._random import RngLike, as_generator
 from synthmix._types import FloatArray
 from synthmix._validation import as_float_array, check_int, check_labels, fail
 
-__all__ = ["GMMGenerator", "GaussianGenerator", "class_moments"]
+__all__ = [
+    "ClassGaussians",
+    "GMMGenerator",
+    "GaussianGenerator",
+    "class_moments",
+    "diagonal_class_gaussians",
+    "shrunk_class_gaussians",
+]
 
 Covariance = Literal["estimated", "identity"]
 
@@ -242,3 +260,149 @@ class GMMGenerator:
         # what E[xxᵀ] over balanced classes contains
         mu = 0.5 * (class_mean[0] - class_mean[1])
         return GaussianGenerator(mu=mu, cov=cov, covariance="estimated", n_fit=self.n_fit)
+
+
+@dataclass(frozen=True, eq=False)
+class ClassGaussians:
+    """One Gaussian per class: ``x | c ~ N(means[c], Σ_c)``, ``C`` classes in dimension ``d``.
+
+    Exactly one of ``factors`` (``Σ_c = F_c F_cᵀ``) and ``scales`` (``Σ_c = diag(scales[c]²)``)
+    is given.
+
+    Attributes
+    ----------
+    means : ndarray, shape (C, d)
+    factors : ndarray, shape (C, d, d), or None
+        Full covariance factors.
+    scales : ndarray, shape (C, d), or None
+        Per-coordinate standard deviations.
+    """
+
+    means: FloatArray
+    factors: FloatArray | None = None
+    scales: FloatArray | None = None
+
+    def __post_init__(self) -> None:
+        means = as_float_array(self.means, "means")
+        if means.ndim != 2:
+            raise fail("means", "be a 2-D array (classes, d)", f"shape {means.shape}")
+        if (self.factors is None) == (self.scales is None):
+            raise fail("factors", "be given exactly when scales is not", "both or neither")
+        if self.factors is not None:
+            factors = as_float_array(self.factors, "factors")
+            if factors.shape != (*means.shape, means.shape[1]):
+                raise fail("factors", f"have shape {(*means.shape, means.shape[1])}", factors.shape)
+            object.__setattr__(self, "factors", factors)
+        elif self.scales is not None:
+            scales = as_float_array(self.scales, "scales")
+            if scales.shape != means.shape:
+                raise fail("scales", f"have shape {means.shape}", scales.shape)
+            object.__setattr__(self, "scales", scales)
+        object.__setattr__(self, "means", means)
+
+    def sample_by_class(self, counts: ArrayLike, rng: RngLike = None) -> FloatArray:
+        """``counts[c]`` draws of class ``c``, grouped by class in order; shape (sum, d)."""
+        gen = as_generator(rng)
+        d = self.means.shape[1]
+        parts = [
+            self.draw(np.full(int(m), c, dtype=np.int64), gen.standard_normal((int(m), d)))
+            for c, m in enumerate(np.asarray(counts))
+        ]
+        return np.concatenate(parts, axis=0)
+
+    def draw(self, classes: NDArray[np.int64], noise: FloatArray) -> FloatArray:
+        """Draws of the given ``classes`` (n,) from standard-normal ``noise`` (n, d)."""
+        if self.scales is not None:
+            return np.asarray(self.means[classes] + self.scales[classes] * noise)
+        assert self.factors is not None
+        if classes.shape[0] and np.all(classes == classes[0]):
+            return np.asarray(self.means[classes[0]] + noise @ self.factors[classes[0]].T)
+        return np.asarray(
+            self.means[classes] + np.einsum("nij,nj->ni", self.factors[classes], noise)
+        )
+
+
+def shrunk_class_gaussians(
+    groups: Sequence[FloatArray], *, prior_shrink: float, cov_scale: float = 1.0
+) -> tuple[ClassGaussians, FloatArray]:
+    """Per-class Gaussians from few samples per class, covariances shrunk twice.
+
+    The pooled within-class covariance ``S`` (divided by ``n - C``) is shrunk toward its
+    diagonal with weight ``λ = d / (d + n)`` and ridged by ``1e-6·tr(S)/d``; class ``c``'s
+    covariance is then ``(Z_cᵀZ_c + s·S) / (n_c + s)`` with ``s = prior_shrink`` (a conjugate
+    prior centred on ``S``), scaled by ``cov_scale``.
+
+    Parameters
+    ----------
+    groups : sequence of ndarray, each of shape (n_c, d)
+        The samples of each class, in class order.
+    prior_shrink : float
+        Pseudo-count ``s`` of the pooled covariance in each class's estimate (> 0).
+    cov_scale : float, default 1
+        Factor on every covariance (> 0; above 1 is a blurrier generator).
+
+    Returns
+    -------
+    gaussians : ClassGaussians
+        With full ``factors``.
+    pooled : ndarray, shape (d, d)
+        The shrunk pooled covariance ``S``.
+    """
+    means = np.stack([z.mean(axis=0) for z in groups])
+    centred = [z - m for z, m in zip(groups, means, strict=True)]
+    n_fit = sum(z.shape[0] for z in groups)
+    n_cls, k = means.shape
+    pooled = sum(z.T @ z for z in centred) / max(n_fit - n_cls, 1)
+    lam = k / (k + n_fit)  # shrink the pooled covariance toward its diagonal
+    pooled = (1.0 - lam) * pooled + lam * np.diag(np.diag(pooled))
+    pooled += 1e-6 * np.trace(pooled) / k * np.eye(k)
+    factors = np.empty((n_cls, k, k))
+    for c, z in enumerate(centred):
+        n_c = z.shape[0]
+        cov = (z.T @ z + prior_shrink * pooled) / (n_c + prior_shrink)
+        w, v = np.linalg.eigh(cov_scale * cov)
+        factors[c] = v * np.sqrt(np.clip(w, 0.0, None))
+    return ClassGaussians(means, factors=factors), np.asarray(pooled)
+
+
+def diagonal_class_gaussians(
+    X: FloatArray, classes: NDArray[np.int64], n_classes: int, *, fallback_variance: float
+) -> tuple[ClassGaussians, NDArray[np.int64]]:
+    """Per-class means and per-coordinate variances of labelled samples.
+
+    A class with at least two samples gets its own unbiased variances; the others get the
+    pooled within-class variances (``fallback_variance`` in every coordinate when no class
+    has two samples). A class without samples has mean 0.
+
+    Parameters
+    ----------
+    X : ndarray, shape (n, d)
+    classes : ndarray of int, shape (n,)
+        Class of each sample, in ``[0, n_classes)``.
+    n_classes : int
+    fallback_variance : float
+
+    Returns
+    -------
+    gaussians : ClassGaussians
+        With per-coordinate ``scales``.
+    counts : ndarray of int64, shape (n_classes,)
+        Samples per class.
+    """
+    K, d = n_classes, X.shape[1]
+    counts = np.bincount(classes, minlength=K).astype(np.int64)
+    sums = np.zeros((K, d))
+    np.add.at(sums, classes, X)
+    seen = counts > 0
+    means = np.zeros((K, d))
+    means[seen] = sums[seen] / counts[seen, None]
+    sq = np.zeros((K, d))
+    np.add.at(sq, classes, (X - means[classes]) ** 2)
+    multi = counts > 1
+    if np.any(multi):
+        pooled = np.sum(sq[multi], axis=0) / np.sum(counts[multi] - 1)
+    else:
+        pooled = np.full(d, fallback_variance)
+    var = np.tile(pooled, (K, 1))
+    var[multi] = sq[multi] / (counts[multi, None] - 1)
+    return ClassGaussians(means, scales=np.sqrt(var)), counts

@@ -16,7 +16,8 @@ One *trial* of the protocol, on a 10-class image set (MNIST or Fashion-MNIST):
    images (rank at most ``n_use − 1``; nothing is added to it). Samples are drawn exactly
    from that Gaussian, as ``mean + z·R/√(n_use − 1)`` with ``R`` the centred images;
 4. for each synthetic proportion ``m/(n + m)``, ``m`` synthetic images (balanced over the
-   classes) get their labels corrupted at ε = 0.3 by :func:`flip_labels_multiclass` (each
+   classes) get their labels corrupted at ε = 0.3 by
+   :func:`synthmix.pruning.flip_labels_multiclass` (each
    label independently, to one of the 9 other classes uniformly — not the paper's
    deterministic, order-dependent block), and each pruning setting keeps a right-label image
    with probability φ and a wrong one with probability ρ, by independent coin flips:
@@ -53,10 +54,10 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from synthmix._random import RngLike, as_generator
-from synthmix._types import BoolArray, FloatArray, IntArray
+from synthmix._types import FloatArray, IntArray
 from synthmix._validation import as_float_array, check_int, check_probability, fail
 from synthmix.experiments.publish import stage_callback
+from synthmix.pruning import flip_labels_multiclass
 
 if TYPE_CHECKING:
     import os
@@ -70,7 +71,6 @@ __all__ = [
     "MLPGrid",
     "MLPProtocolResult",
     "MLPPruning",
-    "flip_labels_multiclass",
     "mlp_config",
     "mlp_findings",
     "mlp_payload",
@@ -261,55 +261,6 @@ class MLPProtocolResult:
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def flip_labels_multiclass(
-    y: ArrayLike, epsilon: float, n_classes: int, *, rng: RngLike = None
-) -> tuple[IntArray, BoolArray]:
-    """Corrupt each class label independently: w.p. ``epsilon`` to one of the other classes.
-
-    A corrupted label is uniform over the ``n_classes − 1`` wrong classes. Which labels are
-    corrupted depends only on the random stream, never on the labels' values or order (the
-    paper's public code corrupted a deterministic block).
-
-    Parameters
-    ----------
-    y : array_like of int, shape (m,)
-        Clean labels in ``0 .. n_classes − 1``.
-    epsilon : float
-        Corruption probability, in [0, 1].
-    n_classes : int
-        Number of classes (>= 2).
-    rng : None, int, SeedSequence or Generator, optional
-
-    Returns
-    -------
-    y_noisy : ndarray of int64, shape (m,)
-    flipped : ndarray of bool, shape (m,)
-        True where the label was changed (then ``y_noisy != y`` always).
-
-    Examples
-    --------
-    >>> y_noisy, flipped = flip_labels_multiclass([0, 1, 2, 3], 1.0, 4, rng=0)
-    >>> bool(flipped.all()), bool((y_noisy != [0, 1, 2, 3]).all())
-    (True, True)
-    """
-    k = check_int(n_classes, "n_classes", minimum=2)
-    arr = np.asarray(y)
-    if arr.ndim != 1 or (arr.size and arr.dtype.kind not in "iu"):
-        raise fail("y", "be a 1-D array of integer class labels", f"shape {arr.shape}")
-    labels = arr.astype(np.int64)
-    if labels.size and (labels.min() < 0 or labels.max() >= k):
-        raise fail("y", f"hold classes in 0..{k - 1}", np.unique(labels)[:6])
-    eps = check_probability(epsilon, "epsilon")
-    if eps.ndim != 0:
-        raise fail("epsilon", "be a scalar probability", epsilon)
-    gen = as_generator(rng)
-    m = labels.shape[0]
-    flipped: BoolArray = np.less(gen.random(m), float(eps))
-    offset = gen.integers(1, k, m)  # uniform over the k − 1 other classes
-    y_noisy: IntArray = np.where(flipped, (labels + offset) % k, labels)
-    return y_noisy, flipped
 
 
 def mlp_subsample(y: ArrayLike, per_class: int, *, seed: int) -> NDArray[np.intp]:

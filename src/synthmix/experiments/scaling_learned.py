@@ -53,6 +53,7 @@ from numpy.typing import ArrayLike, NDArray
 from synthmix._random import RngLike, as_generator, seed_sequence
 from synthmix._types import FloatArray, IntArray
 from synthmix._validation import check_int, check_probability, fail
+from synthmix.data.generators import ClassGaussians, diagonal_class_gaussians
 from synthmix.experiments.publish import SCALING_PAPER, stage_callback
 from synthmix.experiments.registry import ReproductionResult, StageProgress, register
 from synthmix.parallel import map_tasks
@@ -406,6 +407,11 @@ class Generator:
     temperature: float | None = None
     corruption_noise: float = 0.0
 
+    @property
+    def gaussians(self) -> ClassGaussians:
+        """The per-class Gaussians synthetic features are drawn from (``means``, ``scales``)."""
+        return ClassGaussians(self.means, scales=self.scales)
+
 
 def fit_generator(
     world: World,
@@ -470,21 +476,9 @@ def fit_generator(
         )
     items = gen.choice(K, size=size, p=world.p)
     X = _draw_real(world, items, gen.standard_normal((size, d)), gen.random(size))
-    counts = np.bincount(items, minlength=K).astype(np.int64)
-    sums = np.zeros((K, d))
-    np.add.at(sums, items, X)
+    gaussians, counts = diagonal_class_gaussians(X, items, K, fallback_variance=world.noise**2)
+    assert gaussians.scales is not None  # a diagonal fit has scales, never factors
     seen = counts > 0
-    means = np.zeros((K, d))
-    means[seen] = sums[seen] / counts[seen, None]
-    sq = np.zeros((K, d))
-    np.add.at(sq, items, (X - means[items]) ** 2)
-    multi = counts > 1
-    if np.any(multi):
-        pooled = np.sum(sq[multi], axis=0) / np.sum(counts[multi] - 1)
-    else:
-        pooled = np.full(d, world.noise**2)
-    var = np.tile(pooled, (K, 1))
-    var[multi] = sq[multi] / (counts[multi, None] - 1)
     p_hat = counts / counts.sum()
     if mode == "top_p":
         order = np.argsort(-p_hat, kind="stable")
@@ -500,8 +494,8 @@ def fit_generator(
     return Generator(
         mode=mode,
         prior=np.asarray(prior, dtype=np.float64),
-        means=means,
-        scales=np.sqrt(var),
+        means=gaussians.means,
+        scales=gaussians.scales,
         pool_counts=counts,
         n_pool=size,
         k=int(np.count_nonzero(prior)),
@@ -595,7 +589,7 @@ def sample_training_set(
         X[synthetic] += generator.corruption_noise * noise[synthetic]
     else:
         s = synthetic
-        X[s] = generator.means[item[s]] + generator.scales[item[s]] * noise[s]
+        X[s] = generator.gaussians.draw(item[s], noise[s])
     y = item.copy()
     wrong = synthetic & (u[:, 2] < hall)
     shift = 1 + np.floor(u[:, 3] * (K - 1)).astype(np.int64)  # 1..K-1: any other class

@@ -4,7 +4,7 @@ See docs/math/rmt.md ("Verification"): a verifier keeps a right-label synthetic 
 probability ``φ`` and a wrong-label one with probability ``ρ``.
 """
 
-from synthmix.pruning.noise import flip_labels
+from synthmix.pruning.noise import flip_labels, flip_labels_multiclass
 from synthmix.pruning.rates import VerifierRates, estimate_rates, measure_rates
 from synthmix.pruning.verifiers import (
     ConfidentLearningVerifier,
@@ -25,5 +25,6 @@ __all__ = [
     "VerifierRates",
     "estimate_rates",
     "flip_labels",
+    "flip_labels_multiclass",
     "measure_rates",
 ]

@@ -58,6 +58,7 @@ most ``C - 1`` of them, so a truncated contributor always misses at least one cl
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 from collections.abc import Mapping, Sequence
@@ -78,6 +79,8 @@ from synthmix.data import (
     load_mnist,
     load_tweets,
 )
+from synthmix.data.generators import ClassGaussians, shrunk_class_gaussians
+from synthmix.pruning import flip_labels_multiclass
 
 __all__ = [
     "CONTRIBUTOR_KINDS",
@@ -568,7 +571,7 @@ def _make_contributor(
         gen, gen_desc = _fit_generator(ctx, spec, rng)
         counts = rng.multinomial(n_syn, prior)
         y_syn = np.repeat(ctx.classes, counts)
-        Z = gen.sample(counts, rng)
+        Z = gen.sample_by_class(counts, rng)
         real_rows = rng.choice(ctx.pool, size=n_real, replace=False)
         X = np.concatenate([space.project(data.X[real_rows]), space.from_pca(Z)])
         y = np.concatenate([data.y[real_rows], y_syn])
@@ -596,7 +599,10 @@ def _make_contributor(
 
     if kind == "label_noise":
         rate = _check_number(_draw(spec, "rate", rng.uniform(0.1, 0.6)), "rate", 0, 1)
-        y = _flip_labels(y, ctx.classes, rate, rng)
+        codes, _ = flip_labels_multiclass(
+            np.searchsorted(ctx.classes, y), rate, ctx.classes.shape[0], rng=rng
+        )
+        y = ctx.classes[codes]
         desc["rate"] = desc["label_noise"] = rate
     elif kind == "noise":
         if data.image_shape is not None:
@@ -622,18 +628,6 @@ def _make_contributor(
         )
         desc["blur_sigma"] = sigma
     return space.project(X_raw), y, rows, desc
-
-
-def _flip_labels(
-    y: NDArray[Any], classes: NDArray[Any], rate: float, rng: np.random.Generator
-) -> NDArray[Any]:
-    """Replace each label with probability ``rate`` by a uniformly drawn different class."""
-    n_cls = classes.shape[0]
-    codes = np.searchsorted(classes, y)
-    flip = rng.random(y.shape[0]) < rate
-    offset = rng.integers(1, n_cls, size=y.shape[0])
-    new_codes = np.where(flip, (codes + offset) % n_cls, codes)
-    return classes[new_codes]
 
 
 def _class_prior(
@@ -668,25 +662,9 @@ def _class_prior(
     return prior, out
 
 
-@dataclass(frozen=True)
-class _Gaussians:
-    """Class-conditional Gaussians in PCA space: means (C, k), covariance factors (C, k, k)."""
-
-    means: FloatArray
-    factors: FloatArray
-
-    def sample(self, counts: NDArray[np.int64], rng: np.random.Generator) -> FloatArray:
-        """``counts[c]`` samples of class ``c``, grouped by class in order; (sum, k)."""
-        parts = [
-            self.means[c] + rng.standard_normal((int(m), self.means.shape[1])) @ self.factors[c].T
-            for c, m in enumerate(counts)
-        ]
-        return np.concatenate(parts, axis=0)
-
-
 def _fit_generator(
     ctx: _Context, spec: Mapping[str, Any], rng: np.random.Generator
-) -> tuple[_Gaussians, dict[str, Any]]:
+) -> tuple[ClassGaussians, dict[str, Any]]:
     """Fit class-conditional Gaussians on ``n_fit_per_class`` pool samples of each class."""
     per_class = check_int(
         _draw(spec, "n_fit_per_class", int(rng.choice(_N_FIT_MENU))),
@@ -708,22 +686,11 @@ def _fit_generator(
         members = ctx.pool[y_pool == c]
         take = rng.choice(members, size=min(per_class, members.shape[0]), replace=False)
         Z_fit.append(ctx.space.to_pca(ctx.data.X[take]))
-    means = np.stack([z.mean(axis=0) for z in Z_fit])
-    centred = [z - m for z, m in zip(Z_fit, means, strict=True)]
-    n_fit = sum(z.shape[0] for z in Z_fit)
-    k = means.shape[1]
-    pooled = sum(z.T @ z for z in centred) / max(n_fit - n_cls, 1)
-    lam = k / (k + n_fit)  # shrink the pooled covariance toward its diagonal
-    pooled = (1.0 - lam) * pooled + lam * np.diag(np.diag(pooled))
-    pooled += 1e-6 * np.trace(pooled) / k * np.eye(k)
-    factors = np.empty((n_cls, k, k))
-    for c, z in enumerate(centred):
-        n_c = z.shape[0]
-        cov = (z.T @ z + _PRIOR_SHRINK * pooled) / (n_c + _PRIOR_SHRINK)
-        w, v = np.linalg.eigh(cov_scale * cov)
-        factors[c] = v * np.sqrt(np.clip(w, 0.0, None))
-    directions = rng.standard_normal((n_cls, k))
+    gaussians, pooled = shrunk_class_gaussians(
+        Z_fit, prior_shrink=_PRIOR_SHRINK, cov_scale=cov_scale
+    )
+    directions = rng.standard_normal((n_cls, gaussians.means.shape[1]))
     directions /= np.linalg.norm(directions, axis=1, keepdims=True)
-    means = means + shift * math.sqrt(float(np.trace(pooled))) * directions
+    means = gaussians.means + shift * math.sqrt(float(np.trace(pooled))) * directions
     desc = {"n_fit_per_class": per_class, "cov_scale": cov_scale, "mean_shift": shift}
-    return _Gaussians(means, factors), desc
+    return dataclasses.replace(gaussians, means=means), desc
