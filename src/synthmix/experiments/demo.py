@@ -14,7 +14,7 @@ atomically under ``out/stages/<name>.json`` with a hash of its configuration:
 ``scaling``
     The three-phase law on a learned curve: 1-NN and logistic regression trained on real +
     top-p-truncated synthetic data, fitted breakpoints with bootstrap intervals vs the exact
-    prediction (:func:`synthmix.experiments.scaling_learned.run_learned_scaling`).
+    prediction (:func:`synthmix.scaling.learned.run_learned_scaling`).
 ``valuation``
     What each source is worth: ≥ 10 contributors of a data market valued without retraining
     (``mixture``) and by baselines, against retraining ground truth (Spearman with a bootstrap
@@ -375,11 +375,11 @@ def _run_scaling(
     scheduler: str | None,
     tick: Tick | None,
 ) -> dict[str, Any]:
-    from synthmix.experiments.scaling_learned import (
+    from synthmix.scaling.learned import (
         ArmSettings,
         LearnedScalingSettings,
-        _fit_json,
         agreement,
+        fit_json,
         run_learned_scaling,
         three_phases_found,
     )
@@ -423,7 +423,7 @@ def _run_scaling(
                     "errors": c.errors.tolist(),
                     "mean": c.mean.tolist(),
                     "stderr": c.stderr.tolist(),
-                    "fit": _fit_json(c.fit),
+                    "fit": fit_json(c.fit),
                     "middle_slope_ci": c.fit.middle_slope_ci.tolist(),
                     "three_phases_found": three_phases_found(c.fit),
                     "fit_curve": {"n": grid.tolist(), "error": c.fit.predict(grid).tolist()},
@@ -442,7 +442,7 @@ def _run_scaling(
                 "k_median": int(np.median(arm.k)),
                 "predicted_breakpoints": bps,
                 "plateau_error": plateau,
-                "exact_fit": _fit_json(arm.exact_fit),
+                "exact_fit": fit_json(arm.exact_fit),
                 "predicted_mean": arm.predicted_mean.tolist(),
                 "exact": {"n": dense_n.tolist(), "error": dense_e.tolist()},
                 "curves": curves,

@@ -16,7 +16,7 @@ import numpy as np
 from synthmix.plotting import PALETTE, new_figure, save_figure
 
 if TYPE_CHECKING:
-    from synthmix.experiments.scaling_learned import LearnedScalingResult
+    from synthmix.scaling.learned import LearnedScalingResult
 
 __all__ = ["plot_learned_breakpoints", "plot_learned_curves"]
 
