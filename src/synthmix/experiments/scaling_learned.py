@@ -482,7 +482,7 @@ def reproduce_scaling_learned(
         intervals, slopes, ``n_phases``, ``plateau_consistent`` and ``three_phases_found``.
     """
     from synthmix.experiments.publish import header, publish
-    from synthmix.report.scaling_figures import plot_learned_breakpoints, plot_learned_curves
+    from synthmix.plotting.scaling import plot_learned_breakpoints, plot_learned_curves
 
     start = time.perf_counter()
     settings = QUICK if quick else FULL

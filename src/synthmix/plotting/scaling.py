@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from synthmix.plotting import PALETTE, new_figure, save_figure
+from synthmix.plotting.canvas import PALETTE, new_figure, save_figure
 
 if TYPE_CHECKING:
     from synthmix.scaling.learned import LearnedScalingResult
