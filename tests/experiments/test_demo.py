@@ -58,7 +58,7 @@ def _forbid_computing(monkeypatch: pytest.MonkeyPatch, *names: str) -> None:
         raise AssertionError("a stage was recomputed")
 
     for name in names or tuple(STAGES):
-        monkeypatch.setitem(demo_mod._RUNNERS, name, boom)
+        monkeypatch.setitem(demo_mod.RUNNERS, name, boom)
 
 
 # --------------------------------------------------------------------------------------------
@@ -317,7 +317,7 @@ def test_report_rebuilds_from_artifacts_without_computing(
     shutil.rmtree(out / "figures")
     (out / "report.html").unlink()
     _forbid_computing(monkeypatch)
-    monkeypatch.setattr(demo_mod, "_data_source", lambda: pytest.fail("data were loaded"))
+    monkeypatch.setattr(demo_mod, "data_source", lambda: pytest.fail("data were loaded"))
     path = rebuild_report(out)
     assert path == out / "report.html"
     html = path.read_text(encoding="utf-8")
