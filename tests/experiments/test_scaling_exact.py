@@ -8,13 +8,9 @@ import numpy as np
 import pytest
 
 from synthmix.experiments.registry import run
-from synthmix.experiments.scaling_exact import (
-    SCALING_EXACT_SETTINGS,
-    _variant_frequencies,
-    frontier_breakpoints,
-    robustness_sweep,
-)
+from synthmix.experiments.scaling_exact import SCALING_EXACT_SETTINGS
 from synthmix.scaling import LongTailModel, breakpoints
+from synthmix.scaling.sweeps import frontier_breakpoints, robustness_sweep, variant_frequencies
 
 
 @pytest.mark.parametrize(("beta", "k", "pi"), [(1.5, 10, 0.01), (2.0, 30, 0.1), (3.0, 100, 0.5)])
@@ -27,7 +23,7 @@ def test_frontier_rule_is_the_zipf_formula_on_zipf_frequencies(beta: float, k: i
 
 def test_hallucinated_variant_puts_the_stated_mass_on_fake_items() -> None:
     gen = np.random.default_rng(0)
-    p, q, cut, _ = _variant_frequencies("hallucinated-50", 2.0, 10, 0.1, 1000, gen)
+    p, q, cut, _ = variant_frequencies("hallucinated-50", 2.0, 10, 0.1, 1000, gen)
     assert cut == 10 and p.shape == q.shape == (1100,)
     assert np.isclose(q.sum(), 1.0) and np.isclose(p.sum(), 1.0)
     assert np.all(p[1000:] == 0)
@@ -35,7 +31,7 @@ def test_hallucinated_variant_puts_the_stated_mass_on_fake_items() -> None:
 
 
 def test_broken_power_law_is_continuous_and_steepens() -> None:
-    p, _, _, _ = _variant_frequencies("broken", 2.5, 10, 0.1, 1000, np.random.default_rng(0))
+    p, _, _, _ = variant_frequencies("broken", 2.5, 10, 0.1, 1000, np.random.default_rng(0))
     r = p[1:] / p[:-1]
     assert np.isclose(r[28], (30 / 29) ** -1.5) and np.isclose(r[29], (31 / 30) ** -2.5)
 
@@ -43,7 +39,7 @@ def test_broken_power_law_is_continuous_and_steepens() -> None:
 def test_soft_truncations_have_no_hard_cut() -> None:
     gen = np.random.default_rng(0)
     for name in ("temperature", "pool"):
-        p, q, cut, _ = _variant_frequencies(name, 2.0, 10, 0.1, 1000, gen)
+        p, q, cut, _ = variant_frequencies(name, 2.0, 10, 0.1, 1000, gen)
         assert cut is None and np.all(q > 0.1 * p * (1 - 1e-12))  # every item keeps its real share
 
 

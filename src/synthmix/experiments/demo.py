@@ -48,11 +48,11 @@ from synthmix._types import StageProgress
 from synthmix._validation import check_int, fail
 from synthmix.experiments.demo_decisions import decisions, share_curves
 from synthmix.experiments.demo_stages import RUNNERS, Tick, data_source
-from synthmix.experiments.publish import stage_callback
 from synthmix.experiments.rmt_figures import (
     DEMO_SETTINGS,
     FIG4_P,
 )
+from synthmix.parallel import stage_callback
 
 __all__ = [
     "DEMO_CONFIG",

@@ -12,7 +12,6 @@ from typing import Any
 import numpy as np
 
 from synthmix._io import write_json
-from synthmix._types import StageProgress
 from synthmix.experiments.registry import ReproductionResult
 
 __all__ = [
@@ -22,7 +21,6 @@ __all__ = [
     "metadata",
     "mode_text",
     "publish",
-    "stage_callback",
 ]
 
 #: The paper the random-matrix reproductions follow.
@@ -32,17 +30,6 @@ RMT_PAPER = (
 )
 #: The paper the scaling and valuation reproductions follow.
 SCALING_PAPER = "Wang et al., Data Value in the Age of Scaling (arXiv 2511.13640)"
-
-
-def stage_callback(progress: StageProgress | None, stage: str) -> Callable[[int, int], None] | None:
-    """``progress`` bound to one ``stage``: what :func:`synthmix.parallel.map_tasks` calls."""
-    if progress is None:
-        return None
-
-    def inner(done: int, total: int) -> None:
-        progress(stage, done, total)
-
-    return inner
 
 
 def header(

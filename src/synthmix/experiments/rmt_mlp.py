@@ -56,7 +56,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from synthmix._types import FloatArray, IntArray
 from synthmix._validation import as_float_array, check_int, check_probability, fail
-from synthmix.experiments.publish import stage_callback
+from synthmix.parallel import stage_callback
 from synthmix.pruning import flip_labels_multiclass
 
 if TYPE_CHECKING:

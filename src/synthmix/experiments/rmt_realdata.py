@@ -33,7 +33,6 @@ import numpy as np
 from synthmix import __version__
 from synthmix._io import write_json
 from synthmix._random import seed_sequence
-from synthmix.experiments.publish import stage_callback
 from synthmix.experiments.registry import ReproductionResult, StageProgress, register
 from synthmix.experiments.rmt_mlp import (
     MLPProtocolResult,
@@ -45,6 +44,7 @@ from synthmix.experiments.rmt_mlp import (
     plot_mlp_protocol,
     run_mlp_protocol,
 )
+from synthmix.parallel import stage_callback
 from synthmix.surrogate import (
     ConditionResult,
     Protocol,

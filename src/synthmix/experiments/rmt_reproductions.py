@@ -37,7 +37,6 @@ from synthmix.experiments.publish import (
     metadata,
     mode_text,
     publish,
-    stage_callback,
 )
 from synthmix.experiments.registry import ReproductionResult, StageProgress, register
 from synthmix.experiments.rmt_figures import (
@@ -52,6 +51,7 @@ from synthmix.experiments.rmt_figures import (
     fig4_phase_transition,
     summary_json,
 )
+from synthmix.parallel import stage_callback
 from synthmix.simulate.compare import (
     AgreementSummary,
     PhaseTransitionResult,

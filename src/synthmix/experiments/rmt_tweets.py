@@ -54,7 +54,6 @@ from synthmix import __version__
 from synthmix._io import write_json
 from synthmix._random import seed_sequence
 from synthmix._validation import fail
-from synthmix.experiments.publish import stage_callback
 from synthmix.experiments.registry import ReproductionResult, StageProgress, register
 from synthmix.experiments.rmt_realdata import (
     TARGET_POINTS,
@@ -62,6 +61,7 @@ from synthmix.experiments.rmt_realdata import (
     conditions_section,
     run_overlay,
 )
+from synthmix.parallel import stage_callback
 from synthmix.surrogate import Protocol, PruningSetting, TaskComparison
 
 __all__ = ["FULL", "QUICK", "QUICK_TWEETS", "SETTINGS", "load_tweet_task", "reproduce_tweets"]

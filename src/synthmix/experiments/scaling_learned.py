@@ -46,8 +46,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from synthmix.experiments.publish import SCALING_PAPER, stage_callback
+from synthmix.experiments.publish import SCALING_PAPER
 from synthmix.experiments.registry import ReproductionResult, StageProgress, register
+from synthmix.parallel import stage_callback
 from synthmix.scaling.learned import (
     ArmResult,
     ArmSettings,

@@ -28,9 +28,9 @@ from typing import Any
 import numpy as np
 
 from synthmix._random import RngLike, seed_sequence
-from synthmix.experiments.publish import SCALING_PAPER, stage_callback
+from synthmix.experiments.publish import SCALING_PAPER
 from synthmix.experiments.registry import ReproductionResult, StageProgress, register
-from synthmix.parallel import map_tasks
+from synthmix.parallel import map_tasks, stage_callback
 
 __all__ = [
     "BENCHMARK_SETTINGS",

@@ -1,5 +1,5 @@
-"""One engine for embarrassingly parallel work: :func:`map_tasks`."""
+"""One engine for embarrassingly parallel work: :func:`map_tasks` and :func:`stage_callback`."""
 
-from synthmix.parallel.engine import map_tasks
+from synthmix.parallel.engine import map_tasks, stage_callback
 
-__all__ = ["map_tasks"]
+__all__ = ["map_tasks", "stage_callback"]

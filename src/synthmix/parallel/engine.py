@@ -20,9 +20,10 @@ import numpy as np
 from threadpoolctl import ThreadpoolController
 
 from synthmix._random import RngLike, spawn
+from synthmix._types import StageProgress
 from synthmix._validation import check_int, fail
 
-__all__ = ["map_tasks"]
+__all__ = ["map_tasks", "stage_callback"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -135,3 +136,14 @@ def map_tasks(
             if progress is not None:
                 progress(i + 1, total)
     return results
+
+
+def stage_callback(progress: StageProgress | None, stage: str) -> Callable[[int, int], None] | None:
+    """``progress`` bound to one ``stage``: what :func:`synthmix.parallel.map_tasks` calls."""
+    if progress is None:
+        return None
+
+    def inner(done: int, total: int) -> None:
+        progress(stage, done, total)
+
+    return inner

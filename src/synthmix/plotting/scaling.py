@@ -1,4 +1,4 @@
-"""Figures of the learned-model scaling experiment (``synthmix reproduce scaling-learned``).
+"""Figures of the scaling experiments (``synthmix reproduce scaling-exact``/``scaling-learned``).
 
 Drawn on the Agg canvas directly (see :mod:`synthmix.plotting.rmt`); matplotlib is imported
 only when a figure is drawn.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,8 +18,15 @@ from synthmix.plotting.canvas import PALETTE, new_figure, save_figure
 
 if TYPE_CHECKING:
     from synthmix.scaling.learned import LearnedScalingResult
+    from synthmix.scaling.sweeps import ExactGridResult, RobustnessRow
 
-__all__ = ["plot_learned_breakpoints", "plot_learned_curves"]
+__all__ = [
+    "plot_exact_breakpoints",
+    "plot_exact_examples",
+    "plot_learned_breakpoints",
+    "plot_learned_curves",
+    "plot_robustness",
+]
 
 
 def plot_learned_curves(result: LearnedScalingResult, path: str | os.PathLike[str]) -> Path:
@@ -129,4 +137,107 @@ def plot_learned_breakpoints(result: LearnedScalingResult, path: str | os.PathLi
     ax.set_xlabel("training-set size n")
     ax.grid(True, axis="x", alpha=0.3)
     ax.legend(fontsize=7, loc="best")
+    return save_figure(fig, path)
+
+
+def plot_exact_breakpoints(grid: ExactGridResult, path: Path) -> Path:
+    fig = new_figure(6.4, 5.0)
+    ax = fig.subplots()
+    lo = min(float(np.min([f.predicted for f in grid.fits])), 1.0)
+    hi = max(float(np.max([f.ci for f in grid.fits])), 10.0)
+    line = np.array([lo / 2, hi * 2])
+    ax.fill_between(line, line / 2, line * 2, color="0.9", label="within a factor 2")
+    ax.plot(line, line, color="0.4", lw=1)
+    for i, (name, marker) in enumerate((("n1 (end of rapid learning)", "o"), ("n2", "s"))):
+        for eligible in (True, False):
+            pts = [f for f in grid.fits if f.eligible == eligible]
+            if not pts:
+                continue
+            x = np.array([f.predicted[i] for f in pts])
+            y = np.array([f.fitted[i] for f in pts])
+            ci = np.array([f.ci[i] for f in pts])
+            ax.errorbar(
+                x,
+                y,
+                yerr=np.abs(ci.T - y),
+                fmt=marker,
+                ms=4,
+                color=PALETTE[i],
+                mfc=PALETTE[i] if eligible else "white",
+                elinewidth=0.8,
+                label=f"{name}, " + ("n2/n1 ≥ 10" if eligible else "n2/n1 < 10"),
+            )
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("predicted breakpoint (Z k^β / A, Z (k+1)^β / π)")
+    ax.set_ylabel("fitted breakpoint (90% interval)")
+    ax.set_title(
+        f"{grid.n_eligible} settings with a plateau: {grid.within_factor_2:.0%} within a "
+        f"factor 2; slopes {grid.slope_n1:.3f} (n1), {grid.slope_n2:.3f} (n2)",
+        fontsize=9,
+    )
+    ax.legend(fontsize=7, loc="upper left")
+    ax.grid(alpha=0.3, which="both")
+    return save_figure(fig, path)
+
+
+def plot_exact_examples(grid: ExactGridResult, path: Path) -> Path:
+    pis = sorted({f.pi for f in grid.fits})
+    ks = sorted({f.k for f in grid.fits})
+    betas = sorted({f.beta for f in grid.fits})
+    pick = [f for f in grid.fits if f.pi == pis[0] and f.k == ks[len(ks) // 2] and f.beta in betas]
+    fig = new_figure(4.0 * len(pick), 3.8)
+    axes = np.atleast_1d(fig.subplots(1, len(pick)))
+    for ax, f in zip(axes, pick, strict=True):
+        ax.loglog(f.n, f.observed, "o", ms=3, mfc="white", color=PALETTE[0], label="noisy E(n)")
+        ax.loglog(f.n, f.clean_curve, "-", color="0.5", lw=1, label="exact E(n)")
+        ax.loglog(f.n, f.fit_curve, "-", color=PALETTE[1], lw=2, label="three-phase fit")
+        for i in range(2):
+            ax.axvspan(*f.ci[i], color=PALETTE[2 + i], alpha=0.15)
+            ax.axvline(f.predicted[i], color=PALETTE[2 + i], ls="--", lw=1.2)
+        ax.set_title(f"β = {f.beta:g}, k = {f.k}, π = {f.pi:g}", fontsize=9)
+        ax.set_xlabel("training-set size n")
+        ax.grid(alpha=0.3, which="both")
+    axes[0].set_ylabel("test error")
+    axes[0].legend(fontsize=7)
+    return save_figure(fig, path)
+
+
+def plot_robustness(rows: Sequence[RobustnessRow], path: Path) -> Path:
+    fig = new_figure(7.0, 0.45 * len(rows) + 1.5)
+    ax = fig.subplots()
+    ax.axvspan(0.5, 2.0, color="0.92")
+    ax.axvline(1.0, color="0.4", lw=1)
+    for j, row in enumerate(rows):
+        for i, marker in enumerate(("o", "s")):
+            for rule, pred, color in (
+                ("frontier", row.frontier_prediction, PALETTE[0]),
+                ("Zipf, fitted β", row.zipf_prediction, PALETTE[1]),
+            ):
+                if np.isfinite(pred[i]):
+                    off = 0.12 if rule == "frontier" else -0.12
+                    ax.plot(
+                        row.fitted[i] / pred[i],
+                        j + off,
+                        marker,
+                        color=color,
+                        mfc=color if i == 0 else "white",
+                        label=f"{rule}, n{i + 1}" if j == 0 else None,
+                    )
+        if not np.isfinite(row.frontier_prediction).any():
+            ax.text(
+                1.0,
+                j,
+                f"no hard cut: BIC prefers {row.n_phases} phase(s)",
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="0.3",
+            )
+    ax.set_yticks(range(len(rows)), [r.name for r in rows])
+    ax.invert_yaxis()
+    ax.set_xscale("log")
+    ax.set_xlabel("fitted / predicted breakpoint (shaded: within a factor 2)")
+    ax.legend(fontsize=7, loc="lower right")
+    ax.grid(alpha=0.3, axis="x", which="both")
     return save_figure(fig, path)
