@@ -1,13 +1,14 @@
 """``synthmix reproduce scaling-exact``: the three-phase law on the exact long-tail model.
 
-For every setting of the grid of docs/math/scaling.md (β ∈ {1.5, 2, 3}, k ∈ {10, 30, 100},
-π ∈ {0.01, 0.05, 0.1, 0.3, 0.5, 0.9}) the exact curve ``E(n)``
+For every setting of the grid of docs/math/scaling.md (β ∈ {1.5, 2, 3}, k ∈ {10, 30, 100}, π ∈
+{0.01, 0.05, 0.1, 0.3, 0.5, 0.9}) the exact curve ``E(n)``
 (:func:`~synthmix.scaling.expected_error`) is observed at log-spaced sizes from ``n1/100`` to
 ``100·n2`` with 5% multiplicative (lognormal) noise and fitted with
-:func:`~synthmix.scaling.fit_three_phase`; the fitted breakpoints and slopes, with their bootstrap intervals, are set against the predicted ``n1 = Z k^β/A`` and
-``n2 = Z (k+1)^β/π`` and the asymptotic slopes ``−(1 − 1/β), 0, −(1 − 1/β)``. Fresh-noise refits
-of every setting measure whether the 90% intervals are calibrated. Untruncated curves (``k = M``)
-are the negative control, and a Monte-Carlo check ties the exact curve to sampled training sets.
+:func:`~synthmix.scaling.fit_three_phase`; the fitted breakpoints and slopes, with their
+bootstrap intervals, are set against the predicted ``n1 = Z k^β/A`` and ``n2 = Z (k+1)^β/π``
+and the asymptotic slopes ``−(1 − 1/β), 0, −(1 − 1/β)``. Fresh-noise refits of every setting
+measure whether the 90% intervals are calibrated. Untruncated curves (``k = M``) are the
+negative control, and a Monte-Carlo check ties the exact curve to sampled training sets.
 
 A robustness sweep then leaves the Zipf model: frequencies that are not a pure power law
 (Zipf–Mandelbrot, a broken power law, lognormal perturbations, an exponential cut-off), synthetic
