@@ -1,0 +1,472 @@
+"""Every valuation method against retraining ground truth, on many random data markets.
+
+For each task, random markets of ten contributors (:func:`~synthmix.valuation.make_markets`)
+are valued by every method of :func:`~synthmix.valuation.value_sources`; each market's ground
+truth is the stand-alone test accuracy of a logistic model retrained on each contributor (and,
+as a check on the conclusions, leave-one-out). Agreement is the mean per-market Spearman /
+Kendall / Pearson correlation with a bootstrap interval over markets; cost is the wall time and
+the peak traced memory per market (docs/math/valuation.md).
+
+The ``fit`` weights of the mixture score are fitted (non-negative least squares) on separate
+*calibration* markets drawn from a different seed, never on the markets they are evaluated on.
+Ablations drop one term at a time; stability correlates values on subsamples with the
+full-data values.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+import tracemalloc
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from synthmix._random import RngLike, seed_sequence
+from synthmix._types import StageProgress
+from synthmix.parallel import map_tasks, stage_callback
+
+__all__ = [
+    "MIXTURE_VARIANTS",
+    "PRIMARY",
+    "BenchmarkResult",
+    "MarketRecord",
+    "run_benchmark",
+]
+
+
+#: The mixture variants the verdict is about, fixed in advance (chosen on calibration markets of
+#: seeds 1000+, disjoint from every evaluation market): the score of docs/math/valuation.md with
+#: fitted weights, and ours with the label-aware MMD.
+PRIMARY = ("mixture (fit)", "mixture label-aware (fit)")
+
+#: Variants of the mixture score derived from one computation of its terms: (label, T2 kind,
+#: weight mode). ``fit`` weights come from the calibration markets.
+MIXTURE_VARIANTS: tuple[tuple[str, bool, str], ...] = (
+    ("mixture (bound)", False, "bound"),
+    ("mixture (davinz weights)", False, "davinz"),
+    ("mixture (equal z)", False, "equal"),
+    ("mixture (fit)", False, "fit"),
+    ("mixture label-aware (equal z)", True, "equal"),
+    ("mixture label-aware (fit)", True, "fit"),
+)
+
+
+@dataclass(frozen=True)
+class MarketRecord:
+    """One market: ground truth and every method's values, time and memory.
+
+    Attributes
+    ----------
+    task, market : str
+    truth, loo : dict of str to float
+        Stand-alone accuracy and leave-one-out value of each contributor.
+    values : dict of str to dict of str to float
+        Method label → contributor → value.
+    seconds, peak_mb : dict of str to float
+        Method label → wall time and peak traced memory (numpy/python allocations; torch's
+        allocator is not traced, so for attribution methods the library's own figure is used).
+    terms : dict of bool to ndarray, shape (K, 4)
+        Raw mixture terms, feature-only (False) and label-aware (True), in contributor order.
+    kinds : dict of str to str
+        Contributor → kind (real, label_noise, truncated, ...).
+    stability : dict of str to dict of float to float
+        Method label → subsample fraction → Spearman with the full-data values (only on the
+        first ``stability_markets`` markets of a task).
+    shapley_truth : dict of str to float
+        Exact Shapley value of each contributor for the pooled retrained model (only on the
+        first ``shapley_truth_markets`` markets of a task; empty otherwise).
+    """
+
+    task: str
+    market: str
+    truth: dict[str, float]
+    loo: dict[str, float]
+    values: dict[str, dict[str, float]]
+    seconds: dict[str, float]
+    peak_mb: dict[str, float]
+    terms: dict[bool, Any]
+    kinds: dict[str, str]
+    stability: dict[str, dict[float, float]]
+    shapley_truth: dict[str, float]
+
+
+#: Methods timed once, without a second traced run: the attribution methods report their own
+#: memory (resident-set growth; tracemalloc does not see torch), retraining Shapley is too slow
+#: to run twice.
+_UNTRACED = frozenset({"shapley", "tracin", "trak", "logra", "knn_shapley"})
+
+
+def _measured(fn: Any, gen: np.random.Generator, *, trace: bool) -> tuple[Any, float, float]:
+    """``fn(gen)``, its wall time and (``trace``) its peak traced memory in MB.
+
+    The time comes from a plain call; the memory from a second call under ``tracemalloc``
+    (which slows Python-level allocation several-fold, so timing under it would penalise the
+    numpy methods against the torch-based ones, whose allocations it does not see). The second
+    call gets a copy of ``gen`` as it was before the first, so ``gen`` advances exactly once.
+    """
+    snapshot = copy.deepcopy(gen) if trace else None
+    start = time.perf_counter()
+    out = fn(gen)
+    seconds = time.perf_counter() - start
+    peak = float("nan")
+    if snapshot is not None:
+        tracemalloc.start()
+        try:
+            fn(snapshot)
+        finally:
+            peak = tracemalloc.get_traced_memory()[1] / 2**20
+            tracemalloc.stop()
+    return out, seconds, peak
+
+
+def _value_market(task: tuple[str, int, int, dict[str, Any]], gen: np.random.Generator) -> Any:
+    from synthmix.valuation import (
+        leave_one_out,
+        make_market,
+        shapley_truth,
+        stability,
+        standalone_accuracy,
+        value_sources,
+    )
+    from synthmix.valuation.value import TERMS
+
+    name, index, seed, s = task
+    market = make_market(name, rng=seed)
+    sources, ref = dict(market.contributors), market.reference
+    names = list(market.names)
+    truth = standalone_accuracy(market, model="logistic", rng=seed)
+    loo = leave_one_out(market, model="logistic", rng=seed)
+    shap_truth: dict[str, float] = {}
+    if index < s["shapley_truth_markets"]:
+        shap_truth = dict(shapley_truth(market, model="logistic", rng=seed).values)
+    values: dict[str, dict[str, float]] = {}
+    seconds: dict[str, float] = {}
+    peak: dict[str, float] = {}
+    terms: dict[bool, Any] = {}
+    for label_aware in (False, True):
+        res, sec, mb = _measured(
+            lambda g, la=label_aware: value_sources(
+                sources, ref, method="mixture", label_aware=la, rng=g
+            ),
+            gen,
+            trace=True,
+        )
+        terms[label_aware] = np.array([[res.terms[n][t] for t in TERMS] for n in names])
+        seconds["mixture label-aware" if label_aware else "mixture"] = sec
+        peak["mixture label-aware" if label_aware else "mixture"] = mb
+    methods = list(s["baselines"]) + (["random"] if s["random"] else [])
+    if index < s["shapley_markets"]:
+        methods.append("shapley")
+    if index < s["attribution_markets"]:
+        methods += list(s["attribution"])
+    for method in methods:
+        try:
+            res, sec, mb = _measured(
+                lambda g, m=method: value_sources(sources, ref, method=m, rng=g),
+                gen,
+                trace=method not in _UNTRACED,
+            )
+        except ImportError:  # an optional library is missing: the table says "not run"
+            continue
+        values[method] = res.values
+        seconds[method] = sec
+        peak[method] = float(res.details.get("peak_memory_mb", mb))
+    stab: dict[str, dict[float, float]] = {}
+    if index < s["stability_markets"]:
+        for label, kwargs in (
+            ("mixture label-aware", {"method": "mixture", "label_aware": True, "weights": "equal"}),
+            ("mixture", {"method": "mixture", "weights": "equal"}),
+            ("davinz", {"method": "davinz"}),
+            ("deviation", {"method": "deviation"}),
+            ("mmd_only", {"method": "mmd_only"}),
+        ):
+
+            def fn(src: Any, r: Any, kw: dict[str, Any] = kwargs) -> Any:
+                return value_sources(src, ref, rng=r, **kw).values
+
+            stab[label] = stability(fn, sources, fractions=s["fractions"], rng=gen)
+    return MarketRecord(
+        task=name,
+        market=market.name,
+        truth=dict(truth.values),
+        loo=dict(loo.values),
+        values=values,
+        seconds=seconds,
+        peak_mb=peak,
+        terms=terms,
+        kinds={n: str(market.descriptions[n].get("kind", "")) for n in names},
+        stability=stab,
+        shapley_truth=shap_truth,
+    )
+
+
+def _calibration_terms(task: tuple[str, int], gen: np.random.Generator) -> Any:
+    from synthmix.valuation import make_market, standalone_accuracy, value_sources
+    from synthmix.valuation.value import TERMS
+
+    name, seed = task
+    market = make_market(name, rng=seed)
+    truth = standalone_accuracy(market, model="logistic", rng=seed)
+    names = list(market.names)
+    out = {}
+    for label_aware in (False, True):
+        res = value_sources(
+            dict(market.contributors),
+            market.reference,
+            method="mixture",
+            label_aware=label_aware,
+            rng=gen,
+        )
+        out[label_aware] = np.array([[res.terms[n][t] for t in TERMS] for n in names])
+    return out, np.array([truth.values[n] for n in names])
+
+
+@dataclass(frozen=True)
+class BenchmarkResult:
+    """Every market's record plus the fitted weights and the agreement table.
+
+    Attributes
+    ----------
+    records : tuple of MarketRecord
+    weights : dict of (str, bool) to ndarray, shape (4,)
+        Fitted term weights per task and T2 kind, from the calibration markets.
+    table : list of dict
+        One row per (task, method): ``n_markets``, mean ``spearman``/``kendall``/``pearson``
+        with 90% bootstrap intervals over markets, ``spearman_loo`` (against leave-one-out),
+        ``seconds`` and ``peak_mb`` (means per market).
+    ablation : list of dict
+        Mixture (equal z-weights) without each term: mean Spearman per task and T2 kind.
+    stability : list of dict
+        Method, task, fraction → mean Spearman with the full-data values.
+    paired : list of dict
+        For each :data:`PRIMARY` variant and each other method: the mean per-market difference
+        in Spearman on the markets both valued, its 90% bootstrap interval and the win count.
+    """
+
+    records: tuple[MarketRecord, ...]
+    weights: dict[tuple[str, bool], Any]
+    table: list[dict[str, Any]]
+    ablation: list[dict[str, Any]]
+    stability: list[dict[str, Any]]
+    paired: list[dict[str, Any]]
+
+
+def _agreement_row(
+    task: str, label: str, pairs: Sequence[tuple[Any, ...]], rng: RngLike
+) -> dict[str, Any]:
+    from synthmix.valuation import market_agreement
+
+    row: dict[str, Any] = {"task": task, "method": label, "n_markets": len(pairs)}
+    if len(pairs) < 2:
+        return row
+    agree = market_agreement([(v, t) for v, t, *_ in pairs], rng=rng)
+    loo = market_agreement([(v, lo) for v, _, lo, *_ in pairs], rng=rng)
+    with_shapley = [(v, sh) for v, *_, sh in pairs if sh]
+    if len(with_shapley) >= 2:
+        shap = market_agreement(with_shapley, rng=rng)
+        row["spearman_shapley"] = shap.estimate["spearman"]
+        row["spearman_shapley_ci"] = shap.ci["spearman"]
+        row["n_shapley_markets"] = len(with_shapley)
+    for k in ("spearman", "kendall", "pearson"):
+        row[k] = agree.estimate[k]
+        row[f"{k}_ci"] = agree.ci[k]
+    row["spearman_loo"] = loo.estimate["spearman"]
+    row["spearman_loo_ci"] = loo.ci["spearman"]
+    row["seconds"] = float(np.mean([p[3] for p in pairs]))
+    row["peak_mb"] = float(np.mean([p[4] for p in pairs]))
+    return row
+
+
+def _summarise(
+    records: Sequence[MarketRecord],
+    weights: Mapping[tuple[str, bool], Any],
+    settings: Mapping[str, Any],
+    rng: np.random.SeedSequence,
+) -> tuple[list[dict[str, Any]], ...]:
+    from synthmix.valuation import combine_terms, market_agreement
+    from synthmix.valuation.value import TERMS
+
+    table, ablation, stab, paired = [], [], [], []
+    for task in settings["tasks"]:
+        recs = [r for r in records if r.task == task]
+        if not recs:
+            continue
+        by_label: dict[str, dict[str, dict[str, float]]] = {}
+        for label, label_aware, mode in MIXTURE_VARIANTS:
+            pairs = []
+            for r in recs:
+                w = weights[(task, label_aware)] if mode == "fit" else mode
+                vals, _ = combine_terms(r.terms[label_aware], w)
+                key = "mixture label-aware" if label_aware else "mixture"
+                named = dict(zip(r.truth, map(float, vals), strict=True))
+                by_label.setdefault(label, {})[r.market] = named
+                pairs.append(
+                    (named, r.truth, r.loo, r.seconds[key], r.peak_mb[key], r.shapley_truth)
+                )
+            table.append(_agreement_row(task, label, pairs, rng))
+        methods = sorted({m for r in recs for m in r.values}, key=lambda m: (m == "random", m))
+        for method in methods:
+            pairs = [
+                (
+                    r.values[method],
+                    r.truth,
+                    r.loo,
+                    r.seconds[method],
+                    r.peak_mb[method],
+                    r.shapley_truth,
+                )
+                for r in recs
+                if method in r.values
+            ]
+            by_label[method] = {r.market: r.values[method] for r in recs if method in r.values}
+            table.append(_agreement_row(task, method, pairs, rng))
+        truth = {r.market: r.truth for r in recs}
+        for primary in PRIMARY:
+            for method in methods:
+                paired.append(_paired_row(task, primary, method, by_label, truth, rng))
+        for label_aware in (False, True):
+            row: dict[str, Any] = {"task": task, "label_aware": label_aware}
+            for drop in (None, *range(4)):
+                w = np.ones(4)
+                if drop is not None:
+                    w[drop] = 0.0
+                kept: list[tuple[dict[str, float], dict[str, float]]] = []
+                for r in recs:
+                    vals, _ = combine_terms(r.terms[label_aware], w)
+                    kept.append((dict(zip(r.truth, map(float, vals), strict=True)), r.truth))
+                key = "all terms" if drop is None else f"without {TERMS[drop]}"
+                row[key] = (
+                    market_agreement(kept, rng=rng).estimate["spearman"]
+                    if len(kept) >= 2
+                    else float("nan")
+                )
+            ablation.append(row)
+        for method in sorted({m for r in recs for m in r.stability}):
+            for f in settings["fractions"]:
+                got = [r.stability[method][float(f)] for r in recs if method in r.stability]
+                stab.append(
+                    {
+                        "task": task,
+                        "method": method,
+                        "fraction": float(f),
+                        "spearman": float(np.mean(got)),
+                        "n_markets": len(got),
+                    }
+                )
+    return table, ablation, stab, paired
+
+
+def _paired_row(
+    task: str,
+    primary: str,
+    method: str,
+    by_label: Mapping[str, Mapping[str, Mapping[str, float]]],
+    truth: Mapping[str, Mapping[str, float]],
+    rng: np.random.SeedSequence,
+) -> dict[str, Any]:
+    """Per-market Spearman of ``primary`` minus ``method`` on the markets both valued."""
+    from synthmix.valuation import agreement
+
+    common = [m for m in by_label[method] if m in by_label[primary]]
+    diffs = np.array(
+        [
+            agreement(by_label[primary][m], truth[m], n_boot=10).estimate["spearman"]
+            - agreement(by_label[method][m], truth[m], n_boot=10).estimate["spearman"]
+            for m in common
+        ]
+    )
+    row: dict[str, Any] = {"task": task, "primary": primary, "baseline": method}
+    row["n_markets"] = len(common)
+    if len(common) >= 2:
+        gen = np.random.default_rng(np.random.SeedSequence(list(rng.generate_state(2))))
+        boot = diffs[gen.integers(0, len(diffs), size=(2000, len(diffs)))].mean(axis=1)
+        row["difference"] = float(diffs.mean())
+        row["difference_ci"] = (float(np.quantile(boot, 0.05)), float(np.quantile(boot, 0.95)))
+        row["wins"] = int(np.sum(diffs > 0))
+    return row
+
+
+def run_benchmark(
+    settings: Mapping[str, Any],
+    *,
+    rng: RngLike = 0,
+    n_jobs: int = 1,
+    scheduler: str | None = None,
+    progress: StageProgress | None = None,
+) -> BenchmarkResult:
+    """Run the benchmark: calibration markets, evaluation markets, summaries.
+
+    Parameters
+    ----------
+    settings : mapping
+        Tasks, market counts, baselines and attribution methods, as in
+        ``synthmix.experiments.valuation_benchmark.BENCHMARK_SETTINGS``.
+    rng : seed
+        Child 0 seeds the calibration markets, child 1 the evaluation markets (disjoint seeds),
+        children 2 and 3 their valuation draws (one child per market), child 4 the bootstrap.
+    n_jobs, scheduler, progress
+        Parallelism over markets (:func:`~synthmix.parallel.map_tasks`); stages
+        ``"calibration markets"`` and ``"evaluation markets"``.
+
+    Returns
+    -------
+    BenchmarkResult
+    """
+    from synthmix.data import DataUnavailableError
+    from synthmix.valuation import fit_weights
+
+    s = dict(settings)
+    roots = seed_sequence(rng).spawn(5)
+    cal_seeds = roots[0].generate_state(len(s["tasks"]) * s["n_calibration"]).tolist()
+    eval_seeds = roots[1].generate_state(len(s["tasks"]) * s["n_markets"]).tolist()
+    tasks = []
+    for t, task in enumerate(s["tasks"]):
+        try:
+            from synthmix.valuation import make_market
+
+            make_market(task, rng=0)
+        except DataUnavailableError:
+            continue  # e.g. Fashion-MNIST without the Debian package: the report says so
+        tasks.append((t, task))
+
+    opts: dict[str, Any] = {"n_jobs": n_jobs, "scheduler": scheduler}
+    cal_tasks = [
+        (task, int(cal_seeds[t * s["n_calibration"] + i]))
+        for t, task in tasks
+        for i in range(s["n_calibration"])
+    ]
+    cal = map_tasks(
+        _calibration_terms,
+        cal_tasks,
+        rng=roots[2],
+        progress=stage_callback(progress, "calibration markets"),
+        **opts,
+    )
+    weights: dict[tuple[str, bool], Any] = {}
+    for _, task in tasks:
+        mine = [c for c, (tk, _) in zip(cal, cal_tasks, strict=True) if tk == task]
+        for label_aware in (False, True):
+            weights[(task, label_aware)] = fit_weights(
+                [c[0][label_aware] for c in mine], [c[1] for c in mine]
+            )
+    eval_tasks = [
+        (task, i, int(eval_seeds[t * s["n_markets"] + i]), s)
+        for t, task in tasks
+        for i in range(s["n_markets"])
+    ]
+    records: list[MarketRecord] = map_tasks(
+        _value_market,
+        eval_tasks,
+        rng=roots[3],
+        progress=stage_callback(progress, "evaluation markets"),
+        **opts,
+    )
+    s["tasks"] = tuple(task for _, task in tasks)
+    table, ablation, stab, paired = _summarise(records, weights, s, roots[4])
+    return BenchmarkResult(tuple(records), weights, table, ablation, stab, paired)
+
+
+# --------------------------------------------------------------------------------------------
