@@ -68,7 +68,9 @@ __all__ = [
 
 #: Modules whose import registers the built-in reproductions (imported on first lookup).
 BUILTIN_MODULES: tuple[str, ...] = (
-    "synthmix.experiments.rmt_reproductions",
+    "synthmix.experiments.rmt_laws",
+    "synthmix.experiments.rmt_toy",
+    "synthmix.experiments.rmt_phase",
     "synthmix.experiments.rmt_realdata",
     "synthmix.experiments.rmt_tweets",
     "synthmix.experiments.scaling_exact",

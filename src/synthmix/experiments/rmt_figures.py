@@ -47,6 +47,7 @@ __all__ = [
     "FIG3_VERIFIERS",
     "FIG4_P",
     "agreement_callout",
+    "agreement_json",
     "agreement_section",
     "curve_shape_rows",
     "fig3_toy_setting",
@@ -669,3 +670,17 @@ def agreement_section(
             ),
         ),
     )
+
+
+def agreement_json(agreement: AgreementSummary) -> dict[str, Any]:
+    """The agreement of a theory-vs-Monte-Carlo figure as ``results.json`` records it."""
+    return {
+        "rule": "|mc_mean - theory| <= z * mc_stderr + bias",
+        "z": agreement.z,
+        "bias": agreement.bias,
+        "n_markers": agreement.n_markers,
+        "n_within": agreement.n_within,
+        "all_within": agreement.all_within,
+        "max_abs_z": agreement.max_abs_z,
+        "max_abs_error": agreement.max_abs_error,
+    }
