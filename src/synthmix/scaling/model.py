@@ -234,7 +234,7 @@ def mixture_error(
     wrong_seen: ArrayLike = 0.0,
     right_unseen: ArrayLike = 0.0,
 ) -> FloatArray:
-    """Exact expected error for arbitrary item frequencies (the spec's E(n), any ``p``, ``q``).
+    """Exact expected error for arbitrary item frequencies (the documented E(n), any ``p``, ``q``).
 
     The same formula as :func:`expected_error` without the Zipf/truncation parametrisation:
     for measured or non-Zipf frequencies, hallucinated synthetic items (mass of ``q`` on items
@@ -249,7 +249,7 @@ def mixture_error(
     n : array_like
         Training-set sizes (≥ 0), any shape.
     wrong_seen, right_unseen : array_like, shape (M,) or scalar, default 0
-        ``e_s(i)`` and ``g_u(i)`` of the spec, probabilities in [0, 1].
+        ``e_s(i)`` and ``g_u(i)`` of docs/math/scaling.md, probabilities in [0, 1].
 
     Returns
     -------
@@ -274,7 +274,7 @@ def mixture_error(
 
 
 def breakpoints(model: LongTailModel) -> tuple[float, float]:
-    """``n1 = Z k^β / A`` and ``n2 = Z (k+1)^β / π``, ``A = π + (1 − π)/P_k`` (spec).
+    """``n1 = Z k^β / A``, ``n2 = Z (k+1)^β / π``, ``A = π + (1 − π)/P_k`` (docs/math/scaling.md).
 
     Needs a hard cut (``k`` or ``top_p``).
     """
@@ -296,7 +296,7 @@ class PhaseAsymptotics:
 
         E(n) ≈ a C_α + F_0(c n) − a F_α(c n) − b F_λ(c n),
 
-    the spec's Lemma-1 form: the a=b=0 power law ``n^{-(1-1/β)}`` plus terms in
+    the documented Lemma-1 form: the a=b=0 power law ``n^{-(1-1/β)}`` plus terms in
     ``n^{(1-α-β)/β}`` (seen items answered wrongly) and ``n^{(1-λ-β)/β}`` (unseen items guessed
     right), with ``C_α = Σ_i p_i i^{-α}``. The plateau is the error with items ``≤ k`` seen and
     the rest unseen. Valid while ``a i^{-α}`` and ``b i^{-λ}`` stay below 1 (no clipping).

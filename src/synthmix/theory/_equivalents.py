@@ -15,14 +15,14 @@ with ``R = (γI + aΣ_r + bC)⁻¹`` and ``U = [μ, μ_s]`` (p × 2). The fixed 
 which a *backend* supplies: :class:`DiagonalBackend` in O(p) per point when the covariances
 share an eigenbasis, :class:`DenseBackend` with p×p Cholesky solves otherwise.
 
-The second moment generalises the spec's ``V`` to any real covariance. With
+The second moment generalises the documented ``V`` to any real covariance. With
 ``K_hg = c_g β_g² T_hg`` (``c_r = π``, ``c_s = α(1-π)``) and ``τ = (I - K)⁻¹ [T_rr, T_rs]``,
 ``u = U w`` with ``w = (π β, (1-π) λ β_s)``, ``v = UᵀQ̄u`` (so ``M = v_0``) and
 ``q_g = uᵀQ̄S'_gQ̄u`` (``S'_r = μμᵀ + Σ_r``, ``S'_s = μ_sμ_sᵀ + C``):
 
     V = q_r + Σ_g c_g β_g² τ_g q_g + β² τ_r π (1 - 2M) + β_s² τ_s (1-π)(α - 2λ v_1).   (eq. V)
 
-For ``Σ_r = I`` this is exactly the spec's formula (``T1 = π β² τ_r``, ``T2 = (1-π) β_s² τ_s``)
+For ``Σ_r = I`` this is exactly the documented formula (``T1 = π β² τ_r``, ``T2 = (1-π) β_s² τ_s``)
 but never divides by α, so ``α → 0`` needs no special case. ``det(I - K)`` is ``h`` and also
 the stability of the fixed point: the Jacobian of (FP) is ``K`` itself.
 """

@@ -17,7 +17,7 @@ covariance ``Σ_r = I_p``, any synthetic covariance ``C`` and any mean shift ``�
    matrix, from a dense solve against the identity;
 4. ``M = μᵀQ̄u`` with ``u = π/(1+δ) μ + λ(1-π)/(1+δ_s) μ_s``;
 5. ``V = uᵀEu + T1(1 - 2M) + T2(α - 2λ μ_sᵀQ̄u)`` with ``t1, t2, t3, a1, a2, b1, b2, h,
-   T1, T2`` exactly as in the spec and ``E`` formed from dense ``p × p`` products;
+   T1, T2`` exactly as in docs/math/rmt.md and ``E`` formed from dense ``p × p`` products;
 6. accuracy ``Φ(M/√(V - M²))`` and risk ``V - 2M + 1``.
 
 ``pruning="weight"`` reproduces the error of the paper's public code: there ``δ_s`` is
@@ -173,7 +173,7 @@ def reference_predict(
 
     Notes
     -----
-    At α = 0 (no synthetic sample kept) the spec's ``T2 = b1/(αh)`` is 0/0; it multiplies
+    At α = 0 (no synthetic sample kept) the documented ``T2 = b1/(αh)`` is 0/0; it multiplies
     ``α - 2λ μ_sᵀQ̄u = 0`` (α = 0 forces λ = 0), so the synthetic terms are dropped.
 
     Examples

@@ -34,6 +34,11 @@ that ``σ_w² sqrt(..) κ₁ = σ_w² E[relu(u) relu(v)]``) and ``κ₀ = (π �
 for ``(u, v)`` centred Gaussian with covariance ``Σˡ``. ``Σ^{L+1}`` is the NNGP kernel
 (:func:`analytic_nngp`). Different outputs decouple in the limit, so the infinite-width kernel of
 the true-class outputs is ``Θ^{L+1}(x_i, x_j) · 1{y_i = y_j}`` (block diagonal by class).
+
+Why one module of ~850 lines: the two kernels and the T3 term are one concept — the network,
+its parametrisation, the input checks, the exact/sketched switch and the ridge ``ρ`` above are
+shared by all three, and the analytic kernel is the limit the empirical one is tested against;
+split, each part would re-state the same conventions.
 """
 
 from __future__ import annotations
