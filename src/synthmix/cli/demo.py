@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from synthmix.cli.options import SchedulerOpt
+from synthmix.cli.options import LocalJobsOpt, RootSeedOpt, SchedulerOpt
 from synthmix.cli.output import echo_written, error
 from synthmix.cli.progress import StageProgress
 
@@ -24,10 +24,8 @@ def demo_command(
     quick: Annotated[
         bool, typer.Option("--quick", help="Small sizes: a minute instead of many.")
     ] = False,
-    seed: Annotated[int, typer.Option("--seed", help="Root seed.")] = 0,
-    n_jobs: Annotated[
-        int, typer.Option("--n-jobs", help="Local worker processes; -1 for all cores.")
-    ] = 1,
+    seed: RootSeedOpt = 0,
+    n_jobs: LocalJobsOpt = 1,
     scheduler: SchedulerOpt = None,
     force: Annotated[
         bool,

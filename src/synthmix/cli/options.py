@@ -17,6 +17,7 @@ __all__ = [
     "EpsOpt",
     "GammaOpt",
     "JsonOpt",
+    "LocalJobsOpt",
     "MOpt",
     "MuOpt",
     "NHatOpt",
@@ -26,6 +27,7 @@ __all__ = [
     "POpt",
     "PhiOpt",
     "RhoOpt",
+    "RootSeedOpt",
     "SchedulerOpt",
     "SeedOpt",
     "TrialsOpt",
@@ -165,4 +167,10 @@ SchedulerOpt = Annotated[
         help="Run on the Dask cluster at this address (needs the 'dask' extra).",
         rich_help_panel=RUN_PANEL,
     ),
+]
+#: Root seed of a run that writes a report folder (``demo``, ``reproduce``).
+RootSeedOpt = Annotated[int, typer.Option("--seed", help="Root seed.")]
+#: Local worker processes of a run that writes a report folder.
+LocalJobsOpt = Annotated[
+    int, typer.Option("--n-jobs", help="Local worker processes; -1 for all cores.")
 ]

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from synthmix._validation import fail
-from synthmix.cli.options import SchedulerOpt
+from synthmix.cli.options import LocalJobsOpt, RootSeedOpt, SchedulerOpt
 from synthmix.cli.output import echo_written, error
 from synthmix.cli.progress import StageProgress
 
@@ -35,10 +35,8 @@ def reproduce_command(
     quick: Annotated[
         bool, typer.Option("--quick", help="Reduced sizes: seconds; never cached.")
     ] = False,
-    seed: Annotated[int, typer.Option("--seed", help="Root seed.")] = 0,
-    n_jobs: Annotated[
-        int, typer.Option("--n-jobs", help="Local worker processes; -1 for all cores.")
-    ] = 1,
+    seed: RootSeedOpt = 0,
+    n_jobs: LocalJobsOpt = 1,
     scheduler: SchedulerOpt = None,
     force: Annotated[
         bool,
