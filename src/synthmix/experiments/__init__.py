@@ -6,7 +6,6 @@ The experiments return frozen dataclasses (the theory-vs-simulation ones live in
 :func:`synthmix.experiments.demo.run_demo` is the ``synthmix demo`` command.
 """
 
-from synthmix.experiments.rmt_figures import fig3_toy_setting, fig4_phase_transition
 from synthmix.simulate.compare import (
     AgreementSummary,
     Curve,
@@ -14,6 +13,10 @@ from synthmix.simulate.compare import (
     PhaseTransitionResult,
     ToySettingResult,
     agreement_summary,
+)
+from synthmix.simulate.sweeps import (
+    fig3_toy_setting,
+    fig4_phase_transition,
 )
 
 __all__ = [

@@ -10,7 +10,7 @@ atomically under ``out/stages/<name>.json`` with a hash of its configuration:
     one as the synthetic share grows (:func:`synthmix.surrogate.compare_on_task`).
 ``phase_transition``
     Synthetic data only: accuracy vs label noise, theory vs Monte-Carlo, with the transition at
-    ε* = φ/(φ+ρ) (:func:`synthmix.experiments.rmt_figures.fig4_phase_transition`).
+    ε* = φ/(φ+ρ) (:func:`synthmix.simulate.sweeps.fig4_phase_transition`).
 ``scaling``
     The three-phase law on a learned curve: 1-NN and logistic regression trained on real +
     top-p-truncated synthetic data, fitted breakpoints with bootstrap intervals vs the exact

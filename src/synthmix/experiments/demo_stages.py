@@ -18,10 +18,12 @@ import numpy as np
 
 from synthmix.experiments.rmt_figures import (
     curve_json,
-    fig4_phase_transition,
     summary_json,
 )
 from synthmix.simulate.compare import agreement_summary
+from synthmix.simulate.sweeps import (
+    fig4_phase_transition,
+)
 
 __all__ = ["RUNNERS", "Tick", "data_source"]
 

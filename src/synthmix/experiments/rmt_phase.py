@@ -1,7 +1,7 @@
 """``synthmix reproduce rmt-phase``: Fig. 4 of El Firdoussi et al. (ICLR 2025), docs/math/rmt.md.
 
 Synthetic data only, accuracy vs label noise, phase transition at ``ε* = φ/(φ+ρ)``:
-:func:`~synthmix.experiments.rmt_figures.fig4_phase_transition`, with the Monte-Carlo settings
+:func:`~synthmix.simulate.sweeps.fig4_phase_transition`, with the Monte-Carlo settings
 of ``synthmix demo`` (:data:`~synthmix.experiments.rmt_figures.DEMO_SETTINGS`) and the
 experiment's root seed ``SeedSequence(seed)``.
 
@@ -33,7 +33,6 @@ from synthmix.experiments.rmt_figures import (
     agreement_json,
     agreement_section,
     curve_json,
-    fig4_phase_transition,
     summary_json,
 )
 from synthmix.parallel import stage_callback
@@ -41,6 +40,9 @@ from synthmix.simulate.compare import (
     AgreementSummary,
     PhaseTransitionResult,
     agreement_summary,
+)
+from synthmix.simulate.sweeps import (
+    fig4_phase_transition,
 )
 
 __all__ = ["PHASE_SETTINGS", "reproduce_phase"]
@@ -151,7 +153,7 @@ def reproduce_phase(
     scheduler: str | None,
     progress: StageProgress | None,
 ) -> ReproductionResult:
-    """``rmt-phase``: Fig. 4 with :func:`~synthmix.experiments.rmt_figures.fig4_phase_transition`.
+    """``rmt-phase``: Fig. 4 with :func:`~synthmix.simulate.sweeps.fig4_phase_transition`.
 
     Writes ``fig4_phase.png``, ``results.json`` (theory curves, Monte-Carlo markers with
     mean/s.e./theory/z, agreement summary, ``ε*``) and ``report.html`` into ``out``.

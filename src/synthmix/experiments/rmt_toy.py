@@ -1,7 +1,7 @@
 """``synthmix reproduce rmt-toy``: Fig. 3 of El Firdoussi et al. (ICLR 2025), docs/math/rmt.md.
 
 Real + pruned synthetic data from a generator estimated from ``n̂`` real samples:
-:func:`~synthmix.experiments.rmt_figures.fig3_toy_setting`, theory vs Monte-Carlo, with the
+:func:`~synthmix.simulate.sweeps.fig3_toy_setting`, theory vs Monte-Carlo, with the
 Monte-Carlo settings of ``synthmix demo`` (:data:`~synthmix.experiments.rmt_figures.DEMO_SETTINGS`)
 and the experiment's root seed ``SeedSequence(seed)`` (the demo spawns one child per figure).
 
@@ -32,7 +32,6 @@ from synthmix.experiments.rmt_figures import (
     curve_json,
     curve_shape,
     curve_shape_rows,
-    fig3_toy_setting,
     summary_json,
 )
 from synthmix.parallel import stage_callback
@@ -40,6 +39,9 @@ from synthmix.simulate.compare import (
     AgreementSummary,
     ToySettingResult,
     agreement_summary,
+)
+from synthmix.simulate.sweeps import (
+    fig3_toy_setting,
 )
 
 __all__ = ["TOY_SETTINGS", "reproduce_toy"]
@@ -179,7 +181,7 @@ def reproduce_toy(
     scheduler: str | None,
     progress: StageProgress | None,
 ) -> ReproductionResult:
-    """``rmt-toy``: Fig. 3 with :func:`~synthmix.experiments.rmt_figures.fig3_toy_setting`.
+    """``rmt-toy``: Fig. 3 with :func:`~synthmix.simulate.sweeps.fig3_toy_setting`.
 
     Writes ``fig3_toy.png``, ``results.json`` (theory curves, Monte-Carlo markers with
     mean/s.e./theory/z, agreement summary) and ``report.html`` into ``out``.
