@@ -44,3 +44,15 @@ def _require_system_package(package: str, present: bool) -> None:
 def require_system_package() -> Callable[[str, bool], None]:
     """The :func:`_require_system_package` check, for tests that need a Debian package."""
     return _require_system_package
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fresh_library_caches() -> None:
+    """Empty the library's per-process caches when a test session starts.
+
+    A run that forks from a process that already filled them (the mutation runner does) must
+    still execute the cached code under test.
+    """
+    from synthmix.valuation import markets
+
+    markets._load_task.cache_clear()

@@ -242,3 +242,23 @@ def test_same_results_for_any_n_jobs() -> None:
 def test_bad_parameters_name_the_parameter(call: Any, name: str, world: World) -> None:
     with pytest.raises(ValidationError, match=rf"^{name} must"):
         call(world)
+
+
+def test_settings_as_dict_round_trips_every_field() -> None:
+    """The cache key holds every setting and every arm's settings, as plain JSON values."""
+    import dataclasses
+    import json
+
+    st = QUICK
+    doc = st.as_dict()
+    json.dumps(doc)  # JSON-able
+    for f in dataclasses.fields(st):
+        if f.name == "arms":
+            continue
+        want = getattr(st, f.name)
+        assert doc[f.name] == (list(want) if isinstance(want, tuple) else want), f.name
+    assert len(doc["arms"]) == len(st.arms)
+    for got, arm in zip(doc["arms"], st.arms, strict=True):
+        for f in dataclasses.fields(arm):
+            want = getattr(arm, f.name)
+            assert got[f.name] == (list(want) if isinstance(want, tuple) else want), f.name

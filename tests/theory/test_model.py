@@ -70,3 +70,21 @@ def test_non_commuting_covariances_use_dense_path() -> None:
 def test_bad_model_inputs_name_the_parameter(kwargs: dict, name: str) -> None:
     with pytest.raises(ValidationError, match=rf"^{name} must"):
         MixtureModel(**kwargs)
+
+
+@pytest.mark.parametrize("scale", [1e-3, 1.0, 1e3])
+def test_commuting_matrices_of_any_scale_share_an_eigenbasis(scale: float) -> None:
+    """The commuting fast path is found whatever the matrices' scales (and only then)."""
+    from synthmix.theory.model import _simultaneous_eigh
+
+    gen = np.random.default_rng(5)
+    q, _ = np.linalg.qr(gen.standard_normal((8, 8)))
+    a = q @ np.diag(np.linspace(0.5, 2.0, 8)) @ q.T
+    b = scale * q @ np.diag(gen.uniform(0.2, 3.0, 8)) @ q.T
+    found = _simultaneous_eigh(a, b)
+    assert found is not None
+    vecs, da, db = found
+    np.testing.assert_allclose(vecs @ np.diag(da) @ vecs.T, a, atol=1e-10)
+    np.testing.assert_allclose(vecs @ np.diag(db) @ vecs.T, b, atol=1e-10 * scale)
+    other = np.diag(np.linspace(1.0, 3.0, 8))  # does not commute with a
+    assert _simultaneous_eigh(a, scale * other) is None

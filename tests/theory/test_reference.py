@@ -118,6 +118,14 @@ POINTS: list[Point] = [
 ]
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _fresh_caches() -> None:
+    """Recompute the cached references in every test session: a run that forks from a process
+    that already filled them (the mutation runner does) must still execute the code under test."""
+    case.cache_clear()
+    reference.cache_clear()
+
+
 def _point_id(point: Point) -> str:
     name, n, m, eps, rho, phi, gamma = point
     return f"{name}-n{n}-m{m}-eps{eps}-rho{rho}-phi{phi}-g{gamma}"
@@ -289,7 +297,8 @@ def test_alpha_zero_drops_the_synthetic_terms() -> None:
         ({"gamma": 0.0}, "gamma"),
         ({"epsilon": 1.5}, "epsilon"),
         ({"n": [1, 2]}, "n must be a scalar"),
-        ({"damping": 0.0}, "damping"),
+        ({"damping": 0.0}, r"^damping must lie in \(0, 1\]"),
+        ({"damping": 1.5}, r"^damping must lie in \(0, 1\]"),
     ],
 )
 def test_reference_validates_its_inputs(kwargs: dict[str, object], match: str) -> None:
@@ -304,3 +313,24 @@ def test_reference_validates_its_inputs(kwargs: dict[str, object], match: str) -
     base.update(kwargs)
     with pytest.raises(ValidationError, match=match):
         reference_predict(np.ones(5), None, None, **base)  # type: ignore[arg-type]
+
+
+def test_reference_reports_the_kept_fractions_of_the_closed_form() -> None:
+    """``alpha = φ(1−ε) + ρε`` (kept share) and ``lam = φ(1−ε) − ρε`` (signal share)."""
+    out = reference_predict(
+        np.r_[1.0, np.zeros(9)], None, None, n=50, m=80, epsilon=0.2, rho=0.3, phi=0.9, gamma=1.0
+    )
+    assert out["alpha"] == pytest.approx(0.9 * 0.8 + 0.3 * 0.2, rel=1e-14)
+    assert out["lam"] == pytest.approx(0.9 * 0.8 - 0.3 * 0.2, rel=1e-14)
+    assert set(out) == {
+        "accuracy",
+        "risk",
+        "mean",
+        "second_moment",
+        "variance",
+        "delta",
+        "delta_s",
+        "h",
+        "alpha",
+        "lam",
+    }

@@ -40,3 +40,18 @@ def test_quantiles_match_sample_covariance_spectrum() -> None:
     grid = np.linspace(0, q.max(), 500)
     ks = np.max(np.abs(np.searchsorted(emp, grid) - np.searchsorted(q, grid))) / p
     assert ks < 0.02
+
+
+def test_density_is_elementwise_over_an_array() -> None:
+    """An array in gives a float array of the same shape: the closed form inside, 0 outside."""
+    c = 0.5
+    a, b = (1 - np.sqrt(c)) ** 2, (1 + np.sqrt(c)) ** 2
+    x = np.array([[0.0, a / 2, (a + b) / 2], [b, 2 * b, 1.0]])
+    out = marchenko_pastur_density(x, c)
+    assert out.shape == x.shape and out.dtype == np.float64
+    want = np.where(
+        (x > a) & (x < b),
+        np.sqrt(np.clip((b - x) * (x - a), 0, None)) / (2 * np.pi * c * np.where(x > 0, x, 1)),
+        0.0,
+    )
+    np.testing.assert_allclose(out, want, rtol=1e-12, atol=0)

@@ -62,6 +62,13 @@ def market() -> tuple[dict[str, Dataset], Dataset]:
 _CACHE: dict[str, AttributionResult] = {}
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _fresh_cache() -> None:
+    """Start every test session with an empty cache: a run that forks from a process that has
+    already filled it (the mutation runner does) must still execute the code under test."""
+    _CACHE.clear()
+
+
 def _result(market: tuple[dict[str, Dataset], Dataset], method: str) -> AttributionResult:
     if method not in _CACHE:
         sources, reference = market

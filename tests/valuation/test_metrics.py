@@ -66,3 +66,16 @@ def test_bad_inputs() -> None:
         market_agreement([(_named([1, 2, 3]), _named([1, 2, 3]))])
     with pytest.raises(ValidationError, match=r"^fractions"):
         stability(lambda s, r: {}, {}, fractions=(0.0,))
+
+
+def test_stability_is_reproducible_for_a_seed() -> None:
+    """The subsamples come from ``rng``: the same seed gives the same stabilities."""
+    gen = np.random.default_rng(4)
+    sources = {f"s{i}": Dataset(gen.standard_normal((30, 2)), np.arange(30) % 2) for i in range(5)}
+
+    def value_fn(s, r):
+        return {n: float(d.X[:, 0].mean()) for n, d in s.items()}
+
+    first = stability(value_fn, sources, rng=7)
+    assert stability(value_fn, sources, rng=7) == first
+    assert any(stability(value_fn, sources, rng=8)[f] != first[f] for f in first)

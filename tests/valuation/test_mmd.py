@@ -382,6 +382,7 @@ BAD: list[tuple[Callable[[], Any], str]] = [
     (lambda: median_heuristic(), "samples"),
     (lambda: median_heuristic(X_OK, np.zeros((2, 5))), "samples[1]"),
     (lambda: default_bandwidths(0.0), "gamma"),
+    (lambda: default_bandwidths("wide"), "gamma"),
     (lambda: power_weights(X_OK, X_OK), "X"),
     (
         lambda: power_weights(np.zeros((5, 2)), np.zeros((5, 2)), regularization=-1),
@@ -404,3 +405,15 @@ def test_bad_inputs_name_the_parameter(call: Callable[[], Any], name: str) -> No
 def test_feature_mismatch_message_names_both() -> None:
     with pytest.raises(ValidationError, match=r"Y must have as many columns .* as X \(2\)"):
         mmd(X_OK, np.zeros((3, 3)))
+
+
+@pytest.mark.parametrize("estimator", ["unbiased", "linear"])
+def test_one_kernel_standard_error_is_the_total_one(estimator: str) -> None:
+    """With a single kernel the per-kernel MMD² and standard error are the total ones."""
+    gen = np.random.default_rng(3)
+    X, Y = gen.standard_normal((60, D)), gen.standard_normal((50, D)) + 0.5
+    r = mmd(X, Y, estimator=estimator, bandwidths=[2.0], rng=0)
+    assert r.mmd2_per_kernel.shape == r.stderr_per_kernel.shape == (1,)
+    assert r.stderr > 0
+    np.testing.assert_allclose(r.mmd2_per_kernel, [r.mmd2], rtol=1e-12)
+    np.testing.assert_allclose(r.stderr_per_kernel, [r.stderr], rtol=1e-12)

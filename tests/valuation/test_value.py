@@ -105,7 +105,11 @@ def test_deviation_schur_update_equals_direct_refit(market) -> None:
     X = np.vstack([sources[n].X for n in names])
     Y = np.eye(n_classes)[np.concatenate([codes[n] for n in names])]
     owner = np.concatenate([np.full(sources[n].n, i) for i, n in enumerate(names)])
-    K = _rbf(X, X, median_heuristic(X, rng=seq))
+    from scipy.spatial.distance import cdist
+
+    gamma = median_heuristic(X, rng=seq)
+    K = np.exp(-cdist(X, X, "sqeuclidean") / gamma)  # the kernel, written independently
+    np.testing.assert_allclose(_rbf(X, X, gamma), K, rtol=1e-10, atol=1e-12)
     alpha = solve(K + 0.01 * np.eye(len(X)), Y)
     for i in range(len(names)):
         r = owner != i
@@ -185,10 +189,13 @@ def _bad_cases(market):
         ({"ntk": "finite"}, "^ntk"),
         ({"weights": "fitted"}, "^weights"),
         ({"delta": 1.5}, "^delta"),
+        ({"n_seeds": 0}, "^n_seeds must"),
+        ({"sources": "good"}, "^sources must be a mapping of source name to Dataset"),
+        ({"sources": 5}, "^sources must be a mapping of source name to Dataset"),
     ]
 
 
-@pytest.mark.parametrize("case", range(9))
+@pytest.mark.parametrize("case", range(12))
 def test_bad_inputs_name_the_problem(market, case: int) -> None:
     sources, ref = market
     kwargs, pattern = _bad_cases(market)[case]
@@ -240,3 +247,11 @@ def test_calibrated_weights_are_the_documented_z_score_weights(market) -> None:
     )
     z = (raw - raw.mean(0)) / np.where(raw.std(0) > 0, raw.std(0), 1.0)
     np.testing.assert_allclose(list(res.values.values()), -(z @ np.array(CALIBRATED_WEIGHTS)))
+
+
+def test_fit_weights_refuses_truths_of_the_wrong_length() -> None:
+    terms = np.random.default_rng(0).standard_normal((5, 4))
+    with pytest.raises(ValidationError, match=r"^terms must hold \(K, 4\) arrays"):
+        fit_weights([terms], [np.zeros(4)])
+    with pytest.raises(ValidationError, match=r"^terms must hold \(K, 4\) arrays"):
+        fit_weights([terms[:, :3]], [np.zeros(5)])
