@@ -43,7 +43,7 @@ def test_label_noise_is_uniform_over_other_classes_at_rate_epsilon() -> None:
 def test_label_noise_refuses_bad_input() -> None:
     with pytest.raises(ValidationError, match=r"^y must hold classes in 0\.\.2; got \[0, 3\]"):
         flip_labels_multiclass([0, 3], 0.1, 3, rng=0)
-    with pytest.raises(ValidationError, match="^epsilon must"):
+    with pytest.raises(ValidationError, match=r"^epsilon must"):
         flip_labels_multiclass([0, 1], 1.5, 3, rng=0)
-    with pytest.raises(ValidationError, match="^n_classes must"):
+    with pytest.raises(ValidationError, match=r"^n_classes must"):
         flip_labels_multiclass([0, 0], 0.1, 1, rng=0)
