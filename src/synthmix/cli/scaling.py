@@ -103,50 +103,6 @@ def predict_command(
         typer.echo(row)
 
 
-def _read_curve(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """Columns ``n``, ``error`` and optionally ``seed`` of a CSV with a header."""
-    import csv
-
-    if not path.is_file():
-        raise fail("curve", "be an existing CSV file", str(path))
-    with path.open(newline="", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
-    if not rows or not {"n", "error"} <= set(rows[0]):
-        raise fail(
-            "curve", "have a header with columns n and error (and optionally seed)", str(path)
-        )
-    try:
-        n = np.array([float(r["n"]) for r in rows])
-        err = np.array([float(r["error"]) for r in rows])
-    except (TypeError, ValueError):
-        raise fail("curve", "hold numbers in its n and error columns", str(path)) from None
-    seeds = np.array([r["seed"] for r in rows]) if "seed" in rows[0] else None
-    return n, err, seeds
-
-
-def _plot_fit(n: np.ndarray, err: np.ndarray, fit: Any, path: Path) -> Path:
-    from synthmix.plotting import PALETTE, new_figure, save_figure
-
-    fig = new_figure(6.4, 4.2)
-    ax = fig.subplots()
-    grid = np.logspace(np.log10(n.min()), np.log10(n.max()), 300)
-    ax.loglog(n, err, "o", mfc="white", color=PALETTE[0], ms=4, label="your curve")
-    ax.loglog(grid, fit.predict(grid), "-", color=PALETTE[1], lw=2, label="three-phase fit")
-    for i, name in enumerate(("end of rapid learning", "end of plateau")):
-        lo, hi = fit.breakpoints_ci[i]
-        ax.axvspan(lo, hi, color=PALETTE[2 + i], alpha=0.15)
-        ax.axvline(fit.breakpoints[i], color=PALETTE[2 + i], ls="--", label=f"{name} (CI shaded)")
-    ax.set_xlabel("training-set size n")
-    ax.set_ylabel("test error")
-    ax.set_title(
-        f"{fit.n_phases} phase(s) preferred by BIC; slopes "
-        + ", ".join(f"{s:.2f}" for s in fit.slopes)
-    )
-    ax.legend(fontsize=8)
-    ax.grid(alpha=0.3, which="both")
-    return save_figure(fig, path)
-
-
 @scaling_app.command("fit")
 def fit_command(
     curve: Annotated[Path, typer.Argument(help="CSV with columns n, error[, seed].")],
@@ -160,13 +116,16 @@ def fit_command(
 
     Example: synthmix scaling fit curve.csv --figure fit.png   (columns n, error[, seed])
     """
+    from synthmix.data.curves import load_learning_curve
     from synthmix.scaling import fit_three_phase
 
-    n, err, seeds = _read_curve(curve)
+    n, err, seeds = load_learning_curve(curve)
     fit = fit_three_phase(n, err, rng=seed, n_boot=n_boot, confidence=confidence, seeds=seeds)
     phases = fit.phase_of(n)
     if figure is not None:
-        _plot_fit(n, err, fit, figure)
+        from synthmix.plotting.scaling import plot_three_phase_fit
+
+        plot_three_phase_fit(n, err, fit, figure)
     if json_output:
         doc = {
             "synthmix_version": __version__,

@@ -34,21 +34,6 @@ def _parse_sources(specs: list[str]) -> list[tuple[str, Path]]:
     return pairs
 
 
-def _plot(result: Any, path: Path) -> Path:
-    import numpy as np
-
-    from synthmix.plotting import PALETTE, new_figure, save_figure
-
-    names = result.ranking()[::-1]
-    fig = new_figure(6.4, 0.35 * len(names) + 1.4)
-    ax = fig.subplots()
-    vals = np.array([result.values[n] for n in names])
-    ax.barh(names, vals, color=[PALETTE[0] if v >= np.median(vals) else PALETTE[1] for v in vals])
-    ax.set_xlabel(f"value ({result.method}; higher = more valuable)")
-    ax.grid(alpha=0.3, axis="x")
-    return save_figure(fig, path)
-
-
 def run_value(
     sources: list[str],
     reference: Path,
@@ -181,7 +166,9 @@ def register(app: typer.Typer) -> None:
         if out is not None:
             out.mkdir(parents=True, exist_ok=True)
             write_json(out / "values.json", doc)
-            _plot(result, out / "values.png")
+            from synthmix.plotting.valuation import plot_source_values
+
+            plot_source_values(result, out / "values.png")
         if json_output:
             typer.echo(json.dumps(to_jsonable(doc), indent=2))
             return

@@ -17,6 +17,8 @@ import numpy as np
 from synthmix.plotting.canvas import PALETTE, new_figure, save_figure
 
 if TYPE_CHECKING:
+    from synthmix._types import FloatArray
+    from synthmix.scaling.fit import ThreePhaseFit
     from synthmix.scaling.learned import LearnedScalingResult
     from synthmix.scaling.sweeps import ExactGridResult, RobustnessRow
 
@@ -26,6 +28,7 @@ __all__ = [
     "plot_learned_breakpoints",
     "plot_learned_curves",
     "plot_robustness",
+    "plot_three_phase_fit",
 ]
 
 
@@ -240,4 +243,28 @@ def plot_robustness(rows: Sequence[RobustnessRow], path: Path) -> Path:
     ax.set_xlabel("fitted / predicted breakpoint (shaded: within a factor 2)")
     ax.legend(fontsize=7, loc="lower right")
     ax.grid(alpha=0.3, axis="x", which="both")
+    return save_figure(fig, path)
+
+
+def plot_three_phase_fit(
+    n: FloatArray, err: FloatArray, fit: ThreePhaseFit, path: str | os.PathLike[str]
+) -> Path:
+    """A user's learning curve with its three-phase fit and the breakpoints' intervals."""
+    fig = new_figure(6.4, 4.2)
+    ax = fig.subplots()
+    grid = np.logspace(np.log10(n.min()), np.log10(n.max()), 300)
+    ax.loglog(n, err, "o", mfc="white", color=PALETTE[0], ms=4, label="your curve")
+    ax.loglog(grid, fit.predict(grid), "-", color=PALETTE[1], lw=2, label="three-phase fit")
+    for i, name in enumerate(("end of rapid learning", "end of plateau")):
+        lo, hi = fit.breakpoints_ci[i]
+        ax.axvspan(lo, hi, color=PALETTE[2 + i], alpha=0.15)
+        ax.axvline(fit.breakpoints[i], color=PALETTE[2 + i], ls="--", label=f"{name} (CI shaded)")
+    ax.set_xlabel("training-set size n")
+    ax.set_ylabel("test error")
+    ax.set_title(
+        f"{fit.n_phases} phase(s) preferred by BIC; slopes "
+        + ", ".join(f"{s:.2f}" for s in fit.slopes)
+    )
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3, which="both")
     return save_figure(fig, path)

@@ -1,10 +1,11 @@
-"""Figures of the valuation benchmark (``synthmix reproduce valuation-benchmark``).
+"""Figures of valuation: ``synthmix value`` and the benchmark (``reproduce valuation-benchmark``).
 
 Drawn on the Agg canvas; matplotlib is imported only when a figure is drawn.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,9 +14,10 @@ import numpy as np
 from synthmix.plotting.canvas import PALETTE, new_figure, save_figure
 
 if TYPE_CHECKING:
+    from synthmix.valuation import ValuationResult
     from synthmix.valuation.benchmark import BenchmarkResult
 
-__all__ = ["plot_agreement", "plot_cost"]
+__all__ = ["plot_agreement", "plot_cost", "plot_source_values"]
 
 
 def plot_agreement(result: BenchmarkResult, path: Path) -> Path:
@@ -64,4 +66,16 @@ def plot_cost(result: BenchmarkResult, path: Path) -> Path:
     ax.set_ylabel("mean Spearman with stand-alone accuracy")
     ax.legend(fontsize=7)
     ax.grid(alpha=0.3, which="both")
+    return save_figure(fig, path)
+
+
+def plot_source_values(result: ValuationResult, path: str | os.PathLike[str]) -> Path:
+    """Each source's value as a bar, highest on top (above the median in the first colour)."""
+    names = result.ranking()[::-1]
+    fig = new_figure(6.4, 0.35 * len(names) + 1.4)
+    ax = fig.subplots()
+    vals = np.array([result.values[n] for n in names])
+    ax.barh(names, vals, color=[PALETTE[0] if v >= np.median(vals) else PALETTE[1] for v in vals])
+    ax.set_xlabel(f"value ({result.method}; higher = more valuable)")
+    ax.grid(alpha=0.3, axis="x")
     return save_figure(fig, path)
