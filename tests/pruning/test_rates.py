@@ -70,6 +70,7 @@ def test_counts_and_fields() -> None:
     assert r.phi == 0.75 and r.rho == 0.5
     assert r.epsilon == pytest.approx(2 / 6) and r.kept_fraction == pytest.approx(4 / 6)
     assert r.phi_stderr == pytest.approx(np.sqrt(0.75 * 0.25 / 4))
+    assert r.rho_stderr == pytest.approx(np.sqrt(0.5 * 0.5 / 2))
     assert r.confidence == 0.9 and r.verifier is None and r.seed is None
     assert r.as_theory_kwargs() == {"rho": 0.5, "phi": 0.75}
 
@@ -152,6 +153,14 @@ X4 = np.zeros((4, 1))
 KEEP = np.array([True, False, True, True])
 ORACLE = OracleVerifier(rho=0.5, phi=0.5)
 
+
+class _NoKeep:
+    """A verifier whose verdict has no ``keep``."""
+
+    def decide(self, X: Any, y: Any, *, rng: Any = None, y_true: Any = None) -> object:
+        return object()
+
+
 BAD: list[tuple[str, Any]] = [
     ("y_true", lambda: measure_rates(ORACLE, X4, Y_TRUE, Y_TRUE)),  # no wrong labels
     ("y_true", lambda: measure_rates(ORACLE, X4, -Y_TRUE, Y_TRUE)),  # no right labels
@@ -161,6 +170,8 @@ BAD: list[tuple[str, Any]] = [
     ("y_noisy", lambda: estimate_rates(KEEP, np.r_[Y_NOISY[:3], np.nan], Y_TRUE)),
     ("confidence", lambda: estimate_rates(KEEP, Y_NOISY, Y_TRUE, confidence=1.0)),
     ("confidence", lambda: measure_rates(ORACLE, X4, Y_NOISY, Y_TRUE, confidence=0)),
+    ("confidence", lambda: estimate_rates(KEEP, Y_NOISY, Y_TRUE, confidence="high")),
+    ("keep", lambda: measure_rates(_NoKeep(), X4, Y_NOISY, Y_TRUE)),
     ("keep", lambda: estimate_rates(KEEP[:3], Y_NOISY, Y_TRUE)),
     ("keep", lambda: estimate_rates(KEEP.astype(int), Y_NOISY, Y_TRUE)),
     ("keep", lambda: measure_rates(_FixedVerifier(KEEP[:2]), X4, Y_NOISY, Y_TRUE)),
@@ -179,3 +190,15 @@ def test_bad_inputs_name_the_parameter(name: str, call: Any) -> None:
     with pytest.raises(ValidationError) as info:
         call()
     assert str(info.value).startswith(f"{name} must "), str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("y_noisy", "what"), [(Y_TRUE, "no wrong labels"), (-Y_TRUE, "no right labels")]
+)
+def test_flips_without_both_kinds_say_which_is_missing(y_noisy: Any, what: str) -> None:
+    with pytest.raises(ValidationError) as info:
+        estimate_rates(KEEP, y_noisy, Y_TRUE)
+    assert str(info.value) == (
+        "y_true must differ from y_noisy on at least one sample and agree on at least one "
+        f"(both rho and phi need samples); got '{what} among 4 samples'"
+    )

@@ -223,6 +223,7 @@ def test_empty_synthetic_set(task: dict[str, np.ndarray]) -> None:
     for kind in ("model", "cleanlab", "knn"):
         out = fitted(kind, task).decide(np.zeros((0, MU.size)), np.zeros(0))
         assert out.keep.shape == out.score.shape == (0,)
+        assert out.keep.dtype == np.bool_
         assert np.isnan(out.kept_fraction)
 
 
@@ -237,7 +238,10 @@ def test_missing_cleanlab_is_a_clear_error(
     v = ConfidentLearningVerifier.fit(task["X_real"], task["y_real"])
     for name in ("cleanlab", "cleanlab.filter", "cleanlab.rank"):
         monkeypatch.setitem(sys.modules, name, None)
-    with pytest.raises(ValidationError, match=r"^verifier must have the 'cleanlab' extra"):
+    with pytest.raises(
+        ValidationError,
+        match=r"^verifier must have the 'cleanlab' extra .*got 'ConfidentLearningVerifier without",
+    ):
         v.decide(task["X_syn"], task["y_noisy"])
     with pytest.raises(ValidationError, match=r"^verifier must have the 'cleanlab' extra"):
         ConfidentLearningVerifier.fit(task["X_real"], task["y_real"])
@@ -308,6 +312,7 @@ BAD: list[tuple[str, Any]] = [
     ("phi", lambda t: OracleVerifier(phi=2.0)),
     ("filter_by", lambda t: ConfidentLearningVerifier.fit(t[XR], t[YR], filter_by="magic")),  # type: ignore[arg-type]
     ("score_method", lambda t: ConfidentLearningVerifier.fit(t[XR], t[YR], score_method="x")),  # type: ignore[arg-type]
+    ("X_syn", lambda t: ConfidentLearningVerifier.fit(t[XR], t[YR]).decide(t[XS][:, :3], t[YS])),
 ]
 
 
@@ -316,3 +321,59 @@ def test_bad_inputs_name_the_parameter(name: str, call: Any, task: dict[str, np.
     with pytest.raises(ValidationError) as info:
         call(task)
     assert str(info.value).startswith(f"{name} must "), str(info.value)
+
+
+def test_error_messages_say_the_rule_and_the_value(task: dict[str, np.ndarray]) -> None:
+    """The message names the allowed choices, and the offending value, not just the parameter."""
+    with pytest.raises(ValidationError, match=r"^filter_by must be one of 'prune_by_noise_rate'"):
+        ConfidentLearningVerifier.fit(task["X_real"], task["y_real"], filter_by="magic")  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match=r"contain both labels -1 and \+1; got 'only \[1\]'"):
+        KNNVerifier.fit(task["X_real"], np.ones_like(task["y_real"]))
+    d = task["X_real"].shape[1]
+    with pytest.raises(ValidationError, match=rf"^X_syn must have {d} columns \(the features"):
+        ConfidentLearningVerifier.fit(task["X_real"], task["y_real"]).decide(
+            task["X_syn"][:, :3], task["y_noisy"]
+        )
+
+
+def test_settings_are_stored_as_validated_floats(task: dict[str, np.ndarray]) -> None:
+    model = ModelVerifier(_fit_model(task).model, threshold=np.float32(0.25))
+    assert type(model.threshold) is float and model.threshold == 0.25
+    oracle = OracleVerifier(rho=0, phi=1)
+    assert (type(oracle.rho), type(oracle.phi)) == (float, float)
+    knn = KNNVerifier.fit(task["X_real"], task["y_real"], standardize=np.bool_(False))
+    assert knn.standardize is False
+
+
+def test_knn_keeps_a_score_equal_to_the_threshold() -> None:
+    """``keep = score >= threshold``: a tie with the threshold is kept."""
+    X_real = np.array([[0.0], [0.1], [5.0], [5.1]])
+    y_real = np.array([-1, 1, 1, -1])
+    out = KNNVerifier(X_real, y_real, k=2, threshold=0.5, standardize=False).decide(
+        [[0.05], [5.05]], [1, 1]
+    )
+    np.testing.assert_allclose(out.score, [0.5, 0.5])
+    np.testing.assert_array_equal(out.keep, [True, True])
+
+
+def test_confident_learning_passes_its_settings_to_cleanlab(task: dict[str, np.ndarray]) -> None:
+    """Non-default ``filter_by`` and ``score_method`` reach cleanlab unchanged."""
+    import cleanlab.filter
+    import cleanlab.rank
+
+    v = ConfidentLearningVerifier.fit(
+        task["X_real"],
+        task["y_real"],
+        filter_by="confident_learning",
+        score_method="normalized_margin",
+    )
+    out = v.decide(task["X_syn"], task["y_noisy"])
+    proba = v.model.predict_proba(task["X_syn"])
+    labels = (task["y_noisy"] == 1).astype(int)
+    issues = cleanlab.filter.find_label_issues(
+        labels, proba, filter_by="confident_learning", n_jobs=1
+    )
+    np.testing.assert_array_equal(out.keep, ~issues)
+    np.testing.assert_allclose(
+        out.score, cleanlab.rank.get_label_quality_scores(labels, proba, method="normalized_margin")
+    )
