@@ -205,6 +205,7 @@ def test_same_results_for_any_n_jobs() -> None:
         np.testing.assert_array_equal(ca.errors, cb.errors)
         np.testing.assert_array_equal(ca.fit.breakpoints, cb.fit.breakpoints)
     np.testing.assert_array_equal(a.arms[0].predicted, b.arms[0].predicted)
+    assert a.arms[0].world_name == "gaussian" and a.seconds > 0 and a.seed == 3
 
 
 @pytest.mark.parametrize(

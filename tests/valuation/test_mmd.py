@@ -383,7 +383,7 @@ BAD: list[tuple[Callable[[], Any], str]] = [
     (lambda: median_heuristic(X_OK, np.zeros((2, 5))), "samples[1]"),
     (lambda: default_bandwidths(0.0), "gamma"),
     (lambda: default_bandwidths("wide"), "gamma"),
-    (lambda: power_weights(X_OK, X_OK), "X"),
+    (lambda: power_weights(X_OK, X_OK), "X and Y"),
     (
         lambda: power_weights(np.zeros((5, 2)), np.zeros((5, 2)), regularization=-1),
         "regularization",

@@ -726,7 +726,7 @@ def power_weights(
     _check_same_dim(y, "Y", x.shape[1], "X")
     if min(x.shape[0], y.shape[0]) < 4:
         raise fail(
-            "X", "and Y have at least 4 rows each (two pairs)", f"{x.shape[0]}, {y.shape[0]}"
+            "X and Y", "have at least 4 rows each (two pairs)", f"{x.shape[0]}, {y.shape[0]}"
         )
     reg = float(check_nonnegative(regularization, "regularization"))
     bw, _, _, seq, _ = _setup([x, y], bandwidths, None, max_median_points, rng)
