@@ -10,7 +10,17 @@ import pytest
 
 from synthmix.exceptions import ValidationError
 from synthmix.experiments.scaling_learned import QUICK
-from synthmix.scaling import LongTailModel, make_gaussian_world, sample_error
+from synthmix.scaling import (
+    LongTailModel,
+    fit_generator,
+    make_gaussian_world,
+    make_mnist_world,
+    mixture_error,
+    sample_error,
+    sample_training_set,
+)
+
+_WORLD = make_gaussian_world(n_items=20, dim=4, rng=0)
 
 CASES: list[tuple[Callable[[], Any], str]] = [
     (lambda: dataclasses.replace(QUICK, n_components=1), "n_components must be >= 2; got 1"),
@@ -18,6 +28,15 @@ CASES: list[tuple[Callable[[], Any], str]] = [
     (
         lambda: sample_error(LongTailModel(beta=2.0, k=10, pi=0.1, M=100), -1),
         "n must be >= 0; got -1",
+    ),
+    (lambda: mixture_error([0.5, 0.5], [0.5, 0.5], -1.0), "n must be >= 0; got -1.0"),
+    (
+        lambda: sample_training_set(_WORLD, fit_generator(_WORLD, rng=0), 10, pi=0.0),
+        "pi must lie in (0, 1]; got 0.0",
+    ),
+    (
+        lambda: make_mnist_world(clusters_per_digit=3, limit=50),
+        "limit must be >= 60; got 50",
     ),
 ]
 

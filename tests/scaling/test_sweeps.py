@@ -47,3 +47,13 @@ def test_robustness_rows_do_not_depend_on_n_jobs() -> None:
     for a, b in zip(one, two, strict=True):
         np.testing.assert_array_equal(a.fitted, b.fitted)
         np.testing.assert_array_equal(a.ci, b.ci)
+
+
+def test_pool_variant_is_a_generator_that_saw_a_finite_pool() -> None:
+    """Item i is in a pool of 10k² real draws with probability 1 − (1 − p_i)^(10k²); the
+    generator samples the items it saw in proportion to p."""
+    k, pi = 10, 0.1
+    p, q, cut, text = variant_frequencies("pool", 2.0, k, pi, 1000, np.random.default_rng(0))
+    seen = p * (1.0 - (1.0 - p) ** (10 * k * k))
+    np.testing.assert_allclose(q, pi * p + (1 - pi) * seen / seen.sum(), rtol=1e-10)
+    assert cut is None and text == "generator knowing a finite pool of 1000 real draws"

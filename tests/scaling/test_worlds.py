@@ -175,8 +175,8 @@ def test_learners_memorise_separated_classes(world: World) -> None:
 
 
 def test_real_data_world(tmp_path: Path) -> None:
-    w = make_mnist_world(clusters_per_digit=3, limit=1500, rng=0)
-    assert w.n_items == 30
+    w = make_mnist_world(clusters_per_digit=3, beta=1.5, limit=1500, rng=0)
+    assert w.n_items == 30 and w.beta == 1.5
     assert w.p.sum() == pytest.approx(1.0)
     np.testing.assert_array_equal(np.sort(w.rank), np.arange(1, 31))
     assert w.pool_y is not None and set(np.unique(w.test_y)) == set(np.unique(w.pool_y))
@@ -263,3 +263,11 @@ def test_settings_as_dict_round_trips_every_field() -> None:
         for f in dataclasses.fields(arm):
             want = getattr(arm, f.name)
             assert got[f.name] == (list(want) if isinstance(want, tuple) else want), f.name
+
+
+def test_gaussian_world_ranks_and_corruption_pool(world: World) -> None:
+    """Items are ranked 1..K by their Zipf frequency; the corruption control fits no pool."""
+    np.testing.assert_array_equal(world.rank, np.arange(1, world.n_items + 1))
+    gen = fit_generator(world, mode="corruption", rng=0)
+    assert gen.pool_counts.dtype == np.int64
+    np.testing.assert_array_equal(gen.pool_counts, np.zeros(world.n_items, dtype=np.int64))
