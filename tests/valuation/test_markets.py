@@ -240,3 +240,26 @@ def test_tweets_market() -> None:
 def test_fashion_market() -> None:
     m = make_market("fashion", rng=0)
     assert m.reference.d == 40 and m.test.n == 1000 and len(m.contributors) == 10
+
+
+def test_a_spec_fixes_the_generator_and_real_rows_are_distinct() -> None:
+    """Given generator settings are used (and recorded); real contributors sample rows without
+    replacement; noisy images stay valid pixels; the smallest reference split is accepted."""
+    m = make_market(
+        "digits",
+        rng=1,
+        features="raw",
+        n_reference=10,
+        specs=[
+            {"kind": "synthetic", "size": 60, "cov_scale": 2.0, "mean_shift": 0.25},
+            {"kind": "real", "size": 80},
+            {"kind": "noise", "size": 50, "noise_sigma": 0.3},
+        ],
+    )
+    desc = m.descriptions["c00-synthetic"]
+    assert (desc["cov_scale"], desc["mean_shift"]) == (2.0, 0.25)
+    rows = m.source_index["c01-real"]
+    assert np.unique(rows).shape == rows.shape
+    noisy = m.contributors["c02-noise"].X
+    assert noisy.min() >= 0.0 and noisy.max() <= 1.0 and np.unique(noisy).size > 2
+    assert m.reference.n == 10

@@ -8,7 +8,9 @@ from typing import Any
 import numpy as np
 import pytest
 
+from synthmix.data import Dataset
 from synthmix.exceptions import ValidationError
+from synthmix.valuation.attribution import attribution_values
 from synthmix.valuation.metrics import agreement
 from synthmix.valuation.mmd import mmd, power_weights
 from synthmix.valuation.shapley import exact_shapley, permutation_shapley
@@ -34,6 +36,12 @@ CASES: list[tuple[Callable[[], Any], str]] = [
         lambda: permutation_shapley(lambda c: 0.0, ["a", "b"], truncation="x"),
         "truncation must be a number or an array of numbers; got 'x'",
     ),
+    (
+        lambda: attribution_values(
+            {}, Dataset(np.zeros((4, 2)), np.arange(4) % 2), method="tracin"
+        ),
+        "sources must hold at least one source; got 'an empty mapping'",
+    ),
 ]
 
 
@@ -42,3 +50,11 @@ def test_message_names_parameter_rule_and_value(call: Callable[[], Any], message
     with pytest.raises(ValidationError) as info:
         call()
     assert str(info.value) == message
+
+
+def test_a_one_class_training_set_predicts_that_class() -> None:
+    from synthmix.valuation.ground_truth import training_accuracy
+
+    train = Dataset(np.zeros((5, 2)), np.full(5, 1))
+    test = Dataset(np.zeros((4, 2)), np.array([1, 1, 1, 0]))
+    assert training_accuracy(train, test) == 0.75
