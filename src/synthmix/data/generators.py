@@ -305,7 +305,7 @@ class ClassGaussians:
         gen = as_generator(rng)
         d = self.means.shape[1]
         parts = [
-            self.draw(np.full(int(m), c, dtype=np.int64), gen.standard_normal((int(m), d)))
+            self._draw_class(c, gen.standard_normal((int(m), d)))
             for c, m in enumerate(np.asarray(counts))
         ]
         return np.concatenate(parts, axis=0)
@@ -315,11 +315,15 @@ class ClassGaussians:
         if self.scales is not None:
             return np.asarray(self.means[classes] + self.scales[classes] * noise)
         assert self.factors is not None
-        if classes.shape[0] and np.all(classes == classes[0]):
-            return np.asarray(self.means[classes[0]] + noise @ self.factors[classes[0]].T)
-        return np.asarray(
-            self.means[classes] + np.einsum("nij,nj->ni", self.factors[classes], noise)
-        )
+        spread = np.einsum("nij,nj->ni", self.factors[classes], noise)
+        return np.asarray(self.means[classes] + spread)
+
+    def _draw_class(self, c: int, noise: FloatArray) -> FloatArray:
+        """Draws of class ``c`` alone from ``noise`` (n, d): one factor, no per-row gather."""
+        if self.scales is not None:
+            return np.asarray(self.means[c] + self.scales[c] * noise)
+        assert self.factors is not None
+        return np.asarray(self.means[c] + noise @ self.factors[c].T)
 
 
 def shrunk_class_gaussians(

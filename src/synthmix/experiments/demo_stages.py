@@ -216,12 +216,13 @@ def _run_scaling(
         LearnedScalingSettings,
         agreement,
         fit_json,
+        geometric_sizes,
         run_learned_scaling,
         three_phases_found,
     )
 
     lo, hi, count = cfg["sizes"]
-    sizes = tuple(int(v) for v in np.unique(np.round(np.geomspace(lo, hi, count))))
+    sizes = geometric_sizes(lo, hi, count)
     arms = [
         ArmSettings(
             "top-p generator",

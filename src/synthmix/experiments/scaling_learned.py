@@ -57,6 +57,7 @@ from synthmix.scaling.learned import (
     LearnedScalingSettings,
     agreement,
     fit_json,
+    geometric_sizes,
     run_learned_scaling,
     three_phases_found,
 )
@@ -107,10 +108,6 @@ __all__ = [
 PAPER = SCALING_PAPER
 
 
-def _sizes(lo: float, hi: float, count: int) -> tuple[int, ...]:
-    return tuple(int(v) for v in np.unique(np.round(np.geomspace(lo, hi, count))))
-
-
 _GAUSS_LEARNERS = ("1nn", "logistic", "mlp")
 #: Gaussian arms: top-p 0.952 keeps k = 12 of the 200 Zipf(2) classes and π = 0.1, so that
 #: n1 ≈ 230 and n2 ≈ 2800 split the sizes 10..40000 into three phases of similar log-length
@@ -136,7 +133,7 @@ FULL = LearnedScalingSettings(
         ArmSettings("mnist top-p", "mnist", "top_p", ("1nn", "logistic")),
         ArmSettings("mnist corruption", "mnist", "corruption", ("1nn", "logistic")),
     ),
-    sizes=_sizes(10, 40000, 18),
+    sizes=geometric_sizes(10, 40000, 18),
     n_seeds=8,
 )
 #: Quick run (tests): the Gaussian top-p and corruption arms, 1-NN and logistic regression.
@@ -145,7 +142,7 @@ QUICK = LearnedScalingSettings(
         ArmSettings("gaussian top-p", "gaussian", "top_p", ("1nn", "logistic"), **_GAUSS_MIX),
         ArmSettings("gaussian corruption", "gaussian", "corruption", ("1nn", "logistic"), pi=0.1),
     ),
-    sizes=_sizes(10, 5000, 10),
+    sizes=geometric_sizes(10, 5000, 10),
     n_seeds=2,
     n_boot=40,
 )
@@ -429,8 +426,7 @@ def _report(
                     f"Seed {seed}; every number is in results.json next to this file. "
                     f"Mode: {mode_text(quick)}.",
                     "Not covered: the text arm of docs/math/scaling.md (language-model sampling) "
-                    "and blur "
-                    "corruptions of images (the corruption arm adds Gaussian noise only).",
+                    "and blur corruptions of images (the corruption arm adds Gaussian noise only).",
                 )
             ),
         ),

@@ -50,6 +50,7 @@ __all__ = [
     "LearnedScalingSettings",
     "agreement",
     "fit_json",
+    "geometric_sizes",
     "run_learned_scaling",
     "three_phases_found",
 ]
@@ -58,6 +59,11 @@ __all__ = [
 # --------------------------------------------------------------------------------------------
 # Settings and results
 # --------------------------------------------------------------------------------------------
+
+
+def geometric_sizes(lo: float, hi: float, count: int) -> tuple[int, ...]:
+    """Distinct training-set sizes: ``count`` geometric steps from ``lo`` to ``hi``, rounded."""
+    return tuple(int(v) for v in np.unique(np.round(np.geomspace(lo, hi, count))))
 
 
 @dataclass(frozen=True)
