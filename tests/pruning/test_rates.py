@@ -202,3 +202,31 @@ def test_flips_without_both_kinds_say_which_is_missing(y_noisy: Any, what: str) 
         "y_true must differ from y_noisy on at least one sample and agree on at least one "
         f"(both rho and phi need samples); got '{what} among 4 samples'"
     )
+
+
+_Y = np.array([1, -1, 1, -1])
+_T = np.array([1, 1, 1, -1])
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            lambda: measure_rates("v", np.zeros((4, 2)), _Y, _T),
+            "verifier must have a decide(X_syn, y_syn, *, rng, y_true) method; got 'str'",
+        ),
+        (
+            lambda: measure_rates(OracleVerifier(), np.zeros(4), _Y, _T),
+            "X_syn must be a 2-D array of shape (samples, features); got 'shape (4,)'",
+        ),
+        (
+            lambda: estimate_rates(np.array([0.5, 1, 0, 1]), _Y, _T),
+            "keep must be a boolean array of shape (4,) (one decision per sample);"
+            " got 'dtype float64, shape (4,)'",
+        ),
+    ],
+)
+def test_message_names_parameter_rule_and_value(call: Any, message: str) -> None:
+    with pytest.raises(ValidationError) as info:
+        call()
+    assert str(info.value) == message

@@ -190,3 +190,24 @@ def test_lemma1_terms_with_imperfect_learning() -> None:
     assert float(expected_error(model, np.sqrt(n1 * n2))) == pytest.approx(asym.plateau, rel=0.05)
     # the floor: with every item seen, the error is a Σ p_i i^-α
     assert float(expected_error(model, 1e15)) == pytest.approx(asym.seen_error, rel=1e-3)
+
+
+def test_phase_constant_and_parameters() -> None:
+    """``constant`` is the a = b = 0 coefficient, Γ(1 − 1/β)/(β Z^{1/β}) (the integral
+    ∫ p e^{-c n p} di over p = i^{-β}/Z, computed here by quadrature), and the forms carry
+    every parameter of the model."""
+    from scipy.integrate import quad
+
+    model = LongTailModel(beta=2.5, k=100, pi=0.05, M=10**6, a=0.3, alpha=0.5, b=0.2, lam=1.0)
+    asym = phase_asymptotics(model)
+    cn = 1e4
+    integral = quad(
+        lambda i: i**-model.beta / model.Z * np.exp(-cn * i**-model.beta / model.Z),
+        0,
+        np.inf,
+        limit=400,
+    )[0]
+    assert asym.constant * cn**-asym.exponent == pytest.approx(integral, rel=1e-6)
+    assert asym.exponent == pytest.approx(1 - 1 / 2.5)
+    got = (asym.beta, asym.Z, asym.a, asym.alpha, asym.b, asym.lam, asym.tail_rate)
+    assert got == (2.5, model.Z, 0.3, 0.5, 0.2, 1.0, 0.05)

@@ -10,7 +10,9 @@ import pytest
 
 from synthmix.exceptions import ValidationError
 from synthmix.theory import MixtureModel, marchenko_pastur_support, transition_epsilon
+from synthmix.theory.predict import estimated_generator_model
 from synthmix.theory.reference import reference_predict
+from synthmix.theory.spectra import marchenko_pastur_density
 
 _KW = {"n": 10, "m": 10, "epsilon": 0.1, "rho": 0.1, "phi": 0.9, "gamma": 1.0}
 
@@ -29,6 +31,18 @@ CASES: list[tuple[Callable[[], Any], str]] = [
         lambda: reference_predict(np.ones(5), None, None, **{**_KW, "n": 0, "m": 0}),
         "n + m must be > 0 (at least one training sample); got 0.0",
     ),
+    (
+        lambda: reference_predict(np.ones(3), np.ones(2), None, **_KW),
+        "mu_synth must have length 3 (the dimension p); got 'length 2'",
+    ),
+    (
+        lambda: reference_predict(np.ones(3), None, None, **{**_KW, "gamma": 0.0}),
+        "gamma must be > 0; got 0.0",
+    ),
+    (lambda: marchenko_pastur_density([1.0], 0.0), "ratio must be > 0; got 0.0"),
+    (lambda: estimated_generator_model(0, 1.0, 10.0), "p must be >= 1; got 0"),
+    (lambda: estimated_generator_model(2.5, 1.0, 10.0), "p must be an integer; got 2.5"),
+    (lambda: transition_epsilon(rho=0.2, phi=2.0), "phi must lie in [0, 1]; got 2.0"),
 ]
 
 

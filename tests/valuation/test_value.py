@@ -255,3 +255,18 @@ def test_fit_weights_refuses_truths_of_the_wrong_length() -> None:
         fit_weights([terms], [np.zeros(4)])
     with pytest.raises(ValidationError, match=r"^terms must hold \(K, 4\) arrays"):
         fit_weights([terms[:, :3]], [np.zeros(5)])
+
+
+def test_davinz_value_is_its_documented_combination(market) -> None:
+    """DAVINZ = −κ·complexity − MMD with κ = mean MMD / mean complexity, from its own terms."""
+    sources, ref = market
+    res = value_sources(sources, ref, method="davinz", rng=0)
+    assert res.method == "davinz"
+    names = list(sources)
+    assert list(res.values) == names
+    assert all(set(res.terms[n]) == {"mmd", "ntk"} for n in names)
+    d = np.array([res.terms[n]["mmd"] for n in names])
+    c = np.array([res.terms[n]["ntk"] for n in names])
+    assert np.all(c > 0) and np.all(d >= 0)
+    kappa = d.mean() / c.mean()
+    np.testing.assert_allclose([res.values[n] for n in names], -kappa * c - d, rtol=1e-12)

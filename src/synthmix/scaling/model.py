@@ -260,7 +260,11 @@ def mixture_error(
     if p_arr.shape != q_arr.shape:
         raise fail("q", f"have the shape of p {p_arr.shape}", q_arr.shape)
     if not p_arr.sum() > 0 or not q_arr.sum() > 0:
-        raise fail("p", "and q each have positive total mass", (p_arr.sum(), q_arr.sum()))
+        raise fail(
+            "p and q",
+            "each have positive total mass",
+            f"totals {float(p_arr.sum()):g} and {float(q_arr.sum()):g}",
+        )
     e_s = np.broadcast_to(check_probability(wrong_seen, "wrong_seen"), p_arr.shape)
     g_u = np.broadcast_to(check_probability(right_unseen, "right_unseen"), p_arr.shape)
     p_arr, q_arr = p_arr / p_arr.sum(), q_arr / q_arr.sum()
