@@ -211,3 +211,15 @@ def test_phase_constant_and_parameters() -> None:
     assert asym.exponent == pytest.approx(1 - 1 / 2.5)
     got = (asym.beta, asym.Z, asym.a, asym.alpha, asym.b, asym.lam, asym.tail_rate)
     assert got == (2.5, model.Z, 0.3, 0.5, 0.2, 1.0, 0.05)
+
+
+def test_sample_error_at_zero_is_the_exact_error_without_noise() -> None:
+    # n = 0: nothing is seen in any trial, so every trial's error is Σ_i p_i (1 − P(right |
+    # unseen)) over exactly the model's M items: expected_error(model, 0), with zero spread.
+    for model in (
+        LongTailModel(beta=2.0, k=10, pi=0.1, M=100),
+        LongTailModel(beta=1.5, k=5, pi=0.3, M=50, b=0.2, lam=0.5),
+    ):
+        mean, se = sample_error(model, 0, n_trials=3, rng=0)
+        assert mean == pytest.approx(float(expected_error(model, 0)), rel=1e-13)
+        assert se == 0.0

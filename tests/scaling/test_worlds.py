@@ -271,3 +271,10 @@ def test_gaussian_world_ranks_and_corruption_pool(world: World) -> None:
     gen = fit_generator(world, mode="corruption", rng=0)
     assert gen.pool_counts.dtype == np.int64
     np.testing.assert_array_equal(gen.pool_counts, np.zeros(world.n_items, dtype=np.int64))
+
+
+def test_gaussian_world_ranks_are_one_to_k_with_zipf_frequencies() -> None:
+    world = make_gaussian_world(n_items=7, dim=3, beta=1.5, rng=0)
+    np.testing.assert_array_equal(world.rank, np.arange(1, 8))
+    zipf = np.arange(1, 8) ** -1.5
+    np.testing.assert_allclose(world.p, zipf / zipf.sum(), rtol=1e-12)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from synthmix.exceptions import ValidationError
-from synthmix.theory import MixtureModel, marchenko_pastur_support, transition_epsilon
+from synthmix.theory import MixtureModel, marchenko_pastur_support, predict, transition_epsilon
 from synthmix.theory.predict import estimated_generator_model
 from synthmix.theory.reference import reference_predict
 from synthmix.theory.spectra import marchenko_pastur_density
@@ -43,6 +43,14 @@ CASES: list[tuple[Callable[[], Any], str]] = [
     (lambda: estimated_generator_model(0, 1.0, 10.0), "p must be >= 1; got 0"),
     (lambda: estimated_generator_model(2.5, 1.0, 10.0), "p must be an integer; got 2.5"),
     (lambda: transition_epsilon(rho=0.2, phi=2.0), "phi must lie in [0, 1]; got 2.0"),
+    (
+        lambda: predict(MixtureModel(np.ones(3)), **{**_KW, "n": 0, "m": 0}),
+        "n + m must be > 0 (at least one training sample); got 0",
+    ),
+    (
+        lambda: reference_predict(np.ones(3), None, np.array([1.0, -1.0, 1.0]), **_KW),
+        "cov_synth must be a non-negative spectrum of length 3; got [1.0, -1.0, 1.0]",
+    ),
 ]
 
 

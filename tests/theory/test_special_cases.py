@@ -254,3 +254,30 @@ def test_broadcasting_matches_pointwise_calls() -> None:
             )
             assert np.ndim(one.accuracy) == 0
             np.testing.assert_allclose(pred.accuracy[i, j], one.accuracy, rtol=1e-12)
+
+
+def test_estimated_generator_prediction_is_predict_on_each_n_hat_model() -> None:
+    """Each ``n_hat`` value gets its own Marchenko–Pastur model; the defaults are clean labels
+    (ε = 0), no pruning (ρ = φ = 1) and ridge γ = 1."""
+    from synthmix.theory import predict, predict_estimated_generator
+    from synthmix.theory.predict import estimated_generator_model
+
+    n_hat = np.array([50.0, 400.0, 50.0])
+    got = predict_estimated_generator(p=40, mu_norm=1.2, n=30, n_hat=n_hat, m=[20, 200, 500])
+    np.testing.assert_array_equal(got.epsilon, 0.0)
+    np.testing.assert_array_equal(got.rho, 1.0)
+    np.testing.assert_array_equal(got.phi, 1.0)
+    np.testing.assert_array_equal(got.gamma, 1.0)
+    for i, (nh, m) in enumerate(zip(n_hat, [20, 200, 500], strict=True)):
+        one = predict(
+            estimated_generator_model(40, 1.2, nh),
+            n=30,
+            m=m,
+            epsilon=0.0,
+            rho=1.0,
+            phi=1.0,
+            gamma=1.0,
+        )
+        assert got.accuracy[i] == pytest.approx(float(one.accuracy), rel=1e-12)
+        assert got.risk[i] == pytest.approx(float(one.risk), rel=1e-12)
+    assert got.accuracy[0] != got.accuracy[1]
