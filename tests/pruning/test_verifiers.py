@@ -377,3 +377,17 @@ def test_confident_learning_passes_its_settings_to_cleanlab(task: dict[str, np.n
     np.testing.assert_allclose(
         out.score, cleanlab.rank.get_label_quality_scores(labels, proba, method="normalized_margin")
     )
+
+
+def test_knn_verifier_stores_the_checked_reference() -> None:
+    X = [[0.0, 1.0], [1.0, 0.0], [2.0, 2.0], [3.0, 1.0]]
+    v = KNNVerifier(X_real=X, y_real=[1, -1, 1, -1], k=2)
+    assert isinstance(v.X_real, np.ndarray) and v.X_real.dtype == np.float64
+    np.testing.assert_array_equal(v.X_real, np.asarray(X))
+    np.testing.assert_array_equal(v.y_real, [1, -1, 1, -1])
+    np.testing.assert_allclose(v.center, [1.5, 1.0])
+    with pytest.raises(ValidationError) as info:
+        KNNVerifier(X_real=np.zeros(5), y_real=np.array([1, -1, 1, -1, 1]))
+    assert str(info.value) == (
+        "X_real must be a 2-D array of shape (samples, features); got 'shape (5,)'"
+    )

@@ -342,3 +342,13 @@ def test_exact_rejects_too_many_players_with_advice() -> None:
         exact_shapley(_u, players)
     res = permutation_shapley(_u, players, max_permutations=20)  # the advised route works
     assert res.values == pytest.approx(dict.fromkeys(players, 1.0))
+
+
+def test_permutation_result_reports_the_empty_and_full_utilities() -> None:
+    # the additive game: U(∅) = 10, U(N) = 10 + Σ own = 13.75, whatever permutations are drawn
+    own = {"a": 1.5, "b": -2.0, "c": 0.25, "d": 4.0}
+    res = permutation_shapley(
+        lambda s: 10.0 + sum(own[p] for p in s), list(own), rng=3, max_permutations=20
+    )
+    assert (res.utility_empty, res.utility_full) == (10.0, 13.75)
+    assert sum(res.values.values()) == pytest.approx(3.75, abs=1e-12)  # efficient per draw

@@ -270,3 +270,12 @@ def test_davinz_value_is_its_documented_combination(market) -> None:
     assert np.all(c > 0) and np.all(d >= 0)
     kappa = d.mean() / c.mean()
     np.testing.assert_allclose([res.values[n] for n in names], -kappa * c - d, rtol=1e-12)
+
+
+def test_mmd_estimator_reaches_the_mmd_term(market) -> None:
+    sources, ref = market
+    unbiased = value_sources(sources, ref, rng=0)
+    linear = value_sources(sources, ref, rng=0, mmd_estimator="linear")
+    for name in sources:
+        assert linear.terms[name]["mmd"] != unbiased.terms[name]["mmd"]
+        assert linear.terms[name]["loss"] == unbiased.terms[name]["loss"]
