@@ -42,7 +42,7 @@ def test_feasible_is_two_distinct_x_per_segment(b: list[float], ok: bool) -> Non
     # the rule, counted directly
     edges = [-np.inf, *b, np.inf]
     counts = [np.count_nonzero((lo < U) & (hi > U)) for lo, hi in itertools.pairwise(edges)]
-    direct = bool(np.all(np.diff(b) > 0) and min(counts) >= 2 if len(b) > 1 else min(counts) >= 2)
+    direct = bool(np.all(np.diff(b) > 0) and min(counts) >= 2)
     assert direct is ok
 
 

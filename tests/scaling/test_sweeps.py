@@ -57,19 +57,3 @@ def test_pool_variant_is_a_generator_that_saw_a_finite_pool() -> None:
     seen = p * (1.0 - (1.0 - p) ** (10 * k * k))
     np.testing.assert_allclose(q, pi * p + (1 - pi) * seen / seen.sum(), rtol=1e-10)
     assert cut is None and text == "generator knowing a finite pool of 1000 real draws"
-
-
-def test_learned_curve_fit_resamples_whole_seeds_and_counts_floored_points() -> None:
-    from synthmix.scaling.learned import _fit_curve
-
-    sizes = np.unique(np.geomspace(10, 1e5, 12).astype(np.int64))
-    x = np.log(sizes)
-    base = np.exp(-0.5 * x + 0.3 * np.maximum(0, x - np.log(300)))  # strictly decreasing
-    errors = np.stack([base * (1 + 0.02 * k) for k in range(3)])
-    floor = float(np.sort(errors.ravel())[4])  # four points strictly below it
-    seq = np.random.SeedSequence(11)
-    fit, floored = _fit_curve(sizes, errors, floor, seq, 20)
-    assert floored == 4
-    assert fit.bootstrap == "seeds"
-    assert fit.n_points == errors.size
-    assert fit.seed == 11

@@ -12,7 +12,12 @@ import pytest
 from synthmix.exceptions import ValidationError
 from synthmix.experiments.scaling_learned import QUICK
 from synthmix.scaling import LongTailModel, expected_error
-from synthmix.scaling.learned import ArmSettings, LearnedScalingSettings, run_learned_scaling
+from synthmix.scaling.learned import (
+    ArmSettings,
+    LearnedScalingSettings,
+    _fit_curve,
+    run_learned_scaling,
+)
 from synthmix.scaling.learners import LEARNERS, fit_predict, weighted_error
 from synthmix.scaling.worlds import (
     Generator,
@@ -278,3 +283,17 @@ def test_gaussian_world_ranks_are_one_to_k_with_zipf_frequencies() -> None:
     np.testing.assert_array_equal(world.rank, np.arange(1, 8))
     zipf = np.arange(1, 8) ** -1.5
     np.testing.assert_allclose(world.p, zipf / zipf.sum(), rtol=1e-12)
+
+
+def test_learned_curve_fit_resamples_whole_seeds_and_counts_floored_points() -> None:
+    sizes = np.unique(np.geomspace(10, 1e5, 12).astype(np.int64))
+    x = np.log(sizes)
+    base = np.exp(-0.5 * x + 0.3 * np.maximum(0, x - np.log(300)))  # strictly decreasing
+    errors = np.stack([base * (1 + 0.02 * k) for k in range(3)])
+    floor = float(np.sort(errors.ravel())[4])  # four points strictly below it
+    seq = np.random.SeedSequence(11)
+    fit, floored = _fit_curve(sizes, errors, floor, seq, 20)
+    assert floored == 4
+    assert fit.bootstrap == "seeds"
+    assert fit.n_points == errors.size
+    assert fit.seed == 11

@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.special import ndtr
 
-from synthmix.theory import MixtureModel, predict, transition_epsilon
+from synthmix.theory import MixtureModel, predict, predict_estimated_generator, transition_epsilon
+from synthmix.theory.predict import estimated_generator_model
 
 RTOL = 1e-10
 
@@ -259,9 +260,6 @@ def test_broadcasting_matches_pointwise_calls() -> None:
 def test_estimated_generator_prediction_is_predict_on_each_n_hat_model() -> None:
     """Each ``n_hat`` value gets its own Marchenko–Pastur model; the defaults are clean labels
     (ε = 0), no pruning (ρ = φ = 1) and ridge γ = 1."""
-    from synthmix.theory import predict, predict_estimated_generator
-    from synthmix.theory.predict import estimated_generator_model
-
     n_hat = np.array([50.0, 400.0, 50.0])
     got = predict_estimated_generator(p=40, mu_norm=1.2, n=30, n_hat=n_hat, m=[20, 200, 500])
     np.testing.assert_array_equal(got.epsilon, 0.0)
