@@ -49,7 +49,8 @@ mutate: venv
 
 # A seeded uniform sample per package, with 95% intervals on each killed fraction (minutes).
 mutate-sample: venv
-	$(BIN)/python tools/mutation-sample --per-package $(or $(MUTANTS),150) --children $(PYTEST_WORKERS)
+	$(BIN)/python tools/mutation-sample --per-package $(or $(MUTANTS),150) --children $(PYTEST_WORKERS) \
+	  $(if $(PACKAGES),--packages $(PACKAGES))
 
 bench: venv
 	$(BIN)/python benchmarks/theory_speed.py
