@@ -110,3 +110,11 @@ def test_bad_input_raises_validation_error_naming_parameter(
     assert message.startswith(param + " must"), message
     assert "\n" not in message
     assert isinstance(info.value, SynthmixError) and isinstance(info.value, ValueError)
+
+
+def test_a_ragged_value_is_shown_as_given() -> None:
+    # numpy refuses to make an array of uneven nesting; the message still names the value.
+    from synthmix._validation import fail
+
+    err = fail("sources", "be (name, Dataset) pairs", [("a", 1), ("b",)])
+    assert str(err) == "sources must be (name, Dataset) pairs; got [('a', 1), ('b',)]"

@@ -33,7 +33,10 @@ __all__ = [
 
 
 def _show(value: Any) -> str:
-    arr = np.asarray(value) if not isinstance(value, str) else None
+    try:
+        arr = np.asarray(value) if not isinstance(value, str) else None
+    except ValueError:  # ragged nesting, e.g. [("a", ds), ("b",)]: shown as given
+        arr = None
     if arr is not None and arr.ndim > 0 and arr.size > 6:
         return f"array of shape {arr.shape}"
     return repr(value.tolist() if isinstance(value, np.ndarray) else value)
