@@ -404,6 +404,14 @@ MMD: list[tuple[Callable[[], Any], str]] = [
         "sources[0] must have as many columns (features) as reference (2); got '3 columns'",
     ),
     (
+        lambda: power_weights(np.zeros((1, 2)), np.zeros((4, 2))),
+        "X must have at least 2 rows (samples); got '1 rows'",
+    ),
+    (
+        lambda: power_weights(np.zeros((4, 2)), np.zeros(4)),
+        "Y must be a 2-D array of shape (n_samples, n_features); got '1-D input'",
+    ),
+    (
         lambda: power_weights(np.zeros((3, 2)), np.zeros((3, 2))),
         "X and Y must have at least 4 rows each (two pairs); got '3, 3'",
     ),
@@ -538,6 +546,14 @@ NTK: list[tuple[Callable[[], Any], str]] = [
     (
         lambda: kernel_ridge_terms(np.zeros((0, 0)), []),
         "kernel must be a non-empty square matrix; got 'shape (0, 0)'",
+    ),
+    (
+        lambda: kernel_ridge_terms("x", [1.0]),
+        "kernel must be a number or an array of numbers; got 'x'",
+    ),
+    (
+        lambda: kernel_ridge_terms(np.eye(2), [1.0, np.inf]),
+        "residual must be finite (no NaN or inf); got [1.0, inf]",
     ),
     (
         lambda: kernel_ridge_terms(np.eye(2), [1.0, 1.0, 1.0]),
