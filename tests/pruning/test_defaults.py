@@ -159,3 +159,62 @@ def test_rates_default_confidence_is_95_percent() -> None:
     assert measured.confidence == 0.95 and measured.verifier == "OracleVerifier"
     unseeded = measure_rates(OracleVerifier(), np.zeros((2 * n, 1)), y_noisy, y_true)
     assert unseeded.seed is None and (unseeded.rho, unseeded.phi) == (0.0, 1.0)
+
+
+class _TableClassifier:
+    """A fitted classifier whose classes_ are listed +1 first and whose probabilities are given."""
+
+    classes_ = np.array([1, -1])
+
+    def __init__(self, proba: np.ndarray) -> None:
+        self.proba = proba
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        return self.proba[: len(X)]
+
+
+def test_model_verifier_reads_columns_by_class_and_clips() -> None:
+    """Columns follow classes_ (here [+1, -1]); probabilities are clipped into [0, 1]."""
+    proba = np.array([[0.8, 0.2], [0.8, 0.2], [1.25, -0.25], [0.3, 0.7]])  # P(+1), P(-1)
+    v = ModelVerifier(_TableClassifier(proba), threshold=0.5)
+    out = v.decide(np.zeros((4, 2)), [1, -1, -1, 1])
+    np.testing.assert_allclose(out.score, [0.8, 0.2, 0.0, 0.3], rtol=0, atol=1e-15)
+    np.testing.assert_array_equal(out.keep, [True, False, False, False])
+
+
+class _PlainClassifier:
+    """Not a scikit-learn estimator (clone refuses it): fitted on a deep copy instead."""
+
+    def fit(self, X: np.ndarray, y: np.ndarray) -> _PlainClassifier:
+        self.classes_ = np.array([-1, 1])
+        self.mean_ = np.asarray(X).mean(axis=0)
+        return self
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        p = 1.0 / (1.0 + np.exp(-(np.asarray(X) - self.mean_)[:, 0]))
+        return np.c_[1.0 - p, p]
+
+
+def test_model_verifier_fits_a_copy_of_a_non_sklearn_classifier(
+    real: tuple[np.ndarray, np.ndarray],
+) -> None:
+    X, y = real
+    plain = _PlainClassifier()
+    v = ModelVerifier.fit(X, y, model=plain)
+    assert not hasattr(plain, "classes_")  # the caller's object is untouched
+    assert isinstance(v.model, _PlainClassifier) and v.model is not plain
+    x0 = X.mean(axis=0)[0]
+    out = v.decide(np.array([[x0 + 1.0, 0.0, 0.0]]), [1])
+    assert out.score[0] == pytest.approx(1.0 / (1.0 + np.exp(-1.0)), rel=1e-12)
+
+
+def test_measure_rates_records_a_numpy_integer_seed() -> None:
+    y_true = np.tile([1, -1], 20)
+    y_noisy = np.where(np.arange(40) % 4 == 0, -y_true, y_true)
+    r = measure_rates(
+        OracleVerifier(rho=0.5, phi=0.5), np.zeros((40, 1)), y_noisy, y_true, rng=np.int64(7)
+    )
+    assert r.seed == 7 and type(r.seed) is int
+    keep = np.random.default_rng(7).random(40) < 0.5
+    wrong = y_noisy != y_true
+    assert (r.kept_wrong, r.kept_right) == (int(np.sum(keep & wrong)), int(np.sum(keep & ~wrong)))
