@@ -45,7 +45,7 @@ def test_reference_fixed_point_stops_on_delta_when_delta_s_is_zero(
     """With C = 0 the synthetic trace δ_s is exactly 0, so the stopping rule must read δ.
 
     Damped steps stall one ulp away from the fixed point, so a rule that needed the step to be
-    exactly 0 would never stop; 10 000 iterations are far more than the ~200 needed.
+    exactly 0 would never stop; 10 000 iterations are far more than the 100-200 it needs.
     """
     monkeypatch.setattr(reference_module, "MAX_ITER", 10_000)
     p, n, m, gamma = 8, 10, 10, 0.5
