@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -353,3 +354,14 @@ def test_message_names_parameter_rule_and_value(call: Callable[[], Any], message
     with pytest.raises(ValidationError) as info:
         call()
     assert str(info.value) == message
+
+
+def test_a_limit_leaving_a_digit_fewer_images_than_clusters_is_refused() -> None:
+    # 100 of 5,000 images: some digit gets fewer than 5, which KMeans cannot split in 5.
+    with pytest.raises(ValidationError) as info:
+        make_mnist_world(clusters_per_digit=5, limit=100, rng=0)
+    assert re.fullmatch(
+        r"clusters_per_digit must be at most the number of images of each digit "
+        r"\(digit \d has [0-4]\); got 5",
+        str(info.value),
+    ), str(info.value)

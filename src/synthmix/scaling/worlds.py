@@ -278,6 +278,10 @@ def make_mnist_world(
     n_done = 0
     for digit in np.unique(digits):
         rows = np.flatnonzero(digits == digit)
+        # KMeans needs a point per cluster; a small ``limit`` can leave a digit fewer.
+        if rows.shape[0] < c:
+            rule = "be at most the number of images of each digit"
+            raise fail("clusters_per_digit", f"{rule} (digit {digit} has {rows.shape[0]})", c)
         km = KMeans(n_clusters=c, n_init=3, random_state=int(gen.integers(2**31)))
         labels[rows] = n_done + km.fit_predict(Z[rows])
         dist = np.sort(km.transform(Z[rows]), axis=1)
