@@ -363,3 +363,23 @@ def test_missing_library_names_the_extra(market: Any, monkeypatch: pytest.Monkey
     monkeypatch.setitem(sys.modules, "dattri.algorithm.tracin", None)
     with pytest.raises(OptionalDependencyError, match=r"synthmix\[baselines\]"):
         attribution_values(sources, reference, method="tracin", **FAST)
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "rule"),
+    [
+        ("batch_size", 0, "be >= 1"),
+        ("batch_size", -3, "be >= 1"),
+        ("hidden", 0, "be >= 1"),
+        ("proj_dim", 0, "be >= 1"),
+        ("n_checkpoints", 0, "be >= 1"),
+        ("epochs", -1, "be >= 1"),
+        ("k", -2, "be >= 1"),
+    ],
+)
+def test_integer_options_have_a_lower_bound_of_one(
+    market: Any, option: str, value: int, rule: str
+) -> None:
+    sources, reference = market
+    with pytest.raises(ValidationError, match=rf"^{option} must {rule}"):
+        attribution_values(sources, reference, method="knn_shapley", **{option: value})

@@ -155,3 +155,68 @@ def test_shapley_truth_on_a_ten_contributor_market() -> None:
     gt = shapley_truth(m, model="logistic", rng=0, n_jobs=2)
     assert len(gt.values) == 10
     assert sum(gt.values.values()) == pytest.approx(gt.utility_full - gt.utility_empty)
+
+
+def _sklearn_accuracy(train: Dataset, test: Dataset, model: str, seed: int = 0) -> float:
+    """The module docstring's models, fitted with sklearn directly (independent reference)."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.neural_network import MLPClassifier
+    from sklearn.preprocessing import StandardScaler
+
+    scaler = StandardScaler().fit(train.X)
+    clf: Any = (
+        LogisticRegression(C=1.0, max_iter=300)
+        if model == "logistic"
+        else MLPClassifier(hidden_layer_sizes=(64,), max_iter=100, random_state=seed)
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(scaler.transform(train.X), train.y)
+    return float(np.mean(clf.predict(scaler.transform(test.X)) == test.y))
+
+
+@pytest.fixture(scope="module")
+def tiny_market() -> Market:
+    specs: list[dict[str, Any]] = [
+        {"kind": "real", "size": 40},
+        {"kind": "label_noise", "size": 40, "rate": 0.6},
+    ]
+    return make_market("digits", rng=3, specs=specs)
+
+
+@pytest.mark.parametrize("fn", [standalone_accuracy, leave_one_out])
+def test_the_model_argument_is_the_model_trained(fn: Any, tiny_market: Market) -> None:
+    m = tiny_market
+    pooled = Dataset.concatenate([m.contributors[n] for n in m.names])
+    logistic = fn(m, model="logistic", rng=0)
+    assert logistic.model == "logistic"
+    assert logistic.utility_full == _sklearn_accuracy(pooled, m.test, "logistic")
+    assert logistic.utility_full != _sklearn_accuracy(pooled, m.test, "mlp")  # models differ here
+    mlp = fn(m, model="mlp", seeds=1, rng=0)
+    assert mlp.model == "mlp"
+    assert mlp.utility_full != logistic.utility_full
+
+
+@pytest.mark.parametrize(("model", "fits_per_coalition"), [("logistic", 1), ("mlp", 3)])
+def test_logistic_is_fitted_once_per_coalition(
+    model: str, fits_per_coalition: int, tiny_market: Market, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The logistic fit is deterministic, so ``seeds`` fits of it would be wasted work."""
+    from synthmix.valuation import ground_truth
+
+    seeds_seen: list[int] = []
+    inner = ground_truth.training_accuracy
+
+    def spy(train: Dataset, test: Dataset, **kwargs: Any) -> float:
+        seeds_seen.append(kwargs["seed"])
+        return inner(train, test, **kwargs) if model == "logistic" else 0.5
+
+    monkeypatch.setattr(ground_truth, "training_accuracy", spy)
+    gt = standalone_accuracy(tiny_market, model=model, seeds=3, rng=4)
+    assert gt.seeds == 3
+    n_coalitions = len(tiny_market.names) + 1  # each contributor alone, then all pooled
+    assert len(seeds_seen) == n_coalitions * fits_per_coalition
+    assert len(set(seeds_seen)) == fits_per_coalition  # the same seeds for every coalition

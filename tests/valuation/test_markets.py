@@ -263,3 +263,114 @@ def test_a_spec_fixes_the_generator_and_real_rows_are_distinct() -> None:
     noisy = m.contributors["c02-noise"].X
     assert noisy.min() >= 0.0 and noisy.max() <= 1.0 and np.unique(noisy).size > 2
     assert m.reference.n == 10
+
+
+# ------------------------------------------------------------ default draws and spec options
+def _fake_context(n_per_class: int = 30, d: int = 3, n_cls: int = 4) -> Any:
+    """A stand-in for the market's pool: identity PCA on small Gaussian classes."""
+    from types import SimpleNamespace
+
+    g = np.random.default_rng(0)
+    y = np.repeat(np.arange(n_cls), n_per_class)
+    X = g.normal(size=(y.size, d)) + y[:, None]
+    ident = SimpleNamespace(to_pca=lambda A: A, from_pca=lambda A: A, project=lambda A: A.copy())
+    data = SimpleNamespace(X=X, y=y, image_shape=None)
+    return SimpleNamespace(data=data, space=ident, pool=np.arange(y.size), classes=np.arange(n_cls))
+
+
+def _assert_fills(values: list[float], lo: float, hi: float, *, log: bool = False) -> None:
+    """Draws lie in [lo, hi] and come within 4% of the range of both ends."""
+    f = np.log if log else np.asarray
+    v = np.asarray(f(values))
+    a, b = float(f(lo)), float(f(hi))
+    assert v.min() >= a - 1e-12 and v.max() <= b + 1e-12, (v.min(), v.max())
+    assert v.min() < a + 0.04 * (b - a) and v.max() > b - 0.04 * (b - a), (v.min(), v.max())
+
+
+def test_default_class_prior_parameters_cover_the_documented_ranges() -> None:
+    ctx = _fake_context()
+    zipf, top_p, temp = [], [], []
+    for seed in range(150):
+        _, t = markets_module._class_prior(ctx, "truncated", {}, np.random.default_rng(seed))
+        _, s = markets_module._class_prior(ctx, "temperature", {}, np.random.default_rng(seed))
+        zipf += [t["zipf_exponent"], s["zipf_exponent"]]
+        top_p.append(t["top_p"])
+        temp.append(s["temperature"])
+    _assert_fills(zipf, 0.8, 2.0)
+    _assert_fills(top_p, 0.5, 0.95)
+    _assert_fills(temp, 0.3, 3.0, log=True)
+    prior, desc = markets_module._class_prior(ctx, "synthetic", {}, np.random.default_rng(0))
+    np.testing.assert_array_equal(prior, np.full(4, 0.25))
+    assert desc == {}
+
+
+def test_default_generator_parameters_cover_the_documented_ranges() -> None:
+    ctx = _fake_context()
+    per_class, cov, shift = [], [], []
+    for seed in range(150):
+        _, desc = markets_module._fit_generator(ctx, {}, np.random.default_rng(seed))
+        per_class.append(desc["n_fit_per_class"])
+        cov.append(desc["cov_scale"])
+        shift.append(desc["mean_shift"])
+    assert set(per_class) == {2, 5, 20, 100}
+    _assert_fills(cov, 1.0, 4.0, log=True)
+    _assert_fills(shift, 0.0, 0.5)
+
+
+def test_default_contributor_parameters_cover_the_documented_ranges() -> None:
+    ctx = _fake_context(n_per_class=200)  # a pool of 800 > the largest default size
+    draws: dict[str, list[float]] = {"size": [], "omega": [], "rate": [], "noise_sigma": []}
+    dup_ratio = []
+    for seed in range(120):
+        rng = np.random.default_rng(seed)
+        draws["size"].append(
+            markets_module._make_contributor(ctx, {"kind": "real"}, rng)[3]["size"]
+        )
+        for kind, key in (("mixed", "omega"), ("label_noise", "rate"), ("noise", "noise_sigma")):
+            spec = {"kind": kind, "size": 60, "n_fit_per_class": 2}
+            desc = markets_module._make_contributor(ctx, spec, np.random.default_rng(seed))[3]
+            draws[key].append(desc[key])
+        spec = {"kind": "duplicates", "size": 80}
+        desc = markets_module._make_contributor(ctx, spec, np.random.default_rng(seed))[3]
+        dup_ratio.append(80 // desc["n_unique"])
+    _assert_fills(draws["size"], 50, 600, log=True)
+    _assert_fills(draws["omega"], 0.2, 0.8)  # omega = round(omega * 60) / 60
+    _assert_fills(draws["rate"], 0.1, 0.6)
+    _assert_fills(draws["noise_sigma"], 0.5, 2.0)
+    assert set(dup_ratio) == set(range(2, 9))  # n_unique = size // U{2..8}
+
+
+def test_spec_blur_sigma_blurs_the_real_images() -> None:
+    from scipy.ndimage import gaussian_filter
+
+    specs: list[dict[str, Any]] = [
+        {"kind": "blur", "size": 12, "blur_sigma": 1.3},
+        {"kind": "real", "size": 12},
+    ]
+    m = make_market("digits", rng=5, features="raw", specs=specs)
+    assert m.descriptions["c00-blur"]["blur_sigma"] == 1.3
+    rows = m.source_index["c00-blur"]
+    images = load_digits().X[rows].reshape(12, 8, 8)
+    expected = np.stack([gaussian_filter(im, sigma=1.3, mode="constant") for im in images])
+    np.testing.assert_allclose(m.contributors["c00-blur"].X, expected.reshape(12, 64), atol=1e-12)
+
+
+@pytest.mark.parametrize("size", [0, -2])
+def test_a_contributor_holds_at_least_one_sample(size: int) -> None:
+    specs = [{"kind": "real", "size": size}, {"kind": "real"}]
+    with pytest.raises(ValidationError, match=r"^size"):
+        make_market("digits", rng=0, specs=specs)
+
+
+def test_duplicates_may_exceed_the_real_pool() -> None:
+    split = {"n_reference": 850, "n_test": 847}  # a pool of 1797 - 1697 = 100 real samples
+    specs: list[dict[str, Any]] = [
+        {"kind": "duplicates", "size": 150, "n_unique": 40},
+        {"kind": "synthetic", "size": 150, "n_fit_per_class": 2},
+    ]
+    m = make_market("digits", rng=1, specs=specs, **split)
+    rows = m.source_index["c00-duplicates"]
+    assert rows.size == 150 and np.unique(rows).size == 40
+    assert m.descriptions["c00-duplicates"]["size"] == 150
+    with pytest.raises(ValidationError, match=r"^size"):
+        make_market("digits", rng=1, specs=[{"kind": "real", "size": 150}, specs[1]], **split)

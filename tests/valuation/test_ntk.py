@@ -370,3 +370,106 @@ def test_module_import_does_not_import_torch() -> None:
     code = "import sys, synthmix.valuation.ntk; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+# ------------------------------------------------------------- blocking and recorded fields
+def test_analytic_rows_are_computed_once_in_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Row blocks of ``_BLOCK_BYTES // (64 m)`` rows, each row computed once (ceil(n / b) calls)."""
+    X, _ = _data(n=30, d=5)
+    full = analytic_ntk(X, depth=2)
+    seen: list[int] = []
+    inner = ntk._arccos_kernels
+
+    def spy(Xb: Any, *args: Any) -> Any:
+        seen.append(Xb.shape[0])
+        return inner(Xb, *args)
+
+    monkeypatch.setattr(ntk, "_arccos_kernels", spy)
+    monkeypatch.setattr(ntk, "_BLOCK_BYTES", 8 * 8 * 30 * 4)  # 4-row blocks
+    np.testing.assert_allclose(analytic_ntk(X, depth=2), full, rtol=1e-13)
+    assert seen == [4] * 7 + [2]
+    seen.clear()
+    np.testing.assert_allclose(analytic_nngp(X[:9], X, depth=1), analytic_nngp(X, depth=1)[:9])
+    assert seen[:3] == [4, 4, 1]
+
+
+def _spy_net(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[int]]:
+    """Record the rows of each Jacobian call, the tangents of each jvp call and the rows of each
+    forward pass of the true-class network."""
+    calls: dict[str, list[int]] = {"jacobian": [], "jvp": [], "batch": []}
+    cls = ntk._TrueClassNet
+    jacobian, jvp, batch = cls.jacobian, cls.jvp, cls.batch
+
+    def spy_jacobian(self: Any, rows: slice) -> Any:
+        out = jacobian(self, rows)
+        calls["jacobian"].append(int(out.shape[0]))
+        return out
+
+    def spy_jvp(self: Any, tangents: Any) -> Any:
+        calls["jvp"].append(int(tangents.shape[0]))
+        return jvp(self, tangents)
+
+    def spy_batch(self: Any, flat: Any, X: Any, onehot: Any) -> Any:
+        calls["batch"].append(int(X.shape[0]))
+        return batch(self, flat, X, onehot)
+
+    monkeypatch.setattr(cls, "jacobian", spy_jacobian)
+    monkeypatch.setattr(cls, "jvp", spy_jvp)
+    monkeypatch.setattr(cls, "batch", spy_batch)
+    return calls
+
+
+def test_projection_uses_the_materialised_jacobian_when_it_fits(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    X, y = _data(n=12, d=3)
+    reference = empirical_ntk(X, y, hidden=32, projection=7, rng=2)
+    calls = _spy_net(monkeypatch)
+    res = empirical_ntk(X, y, hidden=32, projection=7, rng=2)
+    assert res.path == "projection"
+    assert calls["jacobian"] == [12] and calls["jvp"] == []  # J once, no forward-mode products
+    np.testing.assert_array_equal(res.features, reference.features)
+
+
+def test_sketch_is_drawn_in_chunks_of_block_over_8p_tangents(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    X, y = _data(n=12, d=3)
+    dense = empirical_ntk(X, y, hidden=32, projection=7, rng=2)
+    P = dense.n_params
+    calls = _spy_net(monkeypatch)
+    monkeypatch.setattr(ntk, "_BLOCK_BYTES", 8 * P * 4)  # 4 tangents (8 bytes * P each) a chunk
+    jvp = empirical_ntk(X, y, hidden=32, projection=7, rng=2)
+    assert jvp.path == "projection-jvp" and jvp.projection == 7 and jvp.n_params == P
+    assert calls["jacobian"] == [] and calls["jvp"] == [4, 3]
+    np.testing.assert_allclose(jvp.features, dense.features, rtol=1e-11, atol=1e-12)
+
+
+def test_tiny_blocks_process_one_row_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a 1-byte block every row block has one row; the kernel is still the exact J Jᵀ."""
+    X, y = _data(n=5, d=3, n_classes=3)
+    exact = empirical_ntk(X, y, hidden=8, depth=1, rng=4)
+    assert exact.path == "exact"
+    calls = _spy_net(monkeypatch)
+    monkeypatch.setattr(ntk, "_BLOCK_BYTES", 1)
+    tiny = empirical_ntk(X, y, hidden=8, depth=1, rng=4)
+    assert tiny.path == "exact-blocked"
+    assert calls["jacobian"] == [1] * 5 and calls["jvp"] == [1] * 5
+    assert calls["batch"] and set(calls["batch"]) == {1}  # forward passes too: one row each
+    np.testing.assert_allclose(tiny.kernel, exact.kernel, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(tiny.outputs, exact.outputs, rtol=1e-14, atol=1e-15)
+
+
+@pytest.mark.parametrize("kernel", ["analytic", "empirical"])
+def test_ntk_complexity_records_its_settings(kernel: str) -> None:
+    X, y = _data(n=9, d=3, n_classes=3)
+    out = ntk_complexity(
+        X, y, kernel=kernel, n_classes=4, hidden=12, depth=1, sigma_w=1.5, sigma_b=0.2,
+        n_seeds=2, rng=11, projection=None,
+    )  # fmt: skip
+    assert out.kernel == kernel
+    assert (out.n, out.n_classes, out.hidden, out.depth) == (9, 4, 12, 1)
+    assert (out.sigma_w, out.sigma_b, out.seed) == (1.5, 0.2, 11)
+    assert out.n_seeds == (1 if kernel == "analytic" else 2)
+    assert out.projection is None
+    assert out.path == ("analytic" if kernel == "analytic" else "exact")

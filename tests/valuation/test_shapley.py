@@ -352,3 +352,26 @@ def test_permutation_result_reports_the_empty_and_full_utilities() -> None:
     )
     assert (res.utility_empty, res.utility_full) == (10.0, 13.75)
     assert sum(res.values.values()) == pytest.approx(3.75, abs=1e-12)  # efficient per draw
+
+
+def test_antithetic_truncation_uses_the_full_value_on_reversed_orders() -> None:
+    """Saturating game U(S) = 1{S ≠ ∅}: each order credits its first player, its reverse the last
+    one; truncation (against U(N)) on both orders drops only exact-zero contributions."""
+    k = 5
+    players = [f"s{i}" for i in range(k)]
+    calls: list[tuple[Hashable, ...]] = []
+
+    def any_source(s: tuple[Hashable, ...]) -> float:
+        calls.append(s)
+        return float(len(s) > 0)
+
+    kw: dict[str, Any] = {"rng": 1, "max_permutations": 40, "antithetic": True}
+    res = permutation_shapley(any_source, players, truncation=1e-9, **kw)
+    assert res.n_evaluations == len(calls) == k + 2  # ∅, N and the singletons only
+    plain = permutation_shapley(any_source, players, **kw)
+    assert res.values == plain.values and res.stderr == plain.stderr
+    assert sum(res.values.values()) == pytest.approx(1.0, abs=1e-12)  # U(N) - U(∅)
+    # every pair credits 1/2 to two distinct players: values are multiples of 1/(2 n_pairs)
+    pairs = res.n_permutations // 2
+    for v in res.values.values():
+        assert v * 2 * pairs == pytest.approx(round(v * 2 * pairs), abs=1e-9)

@@ -279,3 +279,51 @@ def test_mmd_estimator_reaches_the_mmd_term(market) -> None:
     for name in sources:
         assert linear.terms[name]["mmd"] != unbiased.terms[name]["mmd"]
         assert linear.terms[name]["loss"] == unbiased.terms[name]["loss"]
+
+
+@pytest.fixture(scope="module")
+def tiny() -> tuple[dict[str, Dataset], Dataset]:
+    gen = np.random.default_rng(5)
+    ref = Dataset(*_blobs(30, gen))
+    a = Dataset(*_blobs(12, gen))
+    b = Dataset(*_blobs(12, gen, shift=1.0), synthetic=np.ones(12, bool))
+    return {"a": a, "b": b}, ref
+
+
+def test_ntk_option_selects_the_kernel_of_the_ntk_term(tiny) -> None:
+    from synthmix.valuation.ntk import analytic_ntk, kernel_ridge_terms
+
+    sources, ref = tiny
+    default = value_sources(sources, ref, method="ntk_only", rng=0)
+    analytic = value_sources(sources, ref, method="ntk_only", rng=0, ntk="analytic")
+    assert default.values == analytic.values
+    assert default.details["ntk"] == "analytic" and default.details["ntk_path"] == "analytic"
+    for name, ds in sources.items():  # analytic T3: per-class blocks of Θ, ŷ = 1
+        mask = ds.y[:, None] == ds.y[None, :]
+        t = kernel_ridge_terms(analytic_ntk(ds.X) * mask, np.ones(ds.n))
+        assert default.terms[name]["ntk"] == pytest.approx(t.complexity, rel=1e-9)
+        assert default.values[name] == -default.terms[name]["ntk"]
+        assert default.terms[name]["ntk_cv"] == 0.0
+    emp = value_sources(sources, ref, method="ntk_only", rng=0, ntk="empirical", hidden=16)
+    assert emp.details["ntk"] == "empirical" and emp.details["ntk_path"] == "exact"
+    for name in sources:
+        assert emp.terms[name]["ntk_cv"] > 0  # three random initialisations by default
+        assert emp.values[name] == -emp.terms[name]["ntk"] != default.values[name]
+    kw = {"method": "ntk_only", "rng": 0, "ntk": "empirical", "hidden": 16}
+    three = value_sources(sources, ref, n_seeds=3, **kw)
+    two = value_sources(sources, ref, n_seeds=2, **kw)
+    assert three.values == emp.values != two.values
+
+
+def test_sources_may_be_a_sequence_of_pairs_and_nothing_else(tiny) -> None:
+    sources, ref = tiny
+    as_map = value_sources(sources, ref, method="mmd_only", rng=0)
+    as_pairs = value_sources(list(sources.items()), ref, method="mmd_only", rng=0)
+    assert as_pairs.values == as_map.values
+    for bad in (
+        [list(p) for p in sources.items()],  # lists, not (name, Dataset) tuples
+        [(*p, "extra") for p in sources.items()],  # triples
+        [("a",), ("b",)],
+    ):
+        with pytest.raises(ValidationError, match=r"^sources must be a mapping or a sequence"):
+            value_sources(bad, ref, method="size")
