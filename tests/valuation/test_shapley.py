@@ -375,3 +375,64 @@ def test_antithetic_truncation_uses_the_full_value_on_reversed_orders() -> None:
     pairs = res.n_permutations // 2
     for v in res.values.values():
         assert v * 2 * pairs == pytest.approx(round(v * 2 * pairs), abs=1e-9)
+
+
+def _order_marginals(utility: Callable[..., float], players: list[str], order: Any) -> np.ndarray:
+    """Marginal contribution of each player along ``order`` (player indices), by direct calls."""
+    out = np.zeros(len(players))
+    prefix: list[int] = []
+    for i in order:
+        before = utility(tuple(players[j] for j in sorted(prefix)))
+        prefix.append(int(i))
+        out[i] = utility(tuple(players[j] for j in sorted(prefix))) - before
+    return out
+
+
+@pytest.mark.parametrize("antithetic", [False, True])
+def test_permutation_estimate_is_the_mean_over_the_generators_permutations(
+    antithetic: bool,
+) -> None:
+    """Replays the documented sampler with the same generator: units are permutations (or
+    (π, reversed π) pair means), the estimate their mean, the stderr std(ddof=1) / sqrt(units)."""
+    players = P8[:5]
+    u = table_game(players, seed=3)
+    res = permutation_shapley(
+        u, players, rng=np.random.default_rng(11), max_permutations=12, tolerance=0.0,
+        antithetic=antithetic,
+    )  # fmt: skip
+    gen = np.random.default_rng(11)
+    units = []
+    for _ in range(6 if antithetic else 12):
+        order = gen.permutation(5)
+        unit = _order_marginals(u, players, order)
+        if antithetic:
+            unit = 0.5 * (unit + _order_marginals(u, players, order[::-1]))
+        units.append(unit)
+    table = np.array(units)
+    assert res.n_permutations == 12 and not res.converged and res.tolerance == 0.0
+    np.testing.assert_allclose([res.values[p] for p in players], table.mean(0), atol=1e-12)
+    se = table.std(axis=0, ddof=1) / math.sqrt(len(units))
+    np.testing.assert_allclose([res.stderr[p] for p in players], se, rtol=1e-9)
+    assert res.method == "permutation" and res.players == tuple(players)
+
+
+def test_permutation_defaults() -> None:
+    """Default tolerance 1% of |U(N) - U(∅)|, min 20 permutations, max 1000, rng 0."""
+    players = P8[:4]
+    u = table_game(players, seed=8)
+    res = permutation_shapley(u, players)
+    assert res.tolerance == pytest.approx(0.01 * abs(u(tuple(players)) - u(())), rel=1e-12)
+    explicit = permutation_shapley(
+        u, players, rng=0, max_permutations=1000, min_permutations=20, tolerance=res.tolerance
+    )
+    assert explicit.values == res.values and explicit.n_permutations == res.n_permutations
+    assert 20 <= res.n_permutations <= 1000
+    capped = permutation_shapley(u, players, tolerance=0.0)
+    assert capped.n_permutations == 1000 and not capped.converged
+    additive = permutation_shapley(lambda s: float(len(s)), players, max_permutations=7)
+    assert additive.n_permutations == 7  # min(20, max_permutations) permutations, then stop
+    additive = permutation_shapley(lambda s: float(len(s)), players)
+    assert additive.n_permutations == 20 and additive.converged
+    # tolerance 0 still stops once every contribution is constant (stderr 0 <= 0)
+    exact_zero = permutation_shapley(lambda s: float(len(s)), players, tolerance=0.0)
+    assert exact_zero.n_permutations == 20 and exact_zero.converged
