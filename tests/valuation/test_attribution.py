@@ -383,3 +383,37 @@ def test_integer_options_have_a_lower_bound_of_one(
     sources, reference = market
     with pytest.raises(ValidationError, match=rf"^{option} must {rule}"):
         attribution_values(sources, reference, method="knn_shapley", **{option: value})
+
+
+def _exact_knn_shapley(X: np.ndarray, y: np.ndarray, x: np.ndarray, label: int, k: int) -> Any:
+    """Jia et al. (2019), Theorem 1: exact KNN-Shapley values of the training points for one
+    test point, by the recursion from the farthest point inwards."""
+    n = y.size
+    order = np.argsort(np.linalg.norm(X - x, axis=1), kind="stable")
+    match = (y[order] == label).astype(float)
+    s = np.zeros(n)
+    s[n - 1] = match[n - 1] / n
+    for i in range(n - 2, -1, -1):  # i is 0-based: rank i + 1
+        s[i] = s[i + 1] + (match[i] - match[i + 1]) / k * min(k, i + 1) / (i + 1)
+    out = np.empty(n)
+    out[order] = s
+    return out
+
+
+def test_knn_shapley_scores_are_the_exact_values_on_standardised_features() -> None:
+    g = np.random.default_rng(3)
+    # a constant third feature: z-scores divide by its standard deviation only where it is > 0
+    a = Dataset(np.c_[g.normal(size=(7, 2)) * [1.0, 30.0], np.full(7, 2.0)], np.arange(7) % 2)
+    b = Dataset(np.c_[g.normal(size=(6, 2)) * [1.0, 30.0] + 0.5, np.full(6, 2.0)], [0] * 6)
+    ref = Dataset(np.c_[g.normal(size=(5, 2)) * [1.0, 30.0], np.full(5, 2.0)], [0, 1, 0, 1, 1])
+    out = attribution_values({"a": a, "b": b}, ref, method="knn_shapley", k=3, batch_size=4)
+    X = np.vstack([a.X, b.X])[:, :2]
+    y = np.r_[a.y, b.y]
+    mean, sd = X.mean(axis=0), X.std(axis=0)
+    Z, Zr = (X - mean) / sd, (ref.X[:, :2] - mean) / sd
+    expected = np.stack(
+        [_exact_knn_shapley(Z, y, Zr[j], ref.y[j], 3) for j in range(ref.n)], axis=1
+    )
+    np.testing.assert_allclose(out.scores, expected, atol=1e-6)
+    assert out.params["k"] == 3 and out.params["batch_size"] == 4
+    np.testing.assert_allclose(out.values["b"], expected[7:].mean(axis=1).sum(), atol=1e-6)
