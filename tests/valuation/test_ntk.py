@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import subprocess
 import sys
@@ -473,3 +474,77 @@ def test_ntk_complexity_records_its_settings(kernel: str) -> None:
     assert out.n_seeds == (1 if kernel == "analytic" else 2)
     assert out.projection is None
     assert out.path == ("analytic" if kernel == "analytic" else "exact")
+
+
+def _diag_recursion(sq_norm_over_d: float, depth: int, sw: float, sb: float) -> tuple[float, float]:
+    """(NNGP, NTK) at x = z from the module docstring's recursion with cos θ = 1."""
+    sigma = sw**2 * sq_norm_over_d + sb**2
+    theta = sigma
+    for _ in range(depth):
+        sigma = sw**2 * sigma / 2 + sb**2  # κ₁(1) = 1/2
+        theta = theta * sw**2 / 2 + sigma  # κ₀(1) = 1/2
+    return sigma, theta
+
+
+def test_analytic_defaults_are_depth_2_he_scaling_and_bias_0_1() -> None:
+    X = np.array([[1.0, 2.0, 2.0], [0.5, -1.0, 0.0]])
+    nngp, theta = _diag_recursion(3.0, 2, math.sqrt(2.0), 0.1)  # |x|² / d = 9 / 3
+    assert analytic_ntk(X)[0, 0] == pytest.approx(theta, rel=1e-14)
+    assert analytic_nngp(X)[0, 0] == pytest.approx(nngp, rel=1e-14)
+    for fn in (analytic_ntk, analytic_nngp):
+        np.testing.assert_array_equal(fn(X), fn(X, depth=2, sigma_w=math.sqrt(2.0), sigma_b=0.1))
+    assert analytic_ntk(X, depth=3)[0, 0] == pytest.approx(
+        _diag_recursion(3.0, 3, math.sqrt(2.0), 0.1)[1], rel=1e-14
+    )
+    t = kernel_ridge_terms(analytic_ntk(X), np.ones(2))
+    assert t.trace == pytest.approx(
+        theta + _diag_recursion(1.25 / 3, 2, math.sqrt(2.0), 0.1)[1], rel=1e-14
+    )
+
+
+def _mlp_params(dims: list[int]) -> int:
+    return sum(a * b + b for a, b in itertools.pairwise(dims))
+
+
+def test_empirical_defaults_and_network_size() -> None:
+    X, y = _data(n=4, d=3)
+    res = empirical_ntk(X, y, rng=0)
+    assert res.n_params == _mlp_params([3, 256, 256, 2])  # hidden 256, depth 2, C = max(y) + 1
+    explicit = empirical_ntk(
+        X, y, rng=0, n_classes=2, hidden=256, depth=2, sigma_w=math.sqrt(2.0), sigma_b=0.1
+    )
+    np.testing.assert_array_equal(res.kernel, explicit.kernel)
+    assert not np.allclose(empirical_ntk(X, y, rng=0, sigma_b=0.2).kernel, res.kernel)
+    wide = empirical_ntk(X, y, rng=0, n_classes=5, hidden=8, depth=3)
+    assert wide.n_params == _mlp_params([3, 8, 8, 8, 5])
+
+
+def test_ntk_complexity_defaults() -> None:
+    X, y = _data(n=6, d=3)
+    out = ntk_complexity(X, y, rng=2)
+    assert (out.kernel, out.hidden, out.depth, out.n_seeds, out.n_classes) == (
+        "empirical", 256, 2, 3, 2,
+    )  # fmt: skip
+    assert (out.sigma_w, out.sigma_b) == (math.sqrt(2.0), 0.1)
+    assert out.path == "exact" and out.projection is None  # "auto": exact for n <= 2048
+    explicit = ntk_complexity(
+        X, y, rng=2, kernel="empirical", hidden=256, depth=2, sigma_w=math.sqrt(2.0),
+        sigma_b=0.1, projection="auto", n_seeds=3, ridge=None, n_classes=None,
+    )  # fmt: skip
+    np.testing.assert_array_equal(out.complexity_per_seed, explicit.complexity_per_seed)
+    np.testing.assert_array_equal(out.krr_loss_per_seed, explicit.krr_loss_per_seed)
+    fixed = ntk_complexity(X, y, rng=2, kernel="analytic", ridge=0.7)
+    np.testing.assert_array_equal(fixed.ridge_per_seed, [0.7])
+
+
+def test_blocked_kernel_uses_rows_of_block_over_16p(monkeypatch: pytest.MonkeyPatch) -> None:
+    X, y = _data(n=10, d=3)
+    exact = empirical_ntk(X, y, hidden=8, rng=1)
+    P = exact.n_params
+    calls = _spy_net(monkeypatch)
+    monkeypatch.setattr(ntk, "_BLOCK_BYTES", 2 * 8 * P * 4)  # 4 Jacobian rows (2 * 8 P bytes)
+    blocked = empirical_ntk(X, y, hidden=8, rng=1)
+    assert blocked.path == "exact-blocked"
+    assert calls["jacobian"] == [4, 4, 2]
+    assert all(c in (4, 2) for c in calls["jvp"])
+    np.testing.assert_allclose(blocked.kernel, exact.kernel, rtol=1e-12, atol=1e-12)
