@@ -417,3 +417,48 @@ def test_one_kernel_standard_error_is_the_total_one(estimator: str) -> None:
     assert r.stderr > 0
     np.testing.assert_allclose(r.mmd2_per_kernel, [r.mmd2], rtol=1e-12)
     np.testing.assert_allclose(r.stderr_per_kernel, [r.stderr], rtol=1e-12)
+
+
+def _median_sq(points: np.ndarray) -> float:
+    d2 = ((points[:, None, :] - points[None, :, :]) ** 2).sum(-1)
+    return float(np.median(d2[np.triu_indices(len(points), 1)]))
+
+
+def test_median_subsample_defaults_to_1000_points() -> None:
+    g = np.random.default_rng(9)
+    x, y = g.standard_normal((600, 2)), g.standard_normal((450, 2)) * 1.5
+    full_gamma = _median_sq(np.vstack([x, y]))
+    assert mmd(x, y, max_median_points=1050).gamma == pytest.approx(full_gamma, rel=1e-12)
+    default = mmd(x, y, bandwidths=None)
+    assert default.gamma == mmd(x, y, max_median_points=1000, rng=0).gamma
+    assert default.gamma != pytest.approx(full_gamma, rel=1e-9)  # 1000 of 1050 rows
+    assert default.gamma == pytest.approx(full_gamma, rel=0.05)
+    ref = mmd_to_reference([x], y)[0]
+    assert ref.gamma == mmd_to_reference([x], y, max_median_points=1000, rng=0)[0].gamma
+    assert ref.gamma != mmd_to_reference([x], y, max_median_points=1050)[0].gamma
+    w = power_weights(x, y)
+    np.testing.assert_array_equal(w, power_weights(x, y, max_median_points=1000, rng=0))
+
+
+def test_estimator_and_feature_defaults() -> None:
+    g = np.random.default_rng(10)
+    x, y = g.standard_normal((40, 3)), g.standard_normal((30, 3)) + 0.4
+    assert mmd(x, y).estimator == "unbiased" and mmd_to_reference([x], y)[0].estimator == (
+        "unbiased"
+    )
+    rff = mmd(x, y, estimator="random_features")
+    assert rff.n_features == 256
+    assert rff.mmd2 == mmd(x, y, estimator="random_features", n_features=256).mmd2
+    assert rff.mmd2 != mmd(x, y, estimator="random_features", n_features=128).mmd2
+    ref = mmd_to_reference([x], y, estimator="random_features")[0]
+    assert ref.n_features == 256
+    assert ref.mmd2 == pytest.approx(rff.mmd2, rel=1e-9)  # same frequencies for an int rng
+    assert mmd(x, y, estimator="linear").n_features == 0
+
+
+def test_power_weights_default_regularization() -> None:
+    g = np.random.default_rng(11)
+    x, y = g.standard_normal((300, 2)), g.standard_normal((300, 2)) + 0.3
+    w = power_weights(x, y)
+    np.testing.assert_array_equal(w, power_weights(x, y, regularization=1e-6))
+    assert not np.allclose(w, power_weights(x, y, regularization=10.0), atol=1e-6)
