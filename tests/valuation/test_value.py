@@ -327,3 +327,78 @@ def test_sources_may_be_a_sequence_of_pairs_and_nothing_else(tiny) -> None:
     ):
         with pytest.raises(ValidationError, match=r"^sources must be a mapping or a sequence"):
             value_sources(bad, ref, method="size")
+
+
+@pytest.fixture(scope="module")
+def mixed() -> tuple[dict[str, Dataset], Dataset]:
+    """A quarter-real source, a source with a single synthetic sample, and a real one."""
+    gen = np.random.default_rng(12)
+    ref = Dataset(*_blobs(30, gen))
+    quarter = Dataset(*_blobs(16, gen, shift=0.5), synthetic=np.arange(16) % 4 != 0)
+    lone = Dataset(*_blobs(12, gen, noise=0.3), synthetic=np.arange(12) == 5)
+    real = Dataset(*_blobs(10, gen, shift=-0.5))
+    return {"quarter": quarter, "lone": lone, "real": real}, ref
+
+
+def test_mixture_terms_weight_real_and_synthetic_parts_by_the_real_fraction(mixed) -> None:
+    """T1 and T2 are ω-weighted means over a source's real and synthetic parts (parts of fewer
+    than two samples are dropped and the weights renormalised), T3 is the whole source's NTK
+    complexity, T4 = 2 max(ω, 1 − ω) sqrt(log(8/δ) / n); all from the public pieces."""
+    from synthmix.valuation.mmd import mmd_to_reference
+    from synthmix.valuation.ntk import ntk_complexity
+
+    sources, ref = mixed
+    res = value_sources(sources, ref, method="mixture", delta=0.2, rng=0)
+    parts = [(n, s) for n, ds in sources.items() for s in (False, True)
+             if np.count_nonzero(ds.synthetic == s) >= 2]  # fmt: skip
+    masks = {(n, s): sources[n].synthetic == s for n, s in parts}
+    dists = mmd_to_reference([sources[n].X[masks[n, s]] for n, s in parts], ref.X)
+    part_mmd = {p: r.mmd for p, r in zip(parts, dists, strict=True)}
+    assert res.details["mmd_bandwidths"] == pytest.approx(list(dists[0].bandwidths), rel=1e-12)
+    for name, ds in sources.items():
+        omega = 1.0 - ds.n_synthetic / ds.n
+        weight = {False: omega, True: 1.0 - omega}
+        mine = [s for n, s in parts if n == name]
+        loss = {s: ntk_complexity(ds.X[masks[name, s]], ds.y[masks[name, s]], kernel="analytic")
+                for s in mine}  # fmt: skip
+        norm = sum(weight[s] for s in mine)
+        t = res.terms[name]
+        assert t["real_fraction"] == omega and t["n"] == ds.n
+        assert t["loss"] == pytest.approx(
+            sum(weight[s] * loss[s].krr_loss for s in mine) / norm, rel=1e-9
+        )
+        assert t["mmd"] == pytest.approx(
+            sum(weight[s] * part_mmd[name, s] for s in mine) / norm, rel=1e-9
+        )
+        whole = ntk_complexity(ds.X, ds.y, kernel="analytic")
+        assert t["ntk"] == pytest.approx(whole.complexity, rel=1e-9)
+        assert t["small_sample"] == pytest.approx(
+            2 * max(omega, 1 - omega) * np.sqrt(np.log(8 / 0.2) / ds.n), rel=1e-12
+        )
+    assert res.terms["quarter"]["real_fraction"] == 0.25
+    assert res.details["delta"] == 0.2 and res.details["mmd_estimator"] == "unbiased"
+    assert res.details["label_aware"] is False and res.details["ntk_cv_max"] == 0.0
+    # "bound" weights by default: minus the sum of the raw terms, weights recorded
+    assert res.weights == dict.fromkeys(("loss", "mmd", "ntk", "small_sample"), 1.0)
+    for name in sources:
+        t = res.terms[name]
+        raw = t["loss"] + t["mmd"] + t["ntk"] + t["small_sample"]
+        assert res.values[name] == pytest.approx(-raw, rel=1e-12)
+    assert res.method == "mixture" and res.seed == 0
+
+
+def test_simple_baselines_and_their_bookkeeping(mixed) -> None:
+    sources, ref = mixed
+    frac = value_sources(sources, ref, method="real_fraction")
+    assert frac.values == {"quarter": 0.25, "lone": 11 / 12, "real": 1.0}
+    assert frac.weights == {} and frac.terms == {n: {} for n in sources}
+    rnd = value_sources(sources, ref, method="random", rng=4)
+    np.testing.assert_array_equal(
+        list(rnd.values.values()), np.random.default_rng(4).standard_normal(3)
+    )
+    assert rnd.method == "random" and rnd.seed == 4
+    default = value_sources(sources, ref, method="random")
+    assert default.values == value_sources(sources, ref, method="random", rng=0).values
+    mmd_only = value_sources(sources, ref, method="mmd_only", rng=0)
+    assert mmd_only.values == {n: -mmd_only.terms[n]["mmd"] for n in sources}
+    assert mmd_only.weights == {}
