@@ -374,3 +374,35 @@ def test_duplicates_may_exceed_the_real_pool() -> None:
     assert m.descriptions["c00-duplicates"]["size"] == 150
     with pytest.raises(ValidationError, match=r"^size"):
         make_market("digits", rng=1, specs=[{"kind": "real", "size": 150}, specs[1]], **split)
+
+
+def test_pca_features_are_the_pools_principal_components() -> None:
+    """Market features: centred on the pool mean, projected on the pool's top principal axes
+    (numpy SVD here), each axis signed so that its largest-magnitude loading is positive."""
+    specs: list[dict[str, Any]] = [
+        {"kind": "real", "size": 40},
+        {"kind": "synthetic", "size": 30, "n_fit_per_class": 5},
+    ]
+    m = make_market("digits", rng=8, specs=specs, n_components=6)
+    X = load_digits().X
+    pool = np.setdiff1d(np.arange(X.shape[0]), np.r_[m.reference_index, m.test_index])
+    mean = X[pool].mean(axis=0)
+    _, _, vt = np.linalg.svd(X[pool] - mean, full_matrices=False)
+    axes = vt[:6] * np.sign(vt[:6][np.arange(6), np.abs(vt[:6]).argmax(axis=1)])[:, None]
+    np.testing.assert_allclose(m.reference.X, (X[m.reference_index] - mean) @ axes.T, atol=1e-9)
+    np.testing.assert_allclose(m.test.X, (X[m.test_index] - mean) @ axes.T, atol=1e-9)
+    real = m.contributors["c00-real"]
+    rows = m.source_index["c00-real"]
+    np.testing.assert_allclose(real.X, (X[rows] - mean) @ axes.T, atol=1e-9)
+    assert m.features == "pca" and m.n_components == 6 and real.d == 6
+
+    raw = make_market("digits", rng=8, specs=specs, n_components=6, features="raw")
+    assert raw.features == "raw" and raw.reference.d == 64
+    np.testing.assert_array_equal(raw.reference.X, X[raw.reference_index])
+    np.testing.assert_array_equal(raw.contributors["c00-real"].X, X[rows])
+    # raw synthetic samples are generated in PCA space: they lie on the pool mean + span(axes)
+    syn = raw.contributors["c01-synthetic"].X - mean
+    np.testing.assert_allclose(syn, (syn @ axes.T) @ axes, atol=1e-9)
+    np.testing.assert_allclose(
+        syn @ axes.T, m.contributors["c01-synthetic"].X, atol=1e-9
+    )  # the same draws as in the PCA market
