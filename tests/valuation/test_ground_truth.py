@@ -220,3 +220,51 @@ def test_logistic_is_fitted_once_per_coalition(
     n_coalitions = len(tiny_market.names) + 1  # each contributor alone, then all pooled
     assert len(seeds_seen) == n_coalitions * fits_per_coalition
     assert len(set(seeds_seen)) == fits_per_coalition  # the same seeds for every coalition
+
+
+def test_seed_averages_and_standard_errors(
+    tiny_market: Market, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a stand-in model whose accuracy depends on the training set and the seed, each
+    notion is its per-seed formula averaged over seeds, with stderr std(ddof=1) / sqrt(S)."""
+    from synthmix.valuation import ground_truth
+
+    def fake(train: Dataset, test: Dataset, *, model: str, seed: int, fallback: Any) -> float:
+        return (train.n % 13) / 20 + (seed % 7) / 100
+
+    m = tiny_market
+    a, b = m.names
+    n = {a: m.contributors[a].n, b: m.contributors[b].n}
+    majority = np.bincount(m.reference.y).argmax()
+    u_empty = float(np.mean(m.test.y == majority))
+
+    def check(gt: GroundTruth, per_seed: dict[str, np.ndarray], full: np.ndarray) -> None:
+        assert gt.model == "mlp" and gt.seeds == 3 and gt.seed == 17
+        assert gt.utility_empty == pytest.approx(u_empty, abs=1e-15)
+        assert gt.utility_full == pytest.approx(full.mean(), abs=1e-12)
+        for name, v in per_seed.items():
+            assert gt.values[name] == pytest.approx(v.mean(), abs=1e-12)
+            assert gt.stderr[name] == pytest.approx(v.std(ddof=1) / math.sqrt(3), abs=1e-12)
+
+    seeds: list[int] = []
+
+    def recording(train: Dataset, test: Dataset, **kw: Any) -> float:
+        seeds.append(kw["seed"])
+        return fake(train, test, **kw)
+
+    monkeypatch.setattr(ground_truth, "training_accuracy", recording)
+    gt = standalone_accuracy(m, model="mlp", seeds=3, rng=17)
+    s = np.array(sorted(set(seeds)))
+    assert s.size == 3
+
+    def u(size: int) -> np.ndarray:
+        return (size % 13) / 20 + (s % 7) / 100
+
+    full = u(n[a] + n[b])
+    check(gt, {a: u(n[a]), b: u(n[b])}, full)
+    check(
+        leave_one_out(m, model="mlp", seeds=3, rng=17), {a: full - u(n[b]), b: full - u(n[a])}, full
+    )
+    phi_a = 0.5 * (u(n[a]) - u_empty) + 0.5 * (full - u(n[b]))
+    phi_b = 0.5 * (u(n[b]) - u_empty) + 0.5 * (full - u(n[a]))
+    check(shapley_truth(m, model="mlp", seeds=3, rng=17), {a: phi_a, b: phi_b}, full)
