@@ -105,11 +105,16 @@ def test_agreement_interval_is_the_percentile_bootstrap_over_sources() -> None:
 
 
 def test_agreement_defaults() -> None:
+    """rng 0, 1000 resamples, 90% intervals (Pearson's bootstrap replayed with numpy)."""
     gen = np.random.default_rng(6)
-    v, t = _named(gen.standard_normal(6)), _named(gen.standard_normal(6))
+    va, ta = gen.standard_normal(6), gen.standard_normal(6)
+    v, t = _named(va), _named(ta)
     default = agreement(v, t)
-    assert default == agreement(v, t, rng=0, n_boot=1000, confidence=0.9)
     assert (default.n_boot, default.confidence) == (1000, 0.9)
+    idx = np.random.default_rng(0).integers(0, 6, size=(1000, 6))
+    boot = [_brute_corr("pearson", va[i], ta[i]) for i in idx]
+    lo, hi = np.quantile(boot, [0.05, 0.95])
+    assert default.ci["pearson"] == (pytest.approx(lo, abs=1e-12), pytest.approx(hi, abs=1e-12))
     pooled = market_agreement([(v, t), (t, v)])
     assert pooled == market_agreement([(v, t), (t, v)], rng=0, n_boot=2000, confidence=0.9)
     assert (pooled.n_boot, pooled.confidence, pooled.n) == (2000, 0.9, 2)
