@@ -402,3 +402,19 @@ def test_simple_baselines_and_their_bookkeeping(mixed) -> None:
     mmd_only = value_sources(sources, ref, method="mmd_only", rng=0)
     assert mmd_only.values == {n: -mmd_only.terms[n]["mmd"] for n in sources}
     assert mmd_only.weights == {}
+
+
+def test_value_sources_defaults(mixed) -> None:
+    sources, ref = mixed
+    default = value_sources(sources, ref)
+    explicit = value_sources(
+        sources, ref, method="mixture", rng=0, weights="bound", ntk="analytic",
+        mmd_estimator="unbiased", label_aware=False, delta=0.05,
+    )  # fmt: skip
+    assert default.values == explicit.values and default.method == "mixture"
+    assert default.details["delta"] == 0.05 and default.details["label_aware"] is False
+    assert default.values != value_sources(sources, ref, delta=0.2).values
+    dev = value_sources(sources, ref, method="deviation")
+    assert dev.values == value_sources(sources, ref, method="deviation", mu=0.01, rng=0).values
+    assert dev.values != value_sources(sources, ref, method="deviation", mu=0.1).values
+    assert dev.terms == {n: {"deviation": v} for n, v in dev.values.items()}
