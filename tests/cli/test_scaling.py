@@ -56,17 +56,19 @@ def test_table_names_the_phases(capsys: pytest.CaptureFixture[str]) -> None:
         (["--pi", "0"], "pi"),
         (["--k", "10", "--top-p", "0.9"], "k"),
         (["--n", "a,b"], "n"),
+        (["--beta", "2"], "k"),  # no truncation given: the cut is not silently k = 30
     ],
 )
 def test_bad_input_is_one_line(
     capsys: pytest.CaptureFixture[str], argv: list[str], name: str
 ) -> None:
+    argv = argv if "--k" in argv or name == "k" else ["--k", "5", *argv]
     assert main(["scaling", "predict", "--M", "1000", *argv]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith(f"synthmix: error: {name} must")
 
 
-def _curve_file(tmp_path, seeds: bool = False):  # type: ignore[no-untyped-def]
+def _curve_file(tmp_path, seeds: bool = False, power_law: bool = False):  # type: ignore[no-untyped-def]
     from synthmix.scaling import LongTailModel, expected_error
 
     model = LongTailModel(beta=2.0, k=30, pi=0.05, M=10**5)
@@ -74,7 +76,8 @@ def _curve_file(tmp_path, seeds: bool = False):  # type: ignore[no-untyped-def]
     rng = np.random.default_rng(0)
     lines = ["n,error" + (",seed" if seeds else "")]
     for s in range(2 if seeds else 1):
-        err = expected_error(model, n) * np.exp(0.05 * rng.standard_normal(n.size))
+        clean = 0.8 * n**-0.5 if power_law else expected_error(model, n)
+        err = clean * np.exp(0.05 * rng.standard_normal(n.size))
         lines += [f"{a},{b}" + (f",{s}" if seeds else "") for a, b in zip(n, err, strict=True)]
     path = tmp_path / "curve.csv"
     path.write_text("\n".join(lines) + "\n")
@@ -114,3 +117,31 @@ def test_fit_bad_files(tmp_path, capsys: pytest.CaptureFixture[str], content: st
     assert main(["scaling", "fit", str(path)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("synthmix: error: curve must")
+
+
+def test_fit_without_three_phases_reports_no_breakpoints(
+    tmp_path, capsys: pytest.CaptureFixture[str]
+) -> None:  # type: ignore[no-untyped-def]
+    """A plain power law (one segment) with 5% noise: the text and JSON say so, and quote no
+    breakpoint, plateau or phase; the forced three-segment fit stays under its own name."""
+    path = _curve_file(tmp_path, power_law=True)
+    assert main(["scaling", "fit", str(path), "--n-boot", "20"]) == 0
+    out = capsys.readouterr().out
+    assert "the data do not show three phases: BIC prefers 1 segment (1 segment" in out
+    assert "no breakpoints are reported" in out
+    for word in ("n1", "n2", "plateau", "phase 1", "slope"):
+        assert word not in out, word
+    assert main(["scaling", "fit", str(path), "--n-boot", "20", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["three_phases"] is False and doc["fit"]["n_phases"] == 1
+    assert doc["fit"]["breakpoints"] is None and doc["fit"]["breakpoints_ci"] is None
+    assert doc["points"]["phase"] is None
+    assert len(doc["forced_three_segment_fit"]["breakpoints"]) == 2
+
+
+def test_fit_with_three_phases_says_so(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    assert main(["scaling", "fit", str(_curve_file(tmp_path)), "--n-boot", "20", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["three_phases"] is True and doc["forced_three_segment_fit"] is None
+    assert doc["verdict"].startswith("three phases (BIC: 1 segment ")
+    assert len(doc["fit"]["breakpoints"]) == 2 and set(doc["points"]["phase"]) == {1, 2, 3}

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -167,3 +170,56 @@ def test_bad_inputs(kwargs: dict, name: str) -> None:
         fit_three_phase(n, err, **args)
     with pytest.raises(ValidationError, match=r"^n must"):
         fit_three_phase(N, curve(N), rng=0, n_boot=10).predict(-1.0)
+
+
+def _fit_with(**fields: Any) -> ThreePhaseFit:
+    """A ThreePhaseFit whose selection and slopes are set by hand (verdict() reads only these)."""
+    n = np.logspace(1, 6, 20)
+    base = fit_three_phase(n, n**-0.5, rng=0, n_boot=10)
+    return dataclasses.replace(base, **fields)
+
+
+_BIC = {1: -10.0, 2: -12.5, 3: -11.25}
+
+
+@pytest.mark.parametrize(
+    ("fields", "verdict"),
+    [
+        (
+            {"n_phases": 1, "bic": {1: -3.0, 2: -2.0, 3: -1.0}},
+            "the data do not show three phases: BIC prefers 1 segment (1 segment -3.0, "
+            "2 segments -2.0, 3 segments -1.0; lower is better), so no breakpoints are reported",
+        ),
+        (
+            {"n_phases": 2, "bic": _BIC},
+            "the data do not show three phases: BIC prefers 2 segments (1 segment -10.0, "
+            "2 segments -12.5, 3 segments -11.2; lower is better), so no breakpoints are reported",
+        ),
+        (
+            {
+                "n_phases": 3,
+                "bic": _BIC,
+                "slopes": np.array([-1.0, -0.125, -0.5]),
+                "middle_slope_ci": np.array([-0.25, 0.0625]),
+                "plateau_consistent": True,
+            },
+            "three phases (BIC: 1 segment -10.0, 2 segments -12.5, 3 segments -11.2); the middle "
+            "one is a plateau (middle slope -0.125 [-0.250, +0.062] contains 0)",
+        ),
+        (
+            {
+                "n_phases": 3,
+                "bic": _BIC,
+                "slopes": np.array([-1.0, -0.25, -0.5]),
+                "middle_slope_ci": np.array([-0.375, -0.125]),
+                "plateau_consistent": False,
+            },
+            "three phases (BIC: 1 segment -10.0, 2 segments -12.5, 3 segments -11.2); the middle "
+            "one is not flat (middle slope -0.250 [-0.375, -0.125] excludes 0)",
+        ),
+    ],
+)
+def test_verdict_follows_the_model_selection(fields: dict[str, Any], verdict: str) -> None:
+    fit = _fit_with(**fields)
+    assert fit.three_phases is (fields["n_phases"] == 3)
+    assert fit.verdict() == verdict

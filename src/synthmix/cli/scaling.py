@@ -35,7 +35,12 @@ def _sizes(text: str) -> np.ndarray:
 @scaling_app.command("predict")
 def predict_command(
     beta: Annotated[float, typer.Option("--beta", help="Zipf exponent (> 1).")] = 2.0,
-    k: Annotated[int | None, typer.Option("--k", help="Synthetic data covers items 1..k.")] = None,
+    k: Annotated[
+        int | None,
+        typer.Option(
+            "--k", help="Synthetic data covers items 1..k (or give --top-p, --temperature, --pool)."
+        ),
+    ] = None,
     pi: Annotated[float, typer.Option("--pi", help="Real fraction of the training mix.")] = 0.1,
     M: Annotated[int, typer.Option("--M", help="Number of knowledge items.")] = 10**6,
     top_p: Annotated[float | None, typer.Option("--top-p", help="Cut at this head mass.")] = None,
@@ -57,6 +62,10 @@ def predict_command(
     """
     from synthmix.scaling import LongTailModel, breakpoints, expected_error
 
+    if k is None and top_p is None and temperature is None and pool is None:
+        # The library's k = 30 is a modelling default; a user's generator has its own cut.
+        rule = "be given, or one of --top-p, --temperature, --pool: the truncation is not inferred"
+        raise fail("k", rule, None)
     model = LongTailModel(
         beta=beta, k=k, pi=pi, M=M, top_p=top_p, temperature=temperature, pool=pool
     )
@@ -121,52 +130,59 @@ def fit_command(
 
     n, err, seeds = load_learning_curve(curve)
     fit = fit_three_phase(n, err, rng=seed, n_boot=n_boot, confidence=confidence, seeds=seeds)
-    phases = fit.phase_of(n)
+    three = fit.three_phases
+    phases = fit.phase_of(n) if three else None
     if figure is not None:
         from synthmix.plotting.scaling import plot_three_phase_fit
 
         plot_three_phase_fit(n, err, fit, figure)
     if json_output:
+        located = ("breakpoints", "breakpoints_ci", "breakpoints_replicate_ci")
+        fields = {
+            key: getattr(fit, key)
+            for key in (
+                *located,
+                "slopes",
+                "slopes_ci",
+                "n_phases",
+                "bic",
+                "plateau_consistent",
+                "middle_slope_ci",
+                "residual_sd",
+                "n_boot",
+                "confidence",
+                "bootstrap",
+                "transition_width",
+            )
+        }
         doc = {
             "synthmix_version": __version__,
             "command": "scaling fit",
             "curve": str(curve),
-            "fit": {
-                key: getattr(fit, key)
-                for key in (
-                    "breakpoints",
-                    "breakpoints_ci",
-                    "breakpoints_replicate_ci",
-                    "slopes",
-                    "slopes_ci",
-                    "n_phases",
-                    "bic",
-                    "plateau_consistent",
-                    "middle_slope_ci",
-                    "residual_sd",
-                    "n_boot",
-                    "confidence",
-                    "bootstrap",
-                    "transition_width",
-                )
-            },
+            "three_phases": three,
+            "verdict": fit.verdict(),
+            # Breakpoints only where BIC supports them; the forced three-segment fit stays
+            # available under its own name.
+            "fit": fields if three else {**fields, **dict.fromkeys(located)},
+            "forced_three_segment_fit": None if three else {k: fields[k] for k in located},
             "points": {"n": n, "error": err, "phase": phases},
         }
         typer.echo(json.dumps(to_jsonable(doc), indent=2))
         return
-    pct = f"{100 * confidence:g}%"
-    typer.echo(f"# {curve.name}: {n.size} points; BIC prefers {fit.n_phases} phase(s)")
-    for i, name in enumerate(("n1 (end of rapid learning)", "n2 (end of plateau)")):
-        lo, hi = fit.breakpoints_ci[i]
-        rlo, rhi = fit.breakpoints_replicate_ci[i]
+    typer.echo(f"# {curve.name}: {n.size} points; {fit.verdict()}")
+    if three:
+        pct = f"{100 * confidence:g}%"
+        for i, name in enumerate(("n1 (end of rapid learning)", "n2 (end of plateau)")):
+            lo, hi = fit.breakpoints_ci[i]
+            rlo, rhi = fit.breakpoints_replicate_ci[i]
+            typer.echo(
+                f"{name:28s} {fit.breakpoints[i]:.4g}  [{lo:.4g}, {hi:.4g}] ({pct}); "
+                f"a rerun lands in [{rlo:.4g}, {rhi:.4g}]"
+            )
+        for i, name in enumerate(("rapid learning", "plateau", "tail learning")):
+            lo, hi = fit.slopes_ci[i]
+            typer.echo(f"slope, {name:20s} {fit.slopes[i]:+.3f}  [{lo:+.3f}, {hi:+.3f}]")
+    for i, (size, e) in enumerate(zip(n, err, strict=True)):
         typer.echo(
-            f"{name:28s} {fit.breakpoints[i]:.4g}  [{lo:.4g}, {hi:.4g}] ({pct}); "
-            f"a rerun lands in [{rlo:.4g}, {rhi:.4g}]"
+            f"{size:>12.4g}  {e:>10.5g}" + ("" if phases is None else f"  phase {phases[i]}")
         )
-    for i, name in enumerate(("rapid learning", "plateau", "tail learning")):
-        lo, hi = fit.slopes_ci[i]
-        typer.echo(f"slope, {name:20s} {fit.slopes[i]:+.3f}  [{lo:+.3f}, {hi:+.3f}]")
-    flat = "yes" if fit.plateau_consistent else "no"
-    typer.echo(f"plateau flat (middle slope interval contains 0): {flat}")
-    for size, e, ph in zip(n, err, phases, strict=True):
-        typer.echo(f"{size:>12.4g}  {e:>10.5g}  phase {int(ph)}")

@@ -249,22 +249,29 @@ def plot_robustness(rows: Sequence[RobustnessRow], path: Path) -> Path:
 def plot_three_phase_fit(
     n: FloatArray, err: FloatArray, fit: ThreePhaseFit, path: str | os.PathLike[str]
 ) -> Path:
-    """A user's learning curve with its three-phase fit and the breakpoints' intervals."""
+    """A user's learning curve with its three-phase fit and the breakpoints' intervals.
+
+    The breakpoints are drawn only when BIC supports three phases (``fit.three_phases``);
+    otherwise the forced three-segment curve is drawn dotted and the title says so.
+    """
     fig = new_figure(6.4, 4.2)
     ax = fig.subplots()
     grid = np.logspace(np.log10(n.min()), np.log10(n.max()), 300)
     ax.loglog(n, err, "o", mfc="white", color=PALETTE[0], ms=4, label="your curve")
-    ax.loglog(grid, fit.predict(grid), "-", color=PALETTE[1], lw=2, label="three-phase fit")
-    for i, name in enumerate(("end of rapid learning", "end of plateau")):
-        lo, hi = fit.breakpoints_ci[i]
-        ax.axvspan(lo, hi, color=PALETTE[2 + i], alpha=0.15)
-        ax.axvline(fit.breakpoints[i], color=PALETTE[2 + i], ls="--", label=f"{name} (CI shaded)")
+    if fit.three_phases:
+        ax.loglog(grid, fit.predict(grid), "-", color=PALETTE[1], lw=2, label="three-phase fit")
+        for i, name in enumerate(("end of rapid learning", "end of plateau")):
+            lo, hi = fit.breakpoints_ci[i]
+            ax.axvspan(lo, hi, color=PALETTE[2 + i], alpha=0.15)
+            ax.axvline(fit.breakpoints[i], color=PALETTE[2 + i], ls="--", label=f"{name} (CI)")
+        title = "three phases (BIC); slopes " + ", ".join(f"{s:.2f}" for s in fit.slopes)
+    else:
+        label = "three-segment fit (not supported)"
+        ax.loglog(grid, fit.predict(grid), ":", color=PALETTE[1], lw=1.5, label=label)
+        title = f"no three phases: BIC prefers {fit.n_phases} segment(s)"
     ax.set_xlabel("training-set size n")
     ax.set_ylabel("test error")
-    ax.set_title(
-        f"{fit.n_phases} phase(s) preferred by BIC; slopes "
-        + ", ".join(f"{s:.2f}" for s in fit.slopes)
-    )
+    ax.set_title(title)
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3, which="both")
     return save_figure(fig, path)

@@ -147,6 +147,34 @@ class ThreePhaseFit:
         )
         return np.asarray(np.exp(y), dtype=np.float64)
 
+    @property
+    def three_phases(self) -> bool:
+        """Whether the data support three phases: BIC prefers the three-segment fit.
+
+        ``breakpoints`` exist whatever BIC prefers (the three-segment fit is always made); a
+        report should quote them only when this is True.
+        """
+        return self.n_phases == 3
+
+    def verdict(self) -> str:
+        """One sentence on what the fit shows, from its own model selection and intervals.
+
+        Without three phases it says so and why (the BIC of each model); with three, whether
+        the middle phase is flat (its slope interval contains 0) or not.
+        """
+        bic = ", ".join(f"{k} segment{'s' * (k > 1)} {v:.1f}" for k, v in sorted(self.bic.items()))
+        if not self.three_phases:
+            return (
+                f"the data do not show three phases: BIC prefers {self.n_phases} segment"
+                f"{'s' * (self.n_phases > 1)} ({bic}; lower is better), so no breakpoints are "
+                "reported"
+            )
+        lo, hi = self.middle_slope_ci
+        middle = f"middle slope {self.slopes[1]:+.3f} [{lo:+.3f}, {hi:+.3f}]"
+        if self.plateau_consistent:
+            return f"three phases (BIC: {bic}); the middle one is a plateau ({middle} contains 0)"
+        return f"three phases (BIC: {bic}); the middle one is not flat ({middle} excludes 0)"
+
     def phase_of(self, n: ArrayLike) -> NDArray[np.int64]:
         """Phase (1, 2 or 3) of the three-segment fit that each size ``n`` falls in.
 
