@@ -97,7 +97,13 @@ def test_results_json_has_the_four_analyses_and_their_key_numbers(
         "phase_transition",
         "scaling",
         "valuation",
+        "bottom_line",
     }
+    val = results["summary"]["valuation"]
+    best = max(an["valuation"]["methods"], key=lambda m: m["spearman"])
+    assert results["summary"]["bottom_line"]["valuation_method"] == best["method"]
+    assert f"Spearman {best['spearman']:.2f}" in results["summary"]["bottom_line"]["text"]
+    assert val["best_method"] == best["method"]
     for dec in results["summary"].values():
         assert isinstance(dec["text"], str) and re.search(r"\d", dec["text"])
 

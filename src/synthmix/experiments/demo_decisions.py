@@ -59,6 +59,46 @@ def share_curves(stage: Mapping[str, Any]) -> dict[str, dict[str, list[float]]]:
     return out
 
 
+#: A theory-vs-measurement gap is called systematic when at least this share of the conditions
+#: have the same sign and its mean exceeds the effect the predictions are used for.
+BIAS_SIGN_SHARE = 0.75
+
+
+def _theory_bias(stage: Mapping[str, Any], effect: float) -> dict[str, Any]:
+    """Signed theory-minus-measurement gaps over every condition, and whether they are a bias.
+
+    ``effect`` (points) is the size of what the predictions qualify: the largest measured gain
+    or loss from adding synthetic data (over the practical pruning settings). A bias larger
+    than it means the absolute predicted accuracies cannot tell the decision, only their
+    differences between settings can.
+    """
+    gaps = {
+        t["task"]: 100.0 * np.array([c["predicted"] - c["measured"] for c in t["conditions"]])
+        for t in stage["tasks"]
+    }
+    every = np.concatenate(list(gaps.values()))
+    mean = float(every.mean())
+    same_sign = int(np.sum(every > 0) if mean > 0 else np.sum(every < 0))
+    systematic = bool(same_sign >= BIAS_SIGN_SHARE * every.size and abs(mean) > effect)
+    worst = max(gaps, key=lambda t: abs(float(gaps[t].mean())))
+    side = "above" if mean > 0 else "below"
+    return {
+        "mean_gap_points": mean,
+        "same_sign": same_sign,
+        "n_conditions": int(every.size),
+        "effect_points": float(effect),
+        "largest_task": worst,
+        "largest_task_gap_points": float(gaps[worst].mean()),
+        "systematic": systematic,
+        "text": (
+            f"the theory sits {side} measurement in {same_sign} of {every.size} conditions "
+            f"(mean {mean:+.1f} points, {float(gaps[worst].mean()):+.1f} on {worst}), more than "
+            f"the {effect:.1f}-point effect of synthetic data it is used to predict, so trust its "
+            "differences between settings rather than its absolute accuracies"
+        ),
+    }
+
+
 def _share_decision(stage: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     curves = share_curves(stage)
     eps = float(stage["protocol"]["epsilon"])
@@ -118,15 +158,23 @@ def _share_decision(stage: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str,
         if w["worst_gain_points"] < 0 and worst_name != best
         else "."
     )
-    text += (
-        f" Theory vs measurement: mean |gap| {stage['mean_abs_gap_points']:.1f} points ({tasks})."
+    # the effect the predictions qualify: the largest gain or loss synthetic data brought
+    effect = max(
+        max(abs(per_setting[n]["best_gain_points"]), abs(per_setting[n]["worst_gain_points"]))
+        for n in practical
     )
+    bias = _theory_bias(stage, effect=effect)
+    text += (
+        f" Theory vs measurement: mean |gap| {stage['mean_abs_gap_points']:.1f} points ({tasks})"
+    )
+    text += f"; {bias['text']}." if bias["systematic"] else "."
     share_dec = {
         "text": text,
         "best_setting": best,
         "epsilon": eps,
         "n_real": n_real,
         "mean_abs_gap_points": stage["mean_abs_gap_points"],
+        "bias": bias,
         "settings": per_setting,
     }
     # which verifier: compare at the share where a perfect filter matters most
@@ -216,8 +264,14 @@ def _scaling_decision(stage: Mapping[str, Any]) -> dict[str, Any]:
         f"{pi:.0%}, learning stalls between n1 ≈ {_n(n1)} and n2 ≈ {_n(n2)} training samples "
         f"(predicted"
         + (f"; plateau error ≈ {_pct(arm['plateau_error'])}" if arm["plateau_error"] else "")
-        + f"); the {curve['learner']} curve puts them at {_n(f1)} [{conf}% CI {_n(l1)}, {_n(h1)}] "
-        f"and {_n(f2)} [{_n(l2)}, {_n(h2)}]. Getting out of the plateau takes ≈ "
+        + (
+            f"); the {curve['learner']} curve puts them at {_n(f1)} [{conf}% CI {_n(l1)}, "
+            f"{_n(h1)}] and {_n(f2)} [{_n(l2)}, {_n(h2)}]"
+            if curve["learner"] in found
+            else f"); the {curve['learner']} curve does not show three phases, so it locates "
+            "no breakpoint"
+        )
+        + ". Getting out of the plateau takes ≈ "
         f"{_n(real_exit)} real samples (π·n2): past n1, more synthetic data from the same "
         "truncated generator does not lower the error, only real data covering the tail does."
         + (
@@ -285,7 +339,52 @@ def _valuation_decision(stage: Mapping[str, Any]) -> dict[str, Any]:
         "spearman": ours["spearman"],
         "spearman_ci": ours["spearman_ci"],
         "best_method": best["method"],
+        "best_label": best["label"].split(" (")[0],
+        "best_spearman": best["spearman"],
+        "best_spearman_ci": best["spearman_ci"],
+        "n_methods": len(stage["methods"]),
     }
+
+
+def _bottom_line(dec: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """The report's closing advice, one clause per decision, each following its numbers."""
+    ver, sc, val = dec["verifier"], dec["scaling"], dec["valuation"]
+    share = dec["synthetic_share"]
+    parts = [
+        "add synthetic data unfiltered"
+        if ver["recommended"] == "no pruning"
+        else f"filter synthetic data before using it ({ver['recommended']})",
+        "keep its label noise well below ε*",
+    ]
+    if sc["three_phases_found"]:
+        parts.append(
+            "budget real data for the long tail (past n1, more synthetic data from a truncated "
+            "generator does not end the plateau)"
+        )
+    else:
+        parts.append(
+            "measure a longer learning curve before budgeting for the long tail (no curve "
+            "showed three phases)"
+        )
+    lo, hi = val["best_spearman_ci"]
+    if lo > 0:
+        parts.append(
+            f"rank sources with {val['best_label']} (Spearman {val['best_spearman']:.2f} "
+            f"[{lo:.2f}, {hi:.2f}] against retraining, the best of the {val['n_methods']} "
+            "methods measured here)"
+        )
+    else:
+        parts.append(
+            f"do not trust any valuation ranking on this market (the best, {val['best_label']}, "
+            f"has Spearman {val['best_spearman']:.2f} [{lo:.2f}, {hi:.2f}], an interval "
+            "reaching 0)"
+        )
+    text = ", ".join(parts[:-1]) + " and " + parts[-1] + "."
+    text = text[0].upper() + text[1:]
+    bias = share["bias"]
+    if bias["systematic"]:
+        text += f" Mind the bias: {bias['text']}."
+    return {"text": text, "valuation_method": val["best_method"], "bias": bias["systematic"]}
 
 
 def decisions(analyses: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -299,14 +398,17 @@ def decisions(analyses: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, 
     Returns
     -------
     dict
-        ``synthetic_share``, ``verifier``, ``phase_transition``, ``scaling``, ``valuation``;
-        each has ``text`` and the numbers it quotes.
+        ``synthetic_share``, ``verifier``, ``phase_transition``, ``scaling``, ``valuation``
+        and ``bottom_line`` (the closing advice built from the others); each has ``text`` and
+        the numbers it quotes.
     """
     share, verifier = _share_decision(analyses["synthetic_share"])
-    return {
+    out: dict[str, dict[str, Any]] = {
         "synthetic_share": share,
         "verifier": verifier,
         "phase_transition": _phase_decision(analyses["phase_transition"], verifier),
         "scaling": _scaling_decision(analyses["scaling"]),
         "valuation": _valuation_decision(analyses["valuation"]),
     }
+    out["bottom_line"] = _bottom_line(out)
+    return out

@@ -72,13 +72,7 @@ def _summary_section(doc: Mapping[str, Any]) -> Any:
             "named. Each sentence is backed by a section below and every number is in "
             "results.json.",
             Bullets([f"{title}: {s[key]['text']}" for title, key in order]),
-            Callout(
-                f"Filter synthetic data before using it ({s['verifier']['recommended']}), keep "
-                "its label noise well below ε*, budget real data for the long tail (the plateau "
-                "does not end with more synthetic data), and pay for sources by their "
-                f"retraining-free value ({s['valuation']['method']}).",
-                "Bottom line",
-            ),
+            Callout(s["bottom_line"]["text"], "Bottom line"),
         ),
     )
 
