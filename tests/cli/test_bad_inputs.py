@@ -135,8 +135,9 @@ CASES: list[tuple[str, list[str], str]] = [
         "label",
     ),
     # scaling
-    ("beta at most 1", ["scaling", "predict", "--beta", "0.5"], "beta"),
-    ("pi above 1", ["scaling", "predict", "--pi", "1.5"], "pi"),
+    ("beta at most 1", ["scaling", "predict", "--k", "5", "--beta", "0.5"], "beta"),
+    ("no truncation", ["scaling", "predict", "--beta", "2"], "k"),
+    ("pi above 1", ["scaling", "predict", "--k", "5", "--pi", "1.5"], "pi"),
     ("negative k", ["scaling", "predict", "--k", "-3"], "k"),
     ("missing curve", ["scaling", "fit", "nope.csv"], "curve"),
     ("curve without n, error", ["scaling", "fit", "curve_cols.csv"], "curve"),

@@ -607,9 +607,9 @@ def test_bars_need_two_terminals_and_no_quiet(monkeypatch: pytest.MonkeyPatch) -
 def test_quiet_flag_is_accepted_and_reset(capsys: pytest.CaptureFixture[str]) -> None:
     from synthmix.cli import progress
 
-    code, _, _ = run_cli(capsys, "--quiet", "scaling", "predict", "--M", "1000")
+    code, _, _ = run_cli(capsys, "--quiet", "scaling", "predict", "--k", "5", "--M", "1000")
     assert code == 0 and progress._QUIET
-    code, _, _ = run_cli(capsys, "scaling", "predict", "--M", "1000")
+    code, _, _ = run_cli(capsys, "scaling", "predict", "--k", "5", "--M", "1000")
     assert code == 0 and not progress._QUIET
 
 

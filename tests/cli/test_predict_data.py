@@ -204,3 +204,76 @@ def test_verifier_option_reports_measured_rates(
         == 2
     )
     assert capsys.readouterr().err.startswith("synthmix: error: verifier must")
+
+
+def _noisy_csv(files: dict, folder: Path, flip: float) -> tuple[Path, int]:
+    """The synthetic rows as a CSV whose labels are flipped at ``flip``, clean ones in y_true."""
+    x, yt = files["zs"], files["ys"]
+    wrong = np.random.default_rng(11).random(yt.shape[0]) < flip
+    y = np.where(wrong, -yt, yt)
+    head = ",".join([f"x{j}" for j in range(P)] + ["label", "y_true"])
+    rows = [
+        ",".join([*(repr(float(v)) for v in r), str(a), str(b)])
+        for r, a, b in zip(x, y, yt, strict=True)
+    ]
+    path = folder / f"noisy-{flip}.csv"
+    path.write_text(head + "\n" + "\n".join(rows) + "\n")
+    return path, int(wrong.sum())
+
+
+def test_every_prediction_from_files_comes_with_its_hold_out(
+    files: dict, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No --m: m comes from the file's 800 rows; no y_true and no --epsilon: ε = 0 is a warned
+    default. Each checked m carries predicted, measured, measured_se and gap."""
+    doc = _json(
+        capsys,
+        ["predict", "--real", str(files["real"]), "--synthetic", str(files["syn"]), "--json"],
+    )
+    assert doc["results"]["m"] == [0.0, 200.0, 400.0, 800.0]
+    assert doc["data"]["taken_from_data"] == [
+        "m = 0,200,400,800 from the synthetic file's 800 rows"
+    ]
+    check = doc["check"]
+    assert (check["n_train"], check["n_test"], check["n_repeats"]) == (350, 150, 10)
+    assert [c["m"] for c in check["conditions"]] == [0, 200, 400, 800]
+    for c in check["conditions"]:
+        assert c["gap"] == pytest.approx(c["predicted"] - c["measured"], abs=1e-15)
+        assert 0.5 < c["measured"] <= 1 and 0 < c["measured_se"] < 0.05
+    assert (
+        "epsilon was neither given nor measured: the prediction assumes its default"
+        in (doc["warnings"])
+    )
+
+
+def test_epsilon_is_measured_from_y_true_and_a_wrong_one_is_caught(
+    files: dict, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    noisy, wrong = _noisy_csv(files, tmp_path, 0.3)
+    doc = _json(
+        capsys, ["predict", "--real", str(files["real"]), "--synthetic", str(noisy), "--json"]
+    )
+    assert doc["results"]["epsilon"] == [wrong / 800] * 4
+    assert doc["data"]["taken_from_data"][1].startswith(
+        f"epsilon = {wrong / 800:.3f} [95% CI "
+    ) and doc["data"]["taken_from_data"][1].endswith(f"{wrong} of 800 labels differ from y_true")
+    assert not any("epsilon was neither" in w for w in doc["warnings"])
+    # most labels wrong, the theory told none are: the check flags it and says why it might be
+    flipped, _ = _noisy_csv(files, tmp_path, 0.7)
+    argv = ["predict", "--real", str(files["real"]), "--synthetic", str(flipped)]
+    doc = _json(capsys, [*argv, "--epsilon", "0", "--m", "800", "--json"])
+    (cond,) = doc["check"]["conditions"]
+    assert cond["disagrees"] and cond["gap"] > 0.02
+    assert any(w.startswith(f"at m = 800 the prediction is {100 * cond['gap']:+.1f} points off")
+               for w in doc["warnings"])  # fmt: skip
+    assert main([*argv, "--epsilon", "0", "--m", "800"]) == 0
+    out = capsys.readouterr().out
+    assert "# hold-out check: 10 seeded splits" in out and "\nwarning: at m = 800" in out
+    assert main([*argv, "--epsilon", "0", "--m", "800", "--no-check"]) == 0
+    out = capsys.readouterr().out
+    assert "hold-out" not in out and "warning: at m" not in out
+
+
+def test_no_check_is_only_for_files(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["predict", "--p", "10", "--no-check"]) == 2
+    assert capsys.readouterr().err.startswith("synthmix: error: no_check must be given only with")

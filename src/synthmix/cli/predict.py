@@ -120,6 +120,14 @@ def predict_command(
             rich_help_panel="From data",
         ),
     ] = None,
+    no_check: Annotated[
+        bool,
+        typer.Option(
+            "--no-check",
+            help="Skip the hold-out check of predictions made from --real and --synthetic.",
+            rich_help_panel="From data",
+        ),
+    ] = False,
     seed: SeedOpt = None,
     json_output: JsonOpt = False,
     out: OutOpt = None,
@@ -137,7 +145,15 @@ def predict_command(
         from synthmix.cli.predict_data import DataOptions
 
         options = DataOptions(
-            real, synthetic, generator, n_use, generator_cov, components, label, verifier
+            real,
+            synthetic,
+            generator,
+            n_use,
+            generator_cov,
+            components,
+            label,
+            verifier,
+            check=not no_check,
         )
         _predict_from_files(flags, config, options, json_output, out)
         return
@@ -147,6 +163,7 @@ def predict_command(
         ("generator", generator),
         ("n_use", n_use),
         ("components", components),
+        ("no_check", True if no_check else None),
     ):
         if value is not None:
             raise fail(option, "be given only with --real", str(value))
@@ -162,14 +179,33 @@ def _predict_from_files(
     out: Path | None,
 ) -> None:
     """``predict --real``: the data set the model; the grid comes from the usual options."""
-    from synthmix.cli.predict_data import MODEL_FLAGS, run_predict_data
+    from synthmix.cli.predict_data import MODEL_FLAGS, data_defaults, run_predict_data
 
     for key in MODEL_FLAGS:
         if flags.get(key) is not None:
             raise fail(key, "not be given with --real (the data determine the model)", flags[key])
+    if config is None:  # a config file may set them; only the command line is inspected here
+        flags, taken = data_defaults(flags, options)
+        defaulted = tuple(k for k in ("m", "epsilon") if flags.get(k) is None)
+    else:
+        taken, defaulted = [], ()
     params = resolve_parameters(flags, config=config)
-    run = run_predict_data(params, options, n_given=flags.get("n") is not None)
-    _emit_prediction(run.result.prediction, params, run.context, json_output, out, data=run.inputs)
+    run = run_predict_data(params, options, n_given=flags.get("n") is not None, defaulted=defaulted)
+    context = run.context + "".join(f"\n# from the data: {note}" for note in taken)
+    extra = "".join(f"\nwarning: {w}" for w in run.warnings)
+    if run.check_text:
+        extra = "\n" + run.check_text + extra
+    _emit_prediction(
+        run.result.prediction,
+        params,
+        context,
+        json_output,
+        out,
+        data={**run.inputs, "taken_from_data": taken},
+        check=run.check,
+        warnings=list(run.warnings),
+        trailer=extra,
+    )
 
 
 def _emit_prediction(
@@ -180,16 +216,26 @@ def _emit_prediction(
     out: Path | None,
     *,
     data: dict[str, Any] | None = None,
+    check: dict[str, Any] | None = None,
+    warnings: list[str] | None = None,
+    trailer: str = "",
 ) -> None:
-    """Print (and save) one predicted grid: a table under ``context``, or the JSON document."""
+    """Print (and save) one predicted grid: a table under ``context``, or the JSON document.
+
+    From data, the document also carries the hold-out ``check`` (per checked ``m``:
+    ``predicted``, ``measured``, ``measured_se``, ``gap``) and a top-level ``warnings`` list;
+    the table is followed by ``trailer`` (the check's table and the warnings).
+    """
     results: dict[str, Any] = {name: getattr(pred, name) for name in GRID_AXES}
     for name in ("accuracy", "risk", "mean", "second_moment"):
         results[name] = getattr(pred, name)
     shown = {name: results[name] for name in (*GRID_AXES, "accuracy", "risk")}
-    table = context + "\n" + format_table(shown, {name: -1 for name in GRID_AXES})
+    table = context + "\n" + format_table(shown, {name: -1 for name in GRID_AXES}) + trailer
     document = build_document("predict", params, results, simulation=False)
     if data is not None:
         document["data"] = data
+        document["check"] = check
+        document["warnings"] = warnings or []
     emit(document, table, as_json=json_output, out=out)
 
 

@@ -24,7 +24,7 @@ from synthmix.data.labeled import (
 )
 from synthmix.surrogate import DataPrediction, predict_from_data
 
-__all__ = ["MODEL_FLAGS", "DataOptions", "DataRun", "run_predict_data"]
+__all__ = ["MODEL_FLAGS", "DataOptions", "DataRun", "data_defaults", "run_predict_data"]
 
 # Model options that the data replaces: refused together with --real.
 MODEL_FLAGS = ("p", "mu", "n_hat")
@@ -37,6 +37,9 @@ class DataRun:
     result: DataPrediction
     context: str
     inputs: dict[str, Any]
+    check: dict[str, Any] | None = None
+    warnings: tuple[str, ...] = ()
+    check_text: str = ""
 
 
 @dataclass(frozen=True)
@@ -51,13 +54,52 @@ class DataOptions:
     components: int | None = None
     label: str = "label"
     verifier: str | None = None
+    check: bool = True
+    check_repeats: int = 10
 
 
-def run_predict_data(params: Parameters, options: DataOptions, *, n_given: bool) -> DataRun:
+def data_defaults(flags: dict[str, Any], options: DataOptions) -> tuple[dict[str, Any], list[str]]:
+    """Grid values the synthetic file determines when the user gave none, and what was taken.
+
+    ``m`` defaults to ``0, M/4, M/2, M`` for a file of ``M`` rows; ``epsilon`` to the measured
+    share of labels that differ from the ``y_true`` column, when the file has one. Returns
+    the updated flags and one sentence per value taken from the data.
+    """
+    flags = dict(flags)
+    notes: list[str] = []
+    if options.synthetic is None:
+        return flags, notes
+    syn = read_synthetic(options.synthetic, options.label, None)
+    rows = int(syn.y.shape[0])
+    if flags.get("m") is None:
+        flags["m"] = ",".join(str(v) for v in sorted({0, rows // 4, rows // 2, rows}))
+        notes.append(f"m = {flags['m']} from the synthetic file's {rows} rows")
+    if flags.get("epsilon") is None and syn.y_true is not None:
+        from scipy.stats import binomtest
+
+        wrong = int(np.sum(syn.y != syn.y_true))
+        ci = binomtest(wrong, rows).proportion_ci(0.95)
+        flags["epsilon"] = repr(wrong / rows)
+        notes.append(
+            f"epsilon = {wrong / rows:.3f} [95% CI {ci.low:.3f}, {ci.high:.3f}] measured: "
+            f"{wrong} of {rows} labels differ from {syn.true_label}"
+        )
+    return flags, notes
+
+
+def run_predict_data(
+    params: Parameters,
+    options: DataOptions,
+    *,
+    n_given: bool,
+    defaulted: tuple[str, ...] = (),
+) -> DataRun:
     """Evaluate ``params.grid`` on the model built from the files.
 
     With ``verifier`` ('model', 'knn' or 'cleanlab', fitted on the real data), its measured
-    (ρ̂, φ̂) replace ``--rho``/``--phi``.
+    (ρ̂, φ̂) replace ``--rho``/``--phi``. With a synthetic file and ``options.check``, the
+    prediction is checked on held-out real rows (:func:`synthmix.surrogate.holdout_check`);
+    ``defaulted`` names grid values neither given nor measured (they become warnings).
     """
     real, synthetic, generator, label = (
         options.real,
@@ -120,6 +162,20 @@ def run_predict_data(params: Parameters, options: DataOptions, *, n_given: bool)
         verifier=fitted,
         rng=params.seed,
     )
+    from synthmix.surrogate.holdout import validity_warnings
+
+    warnings = validity_warnings(
+        y_real,
+        k=result.surrogate.k,
+        n_train=int(np.min(points["n"])),
+        generator_on_training_rows=generator is not None,
+        defaulted=defaulted,
+    )
+    check, check_text = None, ""
+    if synthetic is not None and x_syn is not None:
+        check, check_text = _self_check(
+            options, params, points, x_real, y_real, x_syn, syn, result, warnings
+        )
     if result.rates is not None:
         rates = result.rates
         source += (
@@ -145,4 +201,98 @@ def run_predict_data(params: Parameters, options: DataOptions, *, n_given: bool)
         "verifier": verifier,
         "rates": None if result.rates is None else result.rates,
     }
-    return DataRun(result=result, context=context, inputs=inputs)
+    return DataRun(
+        result=result,
+        context=context,
+        inputs=inputs,
+        check=check,
+        warnings=tuple(warnings),
+        check_text=check_text,
+    )
+
+
+def _self_check(
+    options: DataOptions,
+    params: Parameters,
+    points: dict[str, np.ndarray],
+    x_real: np.ndarray,
+    y_real: np.ndarray,
+    x_syn: np.ndarray,
+    syn: Any,
+    result: DataPrediction,
+    warnings: list[str],
+) -> tuple[dict[str, Any] | None, str]:
+    """The hold-out check of the prediction (JSON and text); adds a warning per disagreement."""
+    from synthmix.surrogate.holdout import GAP_TOLERANCE_POINTS, KN_WARN, holdout_check
+
+    if not options.check:
+        return None, ""
+    skipped = None
+    if options.verifier is not None:
+        skipped = "a verifier prunes the prediction (the check covers unpruned training)"
+    elif np.unique(points["epsilon"]).size > 1 or np.unique(points["gamma"]).size > 1:
+        skipped = "the grid has several epsilon or gamma values (the file has one noise rate)"
+    elif np.any(points["rho"] != 1.0) or np.any(points["phi"] != 1.0):
+        skipped = "rho/phi describe a pruning the files do not carry out"
+    if skipped is not None:
+        return None, f"# hold-out check skipped: {skipped}"
+    check = holdout_check(
+        x_real,
+        y_real,
+        x_syn,
+        syn.y,
+        m=np.unique(points["m"]),
+        y_intended=syn.y_true if syn.y_true is not None else syn.y,
+        epsilon=float(points["epsilon"][0]),
+        gamma=float(points["gamma"][0]),
+        n_components=options.components,
+        n_repeats=options.check_repeats,
+        rng=params.seed,
+    )
+    bad = check.disagrees()
+    k_ratio = result.surrogate.k / check.n_train
+    for m, gap in zip(check.m[bad], check.gap[bad], strict=True):
+        if gap > 0 and k_ratio > KN_WARN:
+            cause = f"the likely cause is k/n = {k_ratio:.2f} (optimistic covariance estimate)"
+        elif warnings:
+            cause = "possible causes: the warnings above"
+        else:
+            cause = (
+                "no assumption check tripped: the classes are likely far from Gaussian clouds; "
+                "trust the measured value"
+            )
+        warnings.append(
+            f"at m = {m} the prediction is {100 * gap:+.1f} points off the hold-out "
+            f"(beyond {GAP_TOLERANCE_POINTS:g} points and 2 s.e.); {cause}"
+        )
+    rows = [
+        {
+            "m": int(m),
+            "predicted": float(check.predicted[j]),
+            "measured": float(check.measured[j]),
+            "measured_se": float(check.measured_se[j]),
+            "gap": float(check.gap[j]),
+            "disagrees": bool(bad[j]),
+        }
+        for j, m in enumerate(check.m)
+    ]
+    doc = {
+        "n_train": check.n_train,
+        "n_test": check.n_test,
+        "n_repeats": check.n_repeats,
+        "epsilon": check.epsilon,
+        "gamma": check.gamma,
+        "conditions": rows,
+    }
+    lines = [
+        f"# hold-out check: {check.n_repeats} seeded splits of the real rows, ridge trained on "
+        f"{check.n_train} real + m synthetic rows (their labels as given), scored on "
+        f"{check.n_test} held-out real rows",
+        f"{'m':>8}  {'predicted':>9}  {'measured':>9}  {'± s.e.':>7}  {'gap':>7}",
+    ]
+    lines += [
+        f"{r['m']:>8}  {r['predicted']:>9.4f}  {r['measured']:>9.4f}  {r['measured_se']:>7.4f}  "
+        f"{100 * r['gap']:>+6.1f}p" + ("  !" if r["disagrees"] else "")
+        for r in rows
+    ]
+    return doc, "\n".join(lines)

@@ -1,0 +1,248 @@
+"""Every prediction on a user's files checked against a hold-out of their own real data.
+
+:func:`holdout_check` answers "how far can I trust this prediction on my data?": it splits the
+real rows (repeated, seeded), fits the theory's model on the training part exactly as
+:func:`~synthmix.surrogate.predict_from_data` does on all of it, trains the actual ridge
+classifier on the training rows plus ``m`` of the user's synthetic rows (with the labels the
+file gives them, noisy or not), and scores it on the held-out rows. Per ``m`` it reports the
+mean prediction, the mean measured accuracy with its standard error over repetitions, and the
+gap. :func:`validity_warnings` names the assumptions of the theory a data set strains
+(docs/math/rmt.md, "On real data: the hold-out check"), so that a gap comes with its likely cause.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from synthmix._random import RngLike, spawn
+from synthmix._types import FloatArray
+from synthmix._validation import as_float_array, check_int, check_labels, check_probability, fail
+from synthmix.data.generators import GaussianGenerator
+from synthmix.simulate.ridge import solve_ridge
+from synthmix.surrogate.fit import fit_surrogate
+from synthmix.theory import predict
+
+__all__ = [
+    "GAP_TOLERANCE_POINTS",
+    "KN_WARN",
+    "HoldoutCheck",
+    "holdout_check",
+    "validity_warnings",
+]
+
+#: A prediction disagrees with its hold-out when |gap| exceeds this many accuracy points and
+#: twice the measurement's standard error.
+GAP_TOLERANCE_POINTS = 2.0
+#: Features per training row above which the sample covariance's spread biases the
+#: prediction upwards by more than about a point (``fit_surrogate``'s notes: +1.5 points at
+#: k/n = 1/3, +0.5 at 1/12).
+KN_WARN = 0.1
+_MIN_PER_CLASS = 10
+_MIN_MINORITY_SHARE = 0.25
+
+
+@dataclass(frozen=True)
+class HoldoutCheck:
+    """Predicted vs measured held-out accuracy per synthetic count ``m``.
+
+    Attributes
+    ----------
+    m : ndarray of int, shape (J,)
+        Synthetic counts checked (at most the file's number of synthetic rows).
+    predicted : ndarray, shape (J,)
+        Mean over repetitions of the theory's accuracy for ``n_train`` real + ``m`` synthetic
+        rows, from a model fitted on each repetition's training rows.
+    measured : ndarray, shape (J,)
+        Mean held-out accuracy of the ridge classifier actually trained on them.
+    measured_se : ndarray, shape (J,)
+        Standard error of ``measured`` over repetitions.
+    gap : ndarray, shape (J,)
+        ``predicted - measured``.
+    n_train, n_test, n_repeats : int
+        Real rows trained on and held out in each repetition; repetitions.
+    epsilon, gamma : float
+        Label-noise rate given to the theory and the ridge penalty.
+    seed : int or None
+        The integer seed behind the splits, when one was given.
+    """
+
+    m: np.ndarray
+    predicted: FloatArray
+    measured: FloatArray
+    measured_se: FloatArray
+    gap: FloatArray
+    n_train: int
+    n_test: int
+    n_repeats: int
+    epsilon: float
+    gamma: float
+    seed: int | None
+
+    def disagrees(self) -> np.ndarray:
+        """Per ``m``: |gap| above :data:`GAP_TOLERANCE_POINTS` and twice its standard error."""
+        gap = np.abs(self.gap)
+        return np.asarray(
+            (gap > GAP_TOLERANCE_POINTS / 100.0) & (gap > 2.0 * self.measured_se), dtype=bool
+        )
+
+
+def holdout_check(
+    X_real: ArrayLike,
+    y_real: ArrayLike,
+    X_synth: ArrayLike,
+    y_synth: ArrayLike,
+    *,
+    m: ArrayLike,
+    y_intended: ArrayLike | None = None,
+    epsilon: float = 0.0,
+    gamma: float = 1.0,
+    n_components: int | None = None,
+    test_fraction: float = 0.3,
+    n_repeats: int = 10,
+    rng: RngLike = 0,
+) -> HoldoutCheck:
+    """Check the prediction for ``n_train`` real + ``m`` synthetic rows on held-out real rows.
+
+    Parameters
+    ----------
+    X_real, y_real : array_like, shapes (n, d) and (n,)
+        The user's real rows, labels ±1.
+    X_synth, y_synth : array_like, shapes (M, d) and (M,)
+        The user's synthetic rows and the labels they will be trained with (±1).
+    m : array_like of int
+        Synthetic counts to check; counts above ``M`` are dropped (they cannot be drawn).
+    y_intended : array_like, optional
+        The class each synthetic row was generated for (the model's synthetic moments); default
+        ``y_synth``.
+    epsilon : float, default 0
+        Label-noise rate the prediction assumes (measure it from ``y_intended``).
+    gamma : float, default 1
+        Ridge penalty, as in :func:`synthmix.theory.predict`.
+    n_components : int, optional
+        As in :func:`~synthmix.surrogate.fit_surrogate`.
+    test_fraction : float, default 0.3
+        Share of the real rows held out in each repetition, in (0, 1).
+    n_repeats : int, default 10
+        Seeded random splits (>= 2, for a standard error).
+    rng : None, int, SeedSequence or Generator
+        Chooses the splits and the ``m`` synthetic rows of each repetition.
+
+    Returns
+    -------
+    HoldoutCheck
+    """
+    X = as_float_array(X_real, "X_real")
+    if X.ndim != 2:
+        raise fail("X_real", "be a 2-D array (n, d)", f"shape {X.shape}")
+    y = check_labels(y_real, "y_real", size=X.shape[0])
+    Xs = as_float_array(X_synth, "X_synth")
+    if Xs.ndim != 2 or Xs.shape[1] != X.shape[1]:
+        raise fail("X_synth", f"be a 2-D array with {X.shape[1]} columns", f"shape {Xs.shape}")
+    ys = check_labels(y_synth, "y_synth", size=Xs.shape[0])
+    yi = ys if y_intended is None else check_labels(y_intended, "y_intended", size=Xs.shape[0])
+    counts = np.unique(np.asarray(m, dtype=np.int64))
+    counts = counts[(counts >= 0) & (counts <= Xs.shape[0])]
+    if counts.size == 0:
+        raise fail("m", f"include a count between 0 and the {Xs.shape[0]} synthetic rows", m)
+    eps = float(check_probability(epsilon, "epsilon"))
+    frac = float(check_probability(test_fraction, "test_fraction"))
+    if not 0.0 < frac < 1.0:
+        raise fail("test_fraction", "lie in (0, 1)", test_fraction)
+    reps = check_int(n_repeats, "n_repeats", minimum=2)
+    n_test = round(frac * X.shape[0])
+    n_train = X.shape[0] - n_test
+    if n_test < 2 or n_train < 4:
+        raise fail("X_real", "have enough rows to hold some out (>= 4 train, >= 2 test)", X.shape)
+    seed = int(rng) if isinstance(rng, int | np.integer) and not isinstance(rng, bool) else None
+    streams = spawn(rng, reps)
+    out = np.empty((reps, counts.size, 2))
+    for r, gen in enumerate(streams):
+        perm = gen.permutation(X.shape[0])
+        test, train = perm[:n_test], perm[n_test:]
+        if np.unique(y[train]).size < 2:
+            raise fail("y_real", "leave both classes in every training split", "one class")
+        sur = fit_surrogate(X[train], y[train], n_components=n_components)
+        z_tr, z_te, z_syn = sur.transform(X[train]), sur.transform(X[test]), sur.transform(Xs)
+        model = sur.model(GaussianGenerator.fit(z_syn, yi, fold_offset=True))
+        pred = predict(model, n=n_train, m=counts.astype(float), epsilon=eps, gamma=gamma)
+        order = gen.permutation(Xs.shape[0])
+        gram, rhs = z_tr.T @ z_tr, z_tr.T @ y[train]
+        for j, count in enumerate(counts):
+            pick = order[:count]
+            w = solve_ridge(
+                gram + z_syn[pick].T @ z_syn[pick],
+                rhs + z_syn[pick].T @ ys[pick],
+                n_train + int(count),
+                gamma,
+            )
+            out[r, j] = float(np.asarray(pred.accuracy)[j]), np.mean(np.sign(z_te @ w) == y[test])
+    predicted, measured = out[..., 0].mean(axis=0), out[..., 1].mean(axis=0)
+    return HoldoutCheck(
+        m=counts,
+        predicted=predicted,
+        measured=measured,
+        measured_se=out[..., 1].std(axis=0, ddof=1) / np.sqrt(reps),
+        gap=predicted - measured,
+        n_train=n_train,
+        n_test=n_test,
+        n_repeats=reps,
+        epsilon=eps,
+        gamma=float(gamma),
+        seed=seed,
+    )
+
+
+def validity_warnings(
+    y_real: ArrayLike,
+    *,
+    k: int,
+    n_train: int,
+    generator_on_training_rows: bool = False,
+    defaulted: tuple[str, ...] = (),
+) -> list[str]:
+    """The theory's assumptions a data set strains, one sentence each (empty when none).
+
+    Parameters
+    ----------
+    y_real : array_like
+        Real labels ±1.
+    k : int
+        Features the model works in (after any ``n_components``).
+    n_train : int
+        Real training rows.
+    generator_on_training_rows : bool
+        The generator was fitted on the same real rows the classifier trains on.
+    defaulted : tuple of str
+        Parameters that were not given and not measured, e.g. ``("epsilon",)``.
+    """
+    y = check_labels(y_real, "y_real")
+    out: list[str] = []
+    ratio = k / n_train
+    if ratio > KN_WARN:
+        out.append(
+            f"k/n = {k}/{n_train} = {ratio:.2f} > {KN_WARN:g}: the sample covariance's spread "
+            "makes predictions optimistic (about +1.5 points at k/n = 1/3); use --components "
+            "to keep k much smaller than n"
+        )
+    if generator_on_training_rows:
+        out.append(
+            "the generator was fitted on the classifier's own training rows: its samples repeat "
+            "their noise, which the theory models only on average"
+        )
+    counts = [int(np.sum(y == c)) for c in (-1, 1)]
+    if min(counts) < _MIN_PER_CLASS:
+        out.append(
+            f"only {min(counts)} real rows in the smaller class (< {_MIN_PER_CLASS}): its mean "
+            "and covariance are poorly estimated"
+        )
+    if min(counts) / sum(counts) < _MIN_MINORITY_SHARE:
+        out.append(
+            f"classes are imbalanced ({counts[0]} vs {counts[1]}): the theory assumes balanced "
+            "classes (y = ±1 with equal probability)"
+        )
+    for name in defaulted:
+        out.append(f"{name} was neither given nor measured: the prediction assumes its default")
+    return out
