@@ -264,8 +264,11 @@ def test_epsilon_is_measured_from_y_true_and_a_wrong_one_is_caught(
     doc = _json(capsys, [*argv, "--epsilon", "0", "--m", "800", "--json"])
     (cond,) = doc["check"]["conditions"]
     assert cond["disagrees"] and cond["gap"] > 0.02
-    assert any(w.startswith(f"at m = 800 the prediction is {100 * cond['gap']:+.1f} points off")
-               for w in doc["warnings"])  # fmt: skip
+    assert (
+        f"at m = 800 the prediction is off the hold-out by {100 * cond['gap']:+.1f} points "
+        "(beyond 2 points and 2 s.e.); no assumption check tripped, so the likely cause is "
+        "classes far from the theory's Gaussian clouds; trust the measured values"
+    ) in doc["warnings"]
     assert main([*argv, "--epsilon", "0", "--m", "800"]) == 0
     out = capsys.readouterr().out
     assert "# hold-out check: 10 seeded splits" in out and "\nwarning: at m = 800" in out

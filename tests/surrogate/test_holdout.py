@@ -49,23 +49,30 @@ def test_the_check_agrees_where_the_theory_holds_and_catches_a_wrong_epsilon() -
     assert wrong.gap[0] > GAP_TOLERANCE_POINTS / 100 and wrong.disagrees().tolist() == [True]
 
 
-def test_m_zero_measures_ridge_on_the_real_training_rows_alone() -> None:
-    """With m = 0 the measured accuracy is that of ridge fitted on each split's real rows in
-    the surrogate's coordinates, rebuilt here from the splits of the documented streams."""
+def test_measured_accuracy_is_ridge_on_the_split_and_the_drawn_synthetic_rows() -> None:
+    """The measured accuracy is that of ridge fitted, in the surrogate's coordinates, on each
+    split's real rows plus the first m synthetic rows of that repetition's permutation (with
+    the labels given), rebuilt here from the documented streams."""
     rng = np.random.default_rng(3)
     x, y, _ = _gaussian(60, rng)
     xs, ys, _ = _gaussian(40, rng)
-    chk = holdout_check(x, y, xs, ys, m=[0], n_repeats=3, test_fraction=0.25, rng=7)
+    flipped = -ys  # every synthetic label wrong: adding them must move the measured accuracy
+    chk = holdout_check(x, y, xs, flipped, m=[0, 30], n_repeats=3, test_fraction=0.25, rng=7)
     accs = []
     for seq in np.random.SeedSequence(7).spawn(3):
-        perm = np.random.default_rng(seq).permutation(60)
+        gen = np.random.default_rng(seq)
+        perm, order = gen.permutation(60), gen.permutation(40)
         test, train = perm[:15], perm[15:]
         sur = fit_surrogate(x[train], y[train])
-        z, zt = sur.transform(x[train]), sur.transform(x[test])
-        w = solve_ridge(z.T @ z, z.T @ y[train], 45, 1.0)
-        accs.append(np.mean(np.sign(zt @ w) == y[test]))
-    assert chk.measured[0] == pytest.approx(np.mean(accs), abs=1e-12)
-    assert chk.measured_se[0] == pytest.approx(np.std(accs, ddof=1) / np.sqrt(3), abs=1e-12)
+        z, zt, zs = sur.transform(x[train]), sur.transform(x[test]), sur.transform(xs[order[:30]])
+        w0 = solve_ridge(z.T @ z, z.T @ y[train], 45, 1.0)
+        g, b = z.T @ z + zs.T @ zs, z.T @ y[train] + zs.T @ flipped[order[:30]]
+        w30 = solve_ridge(g, b, 75, 1.0)
+        accs.append([np.mean(np.sign(zt @ w) == y[test]) for w in (w0, w30)])
+    acc = np.array(accs)
+    np.testing.assert_allclose(chk.measured, acc.mean(axis=0), atol=1e-12)
+    np.testing.assert_allclose(chk.measured_se, acc.std(axis=0, ddof=1) / np.sqrt(3), atol=1e-12)
+    assert chk.measured[1] < chk.measured[0]
     assert chk.gap[0] == pytest.approx(chk.predicted[0] - chk.measured[0], abs=1e-15)
     assert chk.seed == 7 and chk.n_repeats == 3 and chk.epsilon == 0.0 and chk.gamma == 1.0
 

@@ -250,19 +250,20 @@ def _self_check(
         rng=params.seed,
     )
     bad = check.disagrees()
-    k_ratio = result.surrogate.k / check.n_train
-    for m, gap in zip(check.m[bad], check.gap[bad], strict=True):
-        if gap > 0 and k_ratio > KN_WARN:
+    if bad.any():
+        k_ratio = result.surrogate.k / check.n_train
+        if np.all(check.gap[bad] > 0) and k_ratio > KN_WARN:
             cause = f"the likely cause is k/n = {k_ratio:.2f} (optimistic covariance estimate)"
         elif warnings:
             cause = "possible causes: the warnings above"
         else:
             cause = (
-                "no assumption check tripped: the classes are likely far from Gaussian clouds; "
-                "trust the measured value"
+                "no assumption check tripped, so the likely cause is classes far from the "
+                "theory's Gaussian clouds; trust the measured values"
             )
         warnings.append(
-            f"at m = {m} the prediction is {100 * gap:+.1f} points off the hold-out "
+            f"at m = {', '.join(str(v) for v in check.m[bad])} the prediction is off the "
+            f"hold-out by {', '.join(f'{100 * g:+.1f}' for g in check.gap[bad])} points "
             f"(beyond {GAP_TOLERANCE_POINTS:g} points and 2 s.e.); {cause}"
         )
     rows = [
