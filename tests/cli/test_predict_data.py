@@ -122,7 +122,9 @@ def test_table_output(files: dict, capsys: pytest.CaptureFixture[str]) -> None:
         == 0
     )
     out = capsys.readouterr().out
-    assert out.startswith("# real=real.csv (500 samples, 12 features -> k=5)") and "accuracy" in out
+    assert out.startswith("# labels: +1 = '1', -1 = '-1' (1 is positive); label column 'label'")
+    assert out.splitlines()[1].startswith("# real=real.csv (500 samples, 12 features -> k=5)")
+    assert "accuracy" in out
 
 
 @pytest.mark.parametrize(

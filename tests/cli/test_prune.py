@@ -326,15 +326,28 @@ def test_oracle_requires_rho_phi_and_true_labels(
         ("bad_out_extension", "out must end in one of .npz, .csv, .jsonl"),
         ("out_not_writable", "out must be a writable file path"),
         ("out_is_input", "out must differ from the input files"),
-        ("labels_not_pm1", "label (zero_one.csv) must contain only the labels -1 and +1"),
-        ("real_labels_not_pm1", "label (real01.csv) must contain only the labels -1 and +1"),
+        # labels of any type, but one coding for both files, set by the real file's labels
+        (
+            "labels_not_pm1",
+            "label (zero_one.csv) must contain only the labels '-1' and '1' (as in real.csv); "
+            "got \"values ['0']\"",
+        ),
+        (
+            "real_labels_not_pm1",
+            "label (synthetic.csv) must contain only the labels '0' and '1' (as in real01.csv); "
+            "got \"values ['-1']\"",
+        ),
         ("true_labels_not_pm1", "true labels 'y_true' (bad_truth.csv) must contain only"),
         ("threshold_high", "threshold must lie in [0, 1]"),
         ("threshold_negative", "threshold must lie in [0, 1]"),
         ("k_zero", "k must be >= 1"),
         ("k_too_large", f"k must be <= {N_REAL}"),
         ("unknown_verifier", "verifier must be one of oracle, model, cleanlab, knn"),
-        ("dimension_mismatch", "synthetic must have as many feature columns as the real data"),
+        (
+            "dimension_mismatch",
+            "real must have the synthetic file's feature columns (narrow.csv); got "
+            "\"missing ['x2', 'x3'], extra []\"",
+        ),
         ("real_missing", "real must be given with --verifier model"),
         ("unused_option", "k must be given only with --verifier knn"),
         ("unused_real", "real must be given only with --verifier model or cleanlab or knn"),

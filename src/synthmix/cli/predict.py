@@ -58,8 +58,8 @@ def predict_command(
         Path | None,
         typer.Option(
             "--real",
-            help="Your real binary data (npz/csv/jsonl/parquet, labels ±1): the model is fitted "
-            "to it (replaces --p/--mu/--n-hat). n defaults to its number of rows.",
+            help="Your real binary data (npz/csv/jsonl/parquet; see --label, --positive): the "
+            "model is fitted to it (replaces --p/--mu/--n-hat). n defaults to its number of rows.",
             rich_help_panel="From data",
         ),
     ] = None,
@@ -106,11 +106,25 @@ def predict_command(
         ),
     ] = None,
     label: Annotated[
-        str,
+        str | None,
         typer.Option(
-            "--label", help="Label column (default 'label').", rich_help_panel="From data"
+            "--label",
+            help="Label column (default: the first of label, target, y, class each file has). "
+            "Labels of any type: ±1, 0/1, booleans or strings.",
+            show_default=False,
+            rich_help_panel="From data",
         ),
-    ] = "label",
+    ] = None,
+    positive: Annotated[
+        str | None,
+        typer.Option(
+            "--positive",
+            help="The real label coded +1 (default: 1 for ±1 and 0/1 labels, else the label "
+            "that sorts last, as reported); with more than two labels, one-vs-rest.",
+            show_default=False,
+            rich_help_panel="From data",
+        ),
+    ] = None,
     verifier: Annotated[
         str | None,
         typer.Option(
@@ -154,6 +168,7 @@ def predict_command(
             label,
             verifier,
             check=not no_check,
+            positive=positive,
         )
         _predict_from_files(flags, config, options, json_output, out)
         return
@@ -164,6 +179,7 @@ def predict_command(
         ("n_use", n_use),
         ("components", components),
         ("no_check", True if no_check else None),
+        ("positive", positive),
     ):
         if value is not None:
             raise fail(option, "be given only with --real", str(value))

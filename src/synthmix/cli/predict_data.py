@@ -17,10 +17,12 @@ from synthmix.cli.config import Parameters
 from synthmix.cli.prune import build_verifier
 from synthmix.data.labeled import (
     DEFAULT_TRUE_LABEL,
+    LabelCoding,
+    file_coding,
     load_option,
-    option_labels,
     read_real,
     read_synthetic,
+    resolve_label,
 )
 from synthmix.surrogate import DataPrediction, predict_from_data
 
@@ -52,10 +54,20 @@ class DataOptions:
     n_use: int | None = None
     generator_cov: str = "estimated"
     components: int | None = None
-    label: str = "label"
+    label: str | None = None
     verifier: str | None = None
     check: bool = True
     check_repeats: int = 10
+    positive: str | None = None
+
+
+def _labels(options: DataOptions) -> tuple[str, str | None, LabelCoding]:
+    """The real and synthetic files' label columns and the real file's -1/+1 coding."""
+    real_label, _ = resolve_label(options.real, options.label)
+    syn_label = None
+    if options.synthetic is not None:
+        syn_label, _ = resolve_label(options.synthetic, options.label)
+    return real_label, syn_label, file_coding(options.real, real_label, "real", options.positive)
 
 
 def data_defaults(flags: dict[str, Any], options: DataOptions) -> tuple[dict[str, Any], list[str]]:
@@ -69,7 +81,8 @@ def data_defaults(flags: dict[str, Any], options: DataOptions) -> tuple[dict[str
     notes: list[str] = []
     if options.synthetic is None:
         return flags, notes
-    syn = read_synthetic(options.synthetic, options.label, None)
+    _, syn_label, coding = _labels(options)
+    syn = read_synthetic(options.synthetic, syn_label or "label", None, coding)
     rows = int(syn.y.shape[0])
     if flags.get("m") is None:
         flags["m"] = ",".join(str(v) for v in sorted({0, rows // 4, rows // 2, rows}))
@@ -101,12 +114,8 @@ def run_predict_data(
     prediction is checked on held-out real rows (:func:`synthmix.surrogate.holdout_check`);
     ``defaulted`` names grid values neither given nor measured (they become warnings).
     """
-    real, synthetic, generator, label = (
-        options.real,
-        options.synthetic,
-        options.generator,
-        options.label,
-    )
+    real, synthetic, generator = options.real, options.synthetic, options.generator
+    label, syn_label, coding = _labels(options)
     n_use, generator_cov, components, verifier = (
         options.n_use,
         options.generator_cov,
@@ -129,7 +138,7 @@ def run_predict_data(
         components = check_int(components, "components", minimum=1)
     x_syn = y_syn = None
     if synthetic is not None:
-        syn = read_synthetic(synthetic, label, None)
+        syn = read_synthetic(synthetic, syn_label or "label", None, coding)
         x_real, y_real = read_real(real, label, DEFAULT_TRUE_LABEL, syn)
         x_syn = np.asarray(syn.data.X, dtype=np.float64)
         # The generator's intended class: the clean label when the file has it.
@@ -137,7 +146,8 @@ def run_predict_data(
         source = f"synthetic={synthetic.name} ({x_syn.shape[0]} samples)"
     else:
         data = load_option(real, "real", label=label)
-        x_real, y_real = np.asarray(data.X, dtype=np.float64), option_labels(data.y, "label", real)
+        x_real = np.asarray(data.X, dtype=np.float64)
+        y_real = coding.encode(data.y, f"label ({real.name})")
         source = f"generator=gaussian ({generator_cov} covariance, n_use={n_use or 'all'})"
     points = params.grid.points()
     if not n_given:
@@ -185,6 +195,7 @@ def run_predict_data(
         )
     sur = result.surrogate
     context = (
+        f"# labels: {coding.describe()}; label column {label!r}\n"
         f"# real={real.name} ({x_real.shape[0]} samples, {x_real.shape[1]} features -> k={sur.k})  "
         f"{source}  |mu_hat|={np.linalg.norm(sur.mu):.3g}  mean_noise={sur.mean_noise:.3g}"
     )
@@ -200,6 +211,8 @@ def run_predict_data(
         "k": sur.k,
         "verifier": verifier,
         "rates": None if result.rates is None else result.rates,
+        "label": label,
+        "labels": coding.describe(),
     }
     return DataRun(
         result=result,

@@ -33,7 +33,13 @@ from synthmix._types import BoolArray, FloatArray, IntArray
 from synthmix._validation import check_int, check_probability, fail
 from synthmix.cli.options import RUN_PANEL, JsonOpt
 from synthmix.data import Dataset, save_table
-from synthmix.data.labeled import DEFAULT_TRUE_LABEL, read_real, read_synthetic
+from synthmix.data.labeled import (
+    DEFAULT_TRUE_LABEL,
+    file_coding,
+    read_real,
+    read_synthetic,
+    resolve_label,
+)
 from synthmix.pruning import (
     ConfidentLearningVerifier,
     KNNVerifier,
@@ -351,10 +357,11 @@ def run_prune(
     k: int | None = None,
     rho: float | None = None,
     phi: float | None = None,
-    label: str = "label",
+    label: str | None = None,
     true_label: str | None = None,
     seed: int = 0,
     rates_out: str | os.PathLike[str] | None = None,
+    positive: Any = None,
 ) -> PruneResult:
     """Apply a verifier to a file of synthetic samples; write the kept rows; measure rates.
 
@@ -382,8 +389,9 @@ def run_prune(
         Neighbours of the knn verifier, ``1 <= k <=`` real samples (default 10).
     rho, phi : float, optional
         The oracle's keep probabilities of a wrong / right label, in [0, 1]; both required.
-    label : str, default "label"
-        Label column of tabular files (``.npz`` files hold their labels in the array ``y``).
+    label : str, optional
+        Label column of tabular files (``.npz`` files hold their labels in the array ``y``);
+        default: the first of ``label``, ``target``, ``y``, ``class`` each file has.
     true_label : str, optional
         Column (or ``.npz`` array) of the synthetic file holding the clean labels. Default:
         ``y_true`` when present. The column is never used as a feature.
@@ -391,6 +399,10 @@ def run_prune(
         Seed of the oracle's coin flips (the other verifiers are deterministic).
     rates_out : path, optional
         Also write the measured rates as JSON, atomically (needs true labels with flips).
+    positive : optional
+        The label coded +1 (see :func:`synthmix.data.labeled.label_coding`): by default 1 for
+        ±1, 0/1 and boolean labels, else the label that sorts last; with more than two labels
+        it is required (one-vs-rest). The coding is set by the real file when there is one.
 
     Returns
     -------
@@ -420,7 +432,8 @@ def run_prune(
     rho_v = None if rho is None else _scalar_probability(rho, "rho")
     phi_v = None if phi is None else _scalar_probability(phi, "phi")
     seed_v = check_int(seed, "seed", minimum=0)
-    label = _check_column_name(label, "label")
+    if label is not None:
+        label = _check_column_name(label, "label")
     if true_label is not None:
         true_label = _check_column_name(true_label, "true_label")
     syn_path = _check_path(synthetic, "synthetic", READ_EXTENSIONS, exists=True)
@@ -440,7 +453,15 @@ def run_prune(
         if path is not None:
             _check_writable(path, option)
 
-    syn = read_synthetic(syn_path, label, true_label)
+    # Each file's label column (named, or the first of label/target/y/class it has), and one
+    # -1/+1 coding for both files, set by the real file's labels when there is one.
+    syn_label, _ = resolve_label(syn_path, label)
+    real_label = None if real_path is None else resolve_label(real_path, label)[0]
+    if real_path is not None and real_label is not None:
+        coding = file_coding(real_path, real_label, "real", positive)
+    else:
+        coding = file_coding(syn_path, syn_label, "synthetic", positive)
+    syn = read_synthetic(syn_path, syn_label, true_label, coding)
     if name == "oracle" and syn.y_true is None:
         raise fail(
             "true_label",
@@ -450,7 +471,9 @@ def run_prune(
         )
     real_data = None
     if real_path is not None:
-        real_data = read_real(real_path, label, true_label or DEFAULT_TRUE_LABEL, syn)
+        real_data = read_real(
+            real_path, real_label or "label", true_label or DEFAULT_TRUE_LABEL, syn
+        )
 
     rates, note = None, None
     if syn.y_true is None:
@@ -491,7 +514,9 @@ def run_prune(
         "k": kk,
         "rho": rho_v,
         "phi": phi_v,
-        "label": label,
+        "label": syn_label,
+        "real_label": real_label,
+        "labels": coding.describe(),
         "true_label": true_label,
         "seed": seed_v,
         "out": str(out_path),
@@ -594,13 +619,26 @@ def prune_command(
         ),
     ] = None,
     label: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--label",
-            help="Label column of tabular files (.npz files use their array y).",
+            help="Label column of tabular files (default: the first of label, target, y, class "
+            "each file has; .npz files use their array y). Labels of any type: ±1, 0/1, "
+            "booleans or strings.",
+            show_default=False,
             rich_help_panel=_PRUNE_IN,
         ),
-    ] = "label",
+    ] = None,
+    positive: Annotated[
+        str | None,
+        typer.Option(
+            "--positive",
+            help="The label coded +1 (default: 1 for ±1 and 0/1 labels, else the label that "
+            "sorts last, as reported); with more than two labels, one-vs-rest.",
+            show_default=False,
+            rich_help_panel=_PRUNE_IN,
+        ),
+    ] = None,
     true_label: Annotated[
         str | None,
         typer.Option(
@@ -648,6 +686,7 @@ def prune_command(
         true_label=true_label,
         seed=seed,
         rates_out=rates_out,
+        positive=positive,
     )
     typer.echo(json.dumps(result.document(), indent=2) if json_output else result.text())
 

@@ -18,28 +18,158 @@ import numpy as np
 from numpy.typing import NDArray
 
 from synthmix._types import FloatArray, IntArray
-from synthmix._validation import check_labels, fail
+from synthmix._validation import fail
 from synthmix.data.dataset import Dataset
 from synthmix.data.loaders import load_table
 from synthmix.exceptions import ValidationError
 
 __all__ = [
     "DEFAULT_TRUE_LABEL",
+    "ID_COLUMNS",
+    "LABEL_CANDIDATES",
     "PROVENANCE_COLUMN",
+    "LabelCoding",
     "SyntheticTable",
     "feature_columns",
+    "file_coding",
+    "label_coding",
     "load_option",
     "npz_array",
-    "option_labels",
     "peek_columns",
     "read_real",
     "read_synthetic",
+    "resolve_label",
 ]
 
 #: Column (or ``.npz`` array) read as the clean labels when no other is named.
 DEFAULT_TRUE_LABEL = "y_true"
 #: :func:`~synthmix.data.load_table`'s default provenance column.
 PROVENANCE_COLUMN = "synthetic"
+#: Label columns looked for, in this order (case-insensitively), when none is named.
+LABEL_CANDIDATES = ("label", "target", "y", "class")
+#: Row identifiers: never features (compared case-insensitively).
+ID_COLUMNS = ("id", "row_id", "index", "unnamed: 0")
+
+
+def _key(value: Any) -> str:
+    """A label's canonical form: booleans and integral numbers as integers, text stripped.
+
+    So ``True``, ``1``, ``1.0``, ``"1"`` and ``"true"`` are one class across files and formats.
+    """
+    if isinstance(value, bool | np.bool_):
+        return "1" if value else "0"
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    text = str(value).strip()
+    low = text.lower()
+    if low in ("true", "false"):
+        return "1" if low == "true" else "0"
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return str(int(number)) if number.is_integer() else repr(number)
+
+
+@dataclass(frozen=True)
+class LabelCoding:
+    """How a file's labels become the theory's -1/+1, and why.
+
+    Attributes
+    ----------
+    positive : str
+        The label coded +1 (canonical form: integers for booleans and integral numbers).
+    negative : str or None
+        The label coded -1; None codes every other label -1 (one-vs-rest).
+    rule : str
+        How ``positive`` was chosen, as shown to the user.
+    source : str
+        The file whose labels set the coding (named in errors).
+    """
+
+    positive: str
+    negative: str | None
+    rule: str
+    source: str = ""
+
+    def describe(self) -> str:
+        """E.g. ``"+1 = 'dog', -1 = 'cat' (the label that sorts last; --positive chooses)"``."""
+        rest = "every other label" if self.negative is None else repr(self.negative)
+        return f"+1 = {self.positive!r}, -1 = {rest} ({self.rule})"
+
+    def encode(self, y: Any, what: str) -> IntArray:
+        """``y`` (any label type) as int64 -1/+1; a label outside the coding is an error."""
+        arr = np.asarray(y)
+        if arr.ndim != 1:
+            raise fail(what, "be a 1-D column of labels", f"shape {arr.shape}")
+        uniq, inverse = np.unique(arr, return_inverse=True)
+        keys = [_key(v) for v in uniq.tolist()]
+        if self.negative is not None:
+            extra = sorted({k for k in keys if k not in (self.positive, self.negative)})
+            if extra:
+                where = f" (as in {self.source})" if self.source else ""
+                raise fail(
+                    what,
+                    f"contain only the labels {self.negative!r} and {self.positive!r}{where}",
+                    f"values {extra[:5]}",
+                )
+        codes = np.array([1 if k == self.positive else -1 for k in keys], dtype=np.int64)
+        return codes[inverse.reshape(-1)]
+
+
+def label_coding(
+    y: Any, *, positive: Any = None, what: str = "label", source: str = ""
+) -> LabelCoding:
+    """Choose the -1/+1 coding of the labels ``y``: stated, never silently guessed.
+
+    ±1 and 0/1 (and booleans) code 1 as positive; two other labels code the one that sorts
+    last as positive unless ``positive`` names it; with more than two labels ``positive`` is
+    required and the rest become -1 (one-vs-rest).
+    """
+    keys = sorted({_key(v) for v in np.unique(np.asarray(y)).tolist()})
+    if positive is not None:
+        pos = _key(positive)
+        if pos not in keys:
+            raise fail("positive", f"be one of the labels {keys[:10]}", positive)
+        others = [k for k in keys if k != pos]
+        if not others:
+            raise fail(what, "contain a second label besides the positive one", f"only {keys}")
+        if len(others) == 1:
+            return LabelCoding(pos, others[0], "chosen by --positive", source)
+        rule = f"one-vs-rest: {len(keys)} labels, --positive chose one"
+        return LabelCoding(pos, None, rule, source)
+    if len(keys) != 2:
+        rule = "hold two labels (name one with --positive for one-vs-rest)"
+        raise fail(what, rule, f"{len(keys)} labels {keys[:10]}")
+    if keys in (["-1", "1"], ["0", "1"]):
+        return LabelCoding("1", keys[0], "1 is positive", source)
+    return LabelCoding(keys[1], keys[0], "the label that sorts last; --positive chooses", source)
+
+
+def resolve_label(path: Path, label: str | None) -> tuple[str, bool]:
+    """The label column of ``path``: ``label`` when named, else the first of
+    :data:`LABEL_CANDIDATES` it has (case-insensitively). Returns ``(column, detected)``.
+    """
+    if label is not None or path.suffix.lower() == ".npz":
+        return (label or "label"), False
+    columns = peek_columns(path)
+    if columns is None:
+        return "label", False
+    by_lower = {c.lower(): c for c in columns}
+    for name in LABEL_CANDIDATES:
+        if name in by_lower:
+            return by_lower[name], by_lower[name] != "label"
+    raise fail(
+        "label",
+        f"name the label column of {path.name} (it has none of {', '.join(LABEL_CANDIDATES)})",
+        columns[:8],
+    )
+
+
+def file_coding(path: Path, label: str, option: str, positive: Any = None) -> LabelCoding:
+    """:func:`label_coding` of the label column of ``path`` (read as ``option`` reads it)."""
+    y = load_option(path, option, label=label).y
+    return label_coding(y, positive=positive, what=f"label ({path.name})", source=path.name)
 
 
 def peek_columns(path: Path) -> list[str] | None:
@@ -94,11 +224,6 @@ def npz_array(path: Path, key: str) -> NDArray[Any] | None:
         return None  # load_table has already read the archive and reports damage itself
 
 
-def option_labels(y: Any, what: str, path: Path) -> IntArray:
-    """``y`` checked to be -1/+1 labels, an error naming ``what`` and the file."""
-    return check_labels(y, f"{what} ({path.name})")
-
-
 @dataclass(frozen=True, eq=False)
 class SyntheticTable:
     """A synthetic file read by :func:`read_synthetic`.
@@ -117,6 +242,8 @@ class SyntheticTable:
         Feature columns by name (None for ``.npz`` files and files that could not be peeked).
     provenance : bool
         Whether the file carries its own ``synthetic`` flags.
+    coding : LabelCoding
+        How the file's labels became -1/+1.
     """
 
     data: Dataset
@@ -125,13 +252,18 @@ class SyntheticTable:
     true_label: str | None
     feature_names: list[str] | None
     provenance: bool  # the file has its own synthetic flags
+    coding: LabelCoding
 
 
-def read_synthetic(path: Path, label: str, true_label: str | None) -> SyntheticTable:
+def read_synthetic(
+    path: Path, label: str, true_label: str | None, coding: LabelCoding | None = None
+) -> SyntheticTable:
     """Read a synthetic file: features, labels ``label`` and clean labels ``true_label``.
 
     ``true_label`` None reads :data:`DEFAULT_TRUE_LABEL` when the file has it; a named
-    ``true_label`` the file lacks is an error. The clean labels are never a feature.
+    ``true_label`` the file lacks is an error. The clean labels are never a feature. Labels
+    of any type are coded -1/+1 by ``coding`` (default: :func:`label_coding` of this file's
+    labels; pass the real file's coding so that both files agree).
     """
     wanted = DEFAULT_TRUE_LABEL if true_label is None else true_label
     if path.suffix.lower() == ".npz":
@@ -144,8 +276,11 @@ def read_synthetic(path: Path, label: str, true_label: str | None) -> SyntheticT
         has_truth = columns is not None and wanted in columns
         if columns is None or (not has_truth and true_label is None):
             # No true labels expected: let load_table use its defaults (and report problems).
-            data = load_option(path, "synthetic", label=label)
             names = None if columns is None else feature_columns(columns, label, None)
+            if names is None:
+                data = load_option(path, "synthetic", label=label)
+            else:
+                data = load_option(path, "synthetic", label=label, features=names)
             truth = None
         else:
             if not has_truth:
@@ -158,10 +293,11 @@ def read_synthetic(path: Path, label: str, true_label: str | None) -> SyntheticT
         provenance = columns is not None and PROVENANCE_COLUMN in columns
     if truth is None and true_label is not None:
         raise fail("true_label", "name a column (or .npz array) of the synthetic file", true_label)
-    y = option_labels(data.y, "label", path)
+    coding = coding or label_coding(data.y, what=f"label ({path.name})", source=path.name)
+    y = coding.encode(data.y, f"label ({path.name})")
     y_true = None
     if truth is not None:
-        y_true = check_labels(truth, f"true labels {wanted!r} ({path.name})", size=y.shape[0])
+        y_true = coding.encode(truth, f"true labels {wanted!r} ({path.name})")
     return SyntheticTable(
         data=data,
         y=y,
@@ -169,12 +305,18 @@ def read_synthetic(path: Path, label: str, true_label: str | None) -> SyntheticT
         true_label=None if y_true is None else wanted,
         feature_names=names,
         provenance=provenance,
+        coding=coding,
     )
 
 
 def feature_columns(columns: list[str], label: str, true_label: str | None) -> list[str]:
-    """Feature columns: all but the label, the true label and the provenance flags."""
-    return [c for c in columns if c not in (label, true_label, PROVENANCE_COLUMN)]
+    """Feature columns: all but the label, the true labels, provenance flags and row ids."""
+    return [
+        c
+        for c in columns
+        if c not in (label, true_label, DEFAULT_TRUE_LABEL, PROVENANCE_COLUMN)
+        and c.strip().lower() not in ID_COLUMNS
+    ]
 
 
 def read_real(
@@ -189,14 +331,22 @@ def read_real(
     columns = None if path.suffix.lower() == ".npz" else peek_columns(path)
     if columns is not None:
         features = feature_columns(columns, label, true_label)
-        # Same columns under the same names: align them by name, not by position.
-        if synthetic.feature_names is not None and set(features) == set(synthetic.feature_names):
+        if synthetic.feature_names is not None:
+            # Columns are matched by name, never by position.
+            missing = [c for c in synthetic.feature_names if c not in features]
+            extra = [c for c in features if c not in synthetic.feature_names]
+            if missing or extra:
+                raise fail(
+                    "real",
+                    f"have the synthetic file's feature columns ({path.name})",
+                    f"missing {missing[:5]}, extra {extra[:5]}",
+                )
             features = list(synthetic.feature_names)
     if features is None:
         data = load_option(path, "real", label=label)
     else:
         data = load_option(path, "real", label=label, features=features)
-    y = option_labels(data.y, "label", path)
+    y = synthetic.coding.encode(data.y, f"label ({path.name})")
     if not (np.any(y == 1) and np.any(y == -1)):
         raise fail(
             f"label ({path.name})",

@@ -1,0 +1,95 @@
+"""Labels of any type become -1/+1 by a stated rule; label columns are found by name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from synthmix.data.labeled import feature_columns, label_coding, resolve_label
+from synthmix.exceptions import ValidationError
+
+
+@pytest.mark.parametrize(
+    ("labels", "positive", "negative", "rule"),
+    [
+        ([-1, 1, 1], "1", "-1", "1 is positive"),
+        ([0, 1, 0], "1", "0", "1 is positive"),
+        ([False, True], "1", "0", "1 is positive"),
+        (["true", "false"], "1", "0", "1 is positive"),
+        ([0.0, 1.0], "1", "0", "1 is positive"),
+        (["cat", "dog", "cat"], "dog", "cat", "the label that sorts last; --positive chooses"),
+    ],
+)
+def test_two_labels_get_a_stated_coding(
+    labels: list[object], positive: str, negative: str, rule: str
+) -> None:
+    coding = label_coding(np.array(labels))
+    assert (coding.positive, coding.negative, coding.rule) == (positive, negative, rule)
+    want = [1 if str(v).lower() in ("1", "1.0", "true", "dog") else -1 for v in labels]
+    assert coding.encode(np.array(labels), "y").tolist() == want
+
+
+def test_positive_chooses_and_more_than_two_labels_are_one_vs_rest() -> None:
+    coding = label_coding(np.array(["cat", "dog"]), positive="cat", source="a.csv")
+    assert coding.describe() == "+1 = 'cat', -1 = 'dog' (chosen by --positive)"
+    assert coding.encode(np.array(["dog", "cat"]), "y").tolist() == [-1, 1]
+    three = label_coding(np.array([0, 1, 2, 2]), positive=2)
+    assert three.negative is None and three.rule == "one-vs-rest: 3 labels, --positive chose one"
+    assert three.encode(np.array([2, 0, 1, 2]), "y").tolist() == [1, -1, -1, 1]
+    assert three.describe().startswith("+1 = '2', -1 = every other label")
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            lambda: label_coding(np.array([0, 1, 2])),
+            "label must hold two labels (name one with --positive for one-vs-rest); "
+            "got \"3 labels ['0', '1', '2']\"",
+        ),
+        (
+            lambda: label_coding(np.array(["a", "b"]), positive="c"),
+            "positive must be one of the labels ['a', 'b']; got 'c'",
+        ),
+        (
+            lambda: label_coding(np.array(["a", "a"]), positive="a"),
+            "label must contain a second label besides the positive one; got \"only ['a']\"",
+        ),
+        (
+            lambda: label_coding(np.array([0, 1]), source="real.csv").encode(
+                np.array([1, -1]), "label (s.csv)"
+            ),
+            "label (s.csv) must contain only the labels '0' and '1' (as in real.csv); "
+            "got \"values ['-1']\"",
+        ),
+    ],
+)
+def test_bad_labels_are_named(call: object, message: str) -> None:
+    with pytest.raises(ValidationError) as info:
+        call()  # type: ignore[operator]
+    assert str(info.value) == message
+
+
+def test_label_column_is_found_by_name(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text("id,a,Target,b\n1,0.5,x,2\n")
+    assert resolve_label(path, None) == ("Target", True)
+    assert resolve_label(path, "a") == ("a", False)
+    plain = tmp_path / "p.csv"
+    plain.write_text("a,label\n1,1\n")
+    assert resolve_label(plain, None) == ("label", False)
+    none = tmp_path / "n.csv"
+    none.write_text("a,b\n1,1\n")
+    with pytest.raises(ValidationError) as info:
+        resolve_label(none, None)
+    assert str(info.value) == (
+        "label must name the label column of n.csv (it has none of label, target, y, class); "
+        "got ['a', 'b']"
+    )
+
+
+def test_ids_clean_labels_and_provenance_are_never_features() -> None:
+    columns = ["ID", "x", "label", "y_true", "synthetic", "Unnamed: 0", "row_id", "z"]
+    assert feature_columns(columns, "label", None) == ["x", "z"]
