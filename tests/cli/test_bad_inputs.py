@@ -151,7 +151,12 @@ CASES: list[tuple[str, list[str], str]] = [
     ("inf in a source", [*VALUE, "--source", "i=inf.csv"], "--source i"),
     ("empty source", [*VALUE, "--source", "e=empty.csv"], "sources['e']"),
     ("one-class reference", [*VALUE[:5], "--reference", "one.csv"], "two classes"),
-    ("mismatched source", [*VALUE, "--source", "w=wide.csv"], "sources['w']"),
+    (
+        "mismatched source",
+        [*VALUE, "--source", "w=wide.csv"],
+        "--source w (wide.csv): source must have the feature columns of the reference; got "
+        "\"missing [], extra ['x2']\"",
+    ),
     ("duplicate names", [*VALUE, "--source", "a=good.csv"], "twice"),
     ("source is a folder", [*VALUE, "--source", "d=a_dir"], "--source d"),
     ("value --out is a file", [*VALUE, "--out", "a_file"], "a_file"),

@@ -142,3 +142,33 @@ def test_any_label_type_and_column_order_give_the_same_answers(
     a, b = prune(base_real, base_syn, [], "a.csv"), prune(real, syn, extra, "b.csv")
     assert a["results"]["n_kept"] == b["results"]["n_kept"] > 0
     assert a["results"]["n_features"] == b["results"]["n_features"] == x.shape[1]
+
+
+def test_value_matches_sources_by_column_name_and_ignores_ids_and_clean_labels(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Wine (three classes, string labels): the same sources written with their columns
+    reversed, an id column and a y_true column get the values of the plain files."""
+    wine = load_wine()
+    x, y = wine.data, np.array(["barolo", "grignolino", "barbera"])[wine.target]
+    perm = np.random.default_rng(2).permutation(y.size)
+    parts = {"ref": perm[:60], "a": perm[60:110], "b": perm[110:]}
+    feats = [f"f{j}" for j in range(x.shape[1])]
+
+    def cols(rows: np.ndarray, shuffled: bool) -> dict[str, object]:
+        named = {f: x[rows, j] for j, f in enumerate(feats)}
+        if not shuffled:
+            return {**named, "label": y[rows]}
+        return {"id": rows, "y_true": y[rows], "label": y[rows], **dict(reversed(named.items()))}
+
+    def value(shuffled: bool) -> dict:
+        paths = {k: _write_frame(tmp_path / f"{k}-{shuffled}.csv", cols(v, shuffled))
+                 for k, v in parts.items()}  # fmt: skip
+        argv = ["value", "--source", f"a={paths['a']}", "--source", f"b={paths['b']}"]
+        assert main([*argv, "--reference", str(paths["ref"]), "--json"]) == 0
+        return json.loads(capsys.readouterr().out)
+
+    plain, shuffled = value(False), value(True)
+    # the same sums in another column order: equal to rounding
+    assert shuffled["values"] == pytest.approx(plain["values"], rel=1e-12, abs=1e-14)
+    assert len(plain["values"]) == 2

@@ -51,7 +51,7 @@ def test_json_matches_the_library(files: Path, capsys: pytest.CaptureFixture[str
         (["--source", "a=A", "--source", "a=B"], "appears twice"),
         (["--source", "oops"], "NAME=PATH"),
         (["--source", "x=missing.csv"], "existing file"),
-        (["--source", "w=WIDE"], "features"),
+        (["--source", "w=WIDE"], "must have the feature columns of the reference"),
         (["--method", "magic"], "method must be one of"),
         (["--synthetic", "zzz"], "--synthetic"),
         (["--weights", "heavy"], "weights"),

@@ -48,6 +48,7 @@ def run_value(
 ) -> Any:
     """Load the files, value the sources; every input error is a ``ValidationError``."""
     from synthmix.data import Dataset, load_table
+    from synthmix.data.labeled import named_features
     from synthmix.exceptions import ValidationError
     from synthmix.valuation import value_sources
 
@@ -56,17 +57,21 @@ def run_value(
     for name in synthetic:
         if name not in names:
             raise fail("--synthetic", f"name a --source ({', '.join(names)})", name)
+    # Feature columns by name (never a label, y_true, provenance or id column), in the
+    # reference's order; sources with other columns are refused.
+    order = None if text is not None else named_features(reference, label, None, "reference")
     data: list[tuple[str, Dataset]] = []
     for name, path in pairs:
         try:
-            ds = load_table(path, label=label, text=text)
+            features = None if order is None else named_features(Path(path), label, order, "source")
+            ds = load_table(path, label=label, text=text, features=features)
         except ValidationError as exc:  # say which source the file belongs to
             raise ValidationError(f"--source {name} ({path}): {exc}") from None
         if name in synthetic:
             ds = Dataset(ds.X, ds.y, synthetic=[True] * ds.n, name=name)
         data.append((name, ds))
     try:
-        ref = load_table(reference, label=label, text=text)
+        ref = load_table(reference, label=label, text=text, features=order)
     except ValidationError as exc:
         raise ValidationError(f"--reference ({reference}): {exc}") from None
     return value_sources(data, ref, method=method, weights=weights, ntk=ntk, rng=seed)

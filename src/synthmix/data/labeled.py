@@ -34,6 +34,7 @@ __all__ = [
     "file_coding",
     "label_coding",
     "load_option",
+    "named_features",
     "npz_array",
     "peek_columns",
     "read_real",
@@ -307,6 +308,33 @@ def read_synthetic(
         provenance=provenance,
         coding=coding,
     )
+
+
+def named_features(
+    path: Path, label: str, order: list[str] | None, option: str, against: str = "reference"
+) -> list[str] | None:
+    """Feature columns of a tabular file, matched by name to ``order`` when given.
+
+    Returns None for files whose columns cannot be named (``.npz``, unreadable headers: the
+    loader then reports what is wrong). With ``order`` (the features of the file ``against``
+    names), the columns must be the same set, returned in ``order``; a missing or extra
+    column is an error naming ``option``.
+    """
+    columns = None if path.suffix.lower() == ".npz" else peek_columns(path)
+    if columns is None:
+        return None
+    names = feature_columns(columns, label, None)
+    if order is None:
+        return names
+    missing = [c for c in order if c not in names]
+    extra = [c for c in names if c not in order]
+    if missing or extra:
+        raise fail(
+            option,
+            f"have the feature columns of the {against}",
+            f"missing {missing[:5]}, extra {extra[:5]}",
+        )
+    return list(order)
 
 
 def feature_columns(columns: list[str], label: str, true_label: str | None) -> list[str]:
