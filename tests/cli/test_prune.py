@@ -55,6 +55,14 @@ def write_csv(path: Path, columns: dict[str, np.ndarray]) -> Path:
     return path
 
 
+def kept_table(out: Path, label: str = "label") -> Any:
+    """The kept rows' features, labels and provenance: a .csv/.jsonl output holds every input
+    column plus the verifier's score, so its features are read by name."""
+    if out.suffix in (".csv", ".jsonl"):
+        return load_table(out, label=label, features=[f"x{j}" for j in range(D)])
+    return load_table(out)
+
+
 def feature_columns(X: np.ndarray) -> dict[str, np.ndarray]:
     return {f"x{j}": X[:, j] for j in range(X.shape[1])}
 
@@ -148,8 +156,14 @@ def test_kept_rows_and_rates_match_library(
     verifier: Verifier = build(files)
     seed = 11 if name == "oracle" else 0
     verdict = verifier.decide(files.X_syn, files.y_syn, rng=seed, y_true=files.y_true)
-    kept = load_table(out)
+    kept = kept_table(out)
     np.testing.assert_array_equal(kept.X, files.X_syn[verdict.keep])
+    if fmt == "csv":  # every input column as given, plus the verifier's score
+        header, *rows = out.read_text().splitlines()
+        given = syn.read_text().splitlines()[0].split(",")
+        assert header.split(",") == [*given, "synthetic", "score"]
+        scores = [float(r.split(",")[-1]) for r in rows]
+        np.testing.assert_allclose(scores, verdict.score[verdict.keep], rtol=1e-12)
     np.testing.assert_array_equal(kept.y, files.y_syn[verdict.keep])
     assert kept.synthetic.all()  # no provenance in the input: every kept row is synthetic
 
@@ -189,7 +203,7 @@ def test_text_report_and_rates_out(
     assert f"alpha_hat    {rates.kept_fraction:.4f}" in text
     assert f"synthmix predict ... --m {M_SYN} --epsilon {rates.epsilon:.6g}" in text
     assert f"--rho {rates.rho:.6g} --phi {rates.phi:.6g}" in text
-    assert load_table(out).n == kept_n
+    assert kept_table(out).n == kept_n
 
     written = json.loads(rates_out.read_text(encoding="utf-8"))
     assert written["command"] == "prune"
@@ -213,7 +227,7 @@ def test_without_true_labels_reports_kept_count_only(
     keep = KNNVerifier.fit(files.X_real, files.y_real).decide(files.X_syn, files.y_syn).keep
     assert f"kept {int(keep.sum())} of {M_SYN} synthetic samples" in text
     assert "need known flips" in text and "rho_hat" not in text
-    np.testing.assert_array_equal(load_table(out).X, files.X_syn[keep])
+    np.testing.assert_array_equal(kept_table(out).X, files.X_syn[keep])
 
     doc = run_json(capsys, *argv)
     assert doc["results"]["rates"] is None and doc["results"]["predict_hint"] is None
@@ -258,7 +272,7 @@ def test_custom_true_label_column_is_not_a_feature(
     assert doc["results"]["true_label"] == "clean"
     assert doc["results"]["rates"]["rho"] == expected.rho
     assert doc["results"]["rates"]["phi"] == expected.phi
-    assert load_table(out).d == D
+    assert kept_table(out, label="target").d == D
 
 
 def test_real_columns_aligned_by_name(
@@ -274,7 +288,7 @@ def test_real_columns_aligned_by_name(
     )  # fmt: skip
     keep = ModelVerifier.fit(files.X_real, files.y_real).decide(files.X_syn, files.y_syn).keep
     assert doc["results"]["n_kept"] == int(keep.sum())
-    np.testing.assert_array_equal(load_table(out).X, files.X_syn[keep])
+    np.testing.assert_array_equal(kept_table(out).X, files.X_syn[keep])
 
 
 def test_provenance_flags_are_kept(
@@ -291,7 +305,7 @@ def test_provenance_flags_are_kept(
     keep = OracleVerifier(rho=0.5, phi=1.0).decide(
         files.X_syn, files.y_syn, rng=0, y_true=files.y_true
     )
-    np.testing.assert_array_equal(load_table(out).synthetic, flags[keep.keep])
+    np.testing.assert_array_equal(kept_table(out).synthetic, flags[keep.keep])
 
 
 def test_help_mentions_what_the_kept_file_holds(capsys: pytest.CaptureFixture[str]) -> None:

@@ -39,6 +39,7 @@ from synthmix.data.labeled import (
     read_real,
     read_synthetic,
     resolve_label,
+    write_kept_rows,
 )
 from synthmix.pruning import (
     ConfidentLearningVerifier,
@@ -330,6 +331,14 @@ def _check_writable(path: Path, option: str) -> None:
             raise fail(option, "be a writable file path", f"{path} ({ancestor} {problem})")
 
 
+def _write_kept(out: Path, source: Path, keep: Any, score: Any) -> bool:
+    """:func:`write_kept_rows`, an operating-system error naming ``out``."""
+    try:
+        return write_kept_rows(source, out, keep, score)
+    except OSError as exc:
+        raise fail("out", "be a writable file path", f"{out} ({exc.strerror or exc})") from None
+
+
 def _write(option: str, path: Path, writer: Any, *args: Any) -> None:
     """Call ``writer(*args)``; an operating-system error names ``option`` and ``path``."""
     try:
@@ -371,11 +380,11 @@ def run_prune(
         Synthetic samples (``.npz``, ``.npy``, ``.csv``, ``.jsonl`` or ``.parquet``; see
         :func:`synthmix.data.load_table`). Labels must be -1/+1.
     out : path
-        Where the kept rows go (``.npz``, ``.csv`` or ``.jsonl``, written atomically by
-        :func:`synthmix.data.save_table`): features, the given label and the provenance flag —
-        the file's own ``synthetic`` flags when it has them, else True for every row.
-        ``save_table`` writes no other column, so neither the verifier's score nor the true
-        labels are kept.
+        Where the kept rows go (``.npz``, ``.csv`` or ``.jsonl``, written atomically). A
+        ``.csv``/``.jsonl`` input written to the same format keeps every column as given plus
+        the verifier's score (:func:`synthmix.data.labeled.write_kept_rows`); otherwise
+        :func:`synthmix.data.save_table` writes features, the given label and the provenance
+        flag — the file's own ``synthetic`` flags when it has them, else True for every row.
     verifier : {'oracle', 'model', 'cleanlab', 'knn'}
         :class:`~synthmix.pruning.OracleVerifier` (needs ``rho``, ``phi`` and true labels),
         :class:`~synthmix.pruning.ModelVerifier`,
@@ -533,9 +542,15 @@ def run_prune(
         rates_note=note,
     )
 
-    flags = syn.data.synthetic if syn.provenance else np.ones(syn.data.n, dtype=bool)
-    kept = Dataset(syn.data.X[keep], syn.data.y[keep], synthetic=flags[keep], name=syn.data.name)
-    _write("out", out_path, save_table, kept, out_path)
+    # A .csv/.jsonl file keeps every column as given (names, ids, y_true) plus the score;
+    # other formats get the standard table of features, label and provenance.
+    copied = _write_kept(out_path, syn_path, keep, np.asarray(verdict.score, dtype=np.float64))
+    if not copied:
+        flags = syn.data.synthetic if syn.provenance else np.ones(syn.data.n, dtype=bool)
+        kept = Dataset(
+            syn.data.X[keep], syn.data.y[keep], synthetic=flags[keep], name=syn.data.name
+        )
+        _write("out", out_path, save_table, kept, out_path)
     if rates_path is not None:
         _write("rates_out", rates_path, write_json, rates_path, result.rates_document())
     return result
@@ -562,9 +577,10 @@ def prune_command(
         typer.Option(
             "--out",
             help=(
-                "Write the kept rows here (.npz, .csv or .jsonl, atomically): features, label "
-                "and provenance only — the file writer has no other columns, so the score "
-                "(verifier_score) and the true labels are not written."
+                "Write the kept rows here (.npz, .csv or .jsonl, atomically). A .csv or .jsonl "
+                "input written to the same format keeps every column as given (names, ids, "
+                "y_true) plus 'score' (or 'verifier_score' if taken) and 'synthetic'; other "
+                "combinations write features, label and provenance only."
             ),
         ),
     ],

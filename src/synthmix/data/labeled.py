@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from synthmix._io import atomic_open
 from synthmix._types import FloatArray, IntArray
 from synthmix._validation import fail
 from synthmix.data.dataset import Dataset
@@ -40,6 +41,7 @@ __all__ = [
     "read_real",
     "read_synthetic",
     "resolve_label",
+    "write_kept_rows",
 ]
 
 #: Column (or ``.npz`` array) read as the clean labels when no other is named.
@@ -388,3 +390,44 @@ def read_real(
             f"{synthetic.data.d} feature columns",
         )
     return np.asarray(data.X, dtype=np.float64), y
+
+
+def write_kept_rows(source: Path, out: Path, keep: NDArray[np.bool_], score: FloatArray) -> bool:
+    """Copy the kept rows of ``source`` to ``out`` with every column as given, plus a score.
+
+    Only for a ``.csv`` or ``.jsonl`` source written to the same format; returns False (and
+    writes nothing) otherwise, so the caller can write its own table. The score column is
+    ``score`` (``verifier_score`` when the file already has a ``score``), and a ``synthetic``
+    column (all true) is added when the file has no provenance flags; ``out`` appears whole
+    or not at all.
+    """
+    kind = source.suffix.lower()
+    if kind not in (".csv", ".jsonl") or out.suffix.lower() != kind:
+        return False
+    if kind == ".csv":
+        with open(source, encoding="utf-8", newline="") as fh:
+            rows = [r for r in csv.reader(fh) if r]
+        header, body = rows[0], rows[1:]
+    else:
+        with open(source, encoding="utf-8") as fh:
+            records = [json.loads(line) for line in fh if line.strip()]
+        header = list(records[0]) if records else []
+    n = len(body) if kind == ".csv" else len(records)
+    if n != keep.shape[0]:  # the loader read another number of rows: leave it to the caller
+        return False
+    column = "verifier_score" if "score" in header else "score"
+    # Every row of the input is synthetic: say so where the file does not.
+    flag = [] if PROVENANCE_COLUMN in header else [PROVENANCE_COLUMN]
+    with atomic_open(out) as fh:
+        if kind == ".csv":
+            writer = csv.writer(fh, lineterminator="\n")
+            writer.writerow([*header, *flag, column])
+            for row, kept, value in zip(body, keep, score, strict=True):
+                if kept:
+                    writer.writerow([*row, *(["true"] * len(flag)), repr(float(value))])
+        else:
+            extra = dict.fromkeys(flag, True)
+            for record, kept, value in zip(records, keep, score, strict=True):
+                if kept:
+                    fh.write(json.dumps({**record, **extra, column: float(value)}) + "\n")
+    return True
