@@ -266,11 +266,15 @@ def test_epsilon_is_measured_from_y_true_and_a_wrong_one_is_caught(
     doc = _json(capsys, [*argv, "--epsilon", "0", "--m", "800", "--json"])
     (cond,) = doc["check"]["conditions"]
     assert cond["disagrees"] and cond["gap"] > 0.02
-    assert (
+    flips = doc["data"]["rates"]  # None: no verifier; the told ε is the cause, and said so
+    assert flips is None and doc["warnings"][0].startswith("epsilon = 0 was given, but ")
+    assert doc["warnings"][0].endswith(
+        "the prediction assumes another noise rate than the file has"
+    )
+    assert doc["warnings"][-1] == (
         f"at m = 800 the prediction is off the hold-out by {100 * cond['gap']:+.1f} points "
-        "(beyond 2 points and 2 s.e.); no assumption check tripped, so the likely cause is "
-        "classes far from the theory's Gaussian clouds; trust the measured values"
-    ) in doc["warnings"]
+        "(beyond 2 points and 2 s.e.); possible causes: the warnings above"
+    )
     assert main([*argv, "--epsilon", "0", "--m", "800"]) == 0
     out = capsys.readouterr().out
     assert "# hold-out check: 10 seeded splits" in out and "\nwarning: at m = 800" in out

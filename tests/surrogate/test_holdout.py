@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from math import erfc
+
 import numpy as np
 import pytest
 
@@ -58,7 +60,7 @@ def test_measured_accuracy_is_ridge_on_the_split_and_the_drawn_synthetic_rows() 
     xs, ys, _ = _gaussian(40, rng)
     flipped = -ys  # every synthetic label wrong: adding them must move the measured accuracy
     chk = holdout_check(x, y, xs, flipped, m=[0, 30], n_repeats=3, test_fraction=0.25, rng=7)
-    accs = []
+    accs, gauss = [], []
     for seq in np.random.SeedSequence(7).spawn(3):
         gen = np.random.default_rng(seq)
         perm, order = gen.permutation(60), gen.permutation(40)
@@ -69,7 +71,12 @@ def test_measured_accuracy_is_ridge_on_the_split_and_the_drawn_synthetic_rows() 
         g, b = z.T @ z + zs.T @ zs, z.T @ y[train] + zs.T @ flipped[order[:30]]
         w30 = solve_ridge(g, b, 75, 1.0)
         accs.append([np.mean(np.sign(zt @ w) == y[test]) for w in (w0, w30)])
+        for w in (w0, w30):  # Φ(M/√(V − M²)) of the held-out scores' moments
+            s = zt @ w
+            m1, m2 = np.mean(y[test] * s), np.mean(s * s)
+            gauss.append(0.5 * erfc(-m1 / np.sqrt(m2 - m1 * m1) / np.sqrt(2.0)))
     acc = np.array(accs)
+    np.testing.assert_allclose(chk.gaussian, np.reshape(gauss, (3, 2)).mean(axis=0), atol=1e-12)
     np.testing.assert_allclose(chk.measured, acc.mean(axis=0), atol=1e-12)
     np.testing.assert_allclose(chk.measured_se, acc.std(axis=0, ddof=1) / np.sqrt(3), atol=1e-12)
     assert chk.measured[1] < chk.measured[0]
@@ -85,6 +92,7 @@ def test_disagreement_needs_both_two_points_and_two_standard_errors() -> None:
             measured=np.array([0.9]),
             measured_se=np.array([se]),
             gap=np.array([gap]),
+            gaussian=np.array([0.9]),
             n_train=10,
             n_test=5,
             n_repeats=2,

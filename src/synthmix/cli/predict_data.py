@@ -88,13 +88,10 @@ def data_defaults(flags: dict[str, Any], options: DataOptions) -> tuple[dict[str
         flags["m"] = ",".join(str(v) for v in sorted({0, rows // 4, rows // 2, rows}))
         notes.append(f"m = {flags['m']} from the synthetic file's {rows} rows")
     if flags.get("epsilon") is None and syn.y_true is not None:
-        from scipy.stats import binomtest
-
-        wrong = int(np.sum(syn.y != syn.y_true))
-        ci = binomtest(wrong, rows).proportion_ci(0.95)
+        wrong, rows, low, high = _measured_epsilon(syn)
         flags["epsilon"] = repr(wrong / rows)
         notes.append(
-            f"epsilon = {wrong / rows:.3f} [95% CI {ci.low:.3f}, {ci.high:.3f}] measured: "
+            f"epsilon = {wrong / rows:.3f} [95% CI {low:.3f}, {high:.3f}] measured: "
             f"{wrong} of {rows} labels differ from {syn.true_label}"
         )
     return flags, notes
@@ -181,6 +178,8 @@ def run_predict_data(
         generator_on_training_rows=generator is not None,
         defaulted=defaulted,
     )
+    if synthetic is not None and syn.y_true is not None:
+        warnings += _epsilon_warning(syn, np.unique(points["epsilon"]))
     check, check_text = None, ""
     if synthetic is not None and x_syn is not None:
         check, check_text = _self_check(
@@ -224,6 +223,28 @@ def run_predict_data(
     )
 
 
+def _measured_epsilon(syn: Any) -> tuple[int, int, float, float]:
+    """Labels differing from the clean ones: (wrong, rows, 95% CI low, high), exact binomial."""
+    from scipy.stats import binomtest
+
+    wrong, rows = int(np.sum(syn.y != syn.y_true)), int(syn.y.shape[0])
+    ci = binomtest(wrong, rows).proportion_ci(0.95)
+    return wrong, rows, float(ci.low), float(ci.high)
+
+
+def _epsilon_warning(syn: Any, given: np.ndarray) -> list[str]:
+    """A warning when a given epsilon lies outside the file's measured 95% interval."""
+    wrong, rows, low, high = _measured_epsilon(syn)
+    outside = [float(e) for e in given if not low <= e <= high]
+    if not outside:
+        return []
+    return [
+        f"epsilon = {', '.join(f'{e:g}' for e in outside)} was given, but {wrong} of {rows} "
+        f"labels differ from {syn.true_label} (measured {wrong / rows:.3f}, 95% CI "
+        f"[{low:.3f}, {high:.3f}]): the prediction assumes another noise rate than the file has"
+    ]
+
+
 def _self_check(
     options: DataOptions,
     params: Parameters,
@@ -265,14 +286,22 @@ def _self_check(
     bad = check.disagrees()
     if bad.any():
         k_ratio = result.surrogate.k / check.n_train
+        shape = np.abs(check.gaussian[bad] - check.measured[bad])
         if np.all(check.gap[bad] > 0) and k_ratio > KN_WARN:
             cause = f"the likely cause is k/n = {k_ratio:.2f} (optimistic covariance estimate)"
+        elif np.all(shape > GAP_TOLERANCE_POINTS / 100.0):
+            cause = (
+                "the likely cause is the scores' non-Gaussian shape: Gaussian scores with the "
+                "measured moments would score "
+                + ", ".join(f"{100 * g:.1f}%" for g in check.gaussian[bad])
+                + "; trust the measured values"
+            )
         elif warnings:
             cause = "possible causes: the warnings above"
         else:
             cause = (
-                "no assumption check tripped, so the likely cause is classes far from the "
-                "theory's Gaussian clouds; trust the measured values"
+                "no assumption check tripped, so the likely cause is the moments the model "
+                "estimates (its mean and covariance of each class); trust the measured values"
             )
         warnings.append(
             f"at m = {', '.join(str(v) for v in check.m[bad])} the prediction is off the "
@@ -286,6 +315,7 @@ def _self_check(
             "measured": float(check.measured[j]),
             "measured_se": float(check.measured_se[j]),
             "gap": float(check.gap[j]),
+            "gaussian_score": float(check.gaussian[j]),
             "disagrees": bool(bad[j]),
         }
         for j, m in enumerate(check.m)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
+from scipy.special import ndtr
 
 from synthmix._random import RngLike, spawn
 from synthmix._types import FloatArray
@@ -61,6 +62,11 @@ class HoldoutCheck:
         Standard error of ``measured`` over repetitions.
     gap : ndarray, shape (J,)
         ``predicted - measured``.
+    gaussian : ndarray, shape (J,)
+        Mean over repetitions of ``Φ(M/√(V − M²))`` with ``M``, ``V`` the held-out scores'
+        measured ``mean(y·s)`` and ``mean(s²)``: the accuracy Gaussian scores with the
+        measured moments would have. Far from ``measured``, the scores' shape (not their
+        moments) is what the theory misses.
     n_train, n_test, n_repeats : int
         Real rows trained on and held out in each repetition; repetitions.
     epsilon, gamma : float
@@ -74,6 +80,7 @@ class HoldoutCheck:
     measured: FloatArray
     measured_se: FloatArray
     gap: FloatArray
+    gaussian: FloatArray
     n_train: int
     n_test: int
     n_repeats: int
@@ -158,7 +165,7 @@ def holdout_check(
         raise fail("X_real", "have enough rows to hold some out (>= 4 train, >= 2 test)", X.shape)
     seed = int(rng) if isinstance(rng, int | np.integer) and not isinstance(rng, bool) else None
     streams = spawn(rng, reps)
-    out = np.empty((reps, counts.size, 2))
+    out = np.empty((reps, counts.size, 3))
     for r, gen in enumerate(streams):
         perm = gen.permutation(X.shape[0])
         test, train = perm[:n_test], perm[n_test:]
@@ -178,7 +185,12 @@ def holdout_check(
                 n_train + int(count),
                 gamma,
             )
-            out[r, j] = float(np.asarray(pred.accuracy)[j]), np.mean(np.sign(z_te @ w) == y[test])
+            scores = z_te @ w
+            mean, second = float(np.mean(y[test] * scores)), float(np.mean(scores * scores))
+            var = second - mean * mean
+            gauss = float(ndtr(mean / np.sqrt(var))) if var > 0 else 0.5
+            accuracy = float(np.mean(np.sign(scores) == y[test]))
+            out[r, j] = float(np.asarray(pred.accuracy)[j]), accuracy, gauss
     predicted, measured = out[..., 0].mean(axis=0), out[..., 1].mean(axis=0)
     return HoldoutCheck(
         m=counts,
@@ -186,6 +198,7 @@ def holdout_check(
         measured=measured,
         measured_se=out[..., 1].std(axis=0, ddof=1) / np.sqrt(reps),
         gap=predicted - measured,
+        gaussian=out[..., 2].mean(axis=0),
         n_train=n_train,
         n_test=n_test,
         n_repeats=reps,
