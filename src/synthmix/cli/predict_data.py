@@ -20,11 +20,13 @@ from synthmix.data.labeled import (
     LabelCoding,
     file_coding,
     load_option,
+    named_features,
     read_real,
     read_synthetic,
     resolve_label,
 )
-from synthmix.surrogate import DataPrediction, predict_from_data
+from synthmix.surrogate import DataPrediction, holdout_check, predict_from_data, validity_warnings
+from synthmix.surrogate.holdout import GAP_TOLERANCE_POINTS, KN_WARN
 
 __all__ = ["MODEL_FLAGS", "DataOptions", "DataRun", "data_defaults", "run_predict_data"]
 
@@ -142,7 +144,8 @@ def run_predict_data(
         y_syn = syn.y_true if syn.y_true is not None else syn.y
         source = f"synthetic={synthetic.name} ({x_syn.shape[0]} samples)"
     else:
-        data = load_option(real, "real", label=label)
+        features = named_features(real, label, None, "real")  # never ids or y_true
+        data = load_option(real, "real", label=label, features=features)
         x_real = np.asarray(data.X, dtype=np.float64)
         y_real = coding.encode(data.y, f"label ({real.name})")
         source = f"generator=gaussian ({generator_cov} covariance, n_use={n_use or 'all'})"
@@ -169,8 +172,6 @@ def run_predict_data(
         verifier=fitted,
         rng=params.seed,
     )
-    from synthmix.surrogate.holdout import validity_warnings
-
     warnings = validity_warnings(
         y_real,
         k=result.surrogate.k,
@@ -257,7 +258,6 @@ def _self_check(
     warnings: list[str],
 ) -> tuple[dict[str, Any] | None, str]:
     """The hold-out check of the prediction (JSON and text); adds a warning per disagreement."""
-    from synthmix.surrogate.holdout import GAP_TOLERANCE_POINTS, KN_WARN, holdout_check
 
     if not options.check:
         return None, ""
