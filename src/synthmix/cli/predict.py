@@ -195,18 +195,26 @@ def _predict_from_files(
     out: Path | None,
 ) -> None:
     """``predict --real``: the data set the model; the grid comes from the usual options."""
-    from synthmix.cli.predict_data import MODEL_FLAGS, data_defaults, run_predict_data
+    from synthmix.cli.predict_data import (
+        MODEL_FLAGS,
+        data_defaults,
+        read_files,
+        run_predict_data,
+    )
 
     for key in MODEL_FLAGS:
         if flags.get(key) is not None:
             raise fail(key, "not be given with --real (the data determine the model)", flags[key])
+    files = read_files(options)  # once: the defaults and the run share the rows read
     if config is None:  # a config file may set them; only the command line is inspected here
-        flags, taken = data_defaults(flags, options)
+        flags, taken = data_defaults(flags, files)
         defaulted = tuple(k for k in ("m", "epsilon") if flags.get(k) is None)
     else:
         taken, defaulted = [], ()
     params = resolve_parameters(flags, config=config)
-    run = run_predict_data(params, options, n_given=flags.get("n") is not None, defaulted=defaulted)
+    run = run_predict_data(
+        params, options, files, n_given=flags.get("n") is not None, defaulted=defaulted
+    )
     context = run.context + "".join(f"\n# from the data: {note}" for note in taken)
     extra = "".join(f"\nwarning: {w}" for w in run.warnings)
     if run.check_text:

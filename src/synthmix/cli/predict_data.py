@@ -18,6 +18,7 @@ from synthmix.cli.prune import build_verifier
 from synthmix.data.labeled import (
     DEFAULT_TRUE_LABEL,
     LabelCoding,
+    SyntheticTable,
     file_coding,
     load_option,
     named_features,
@@ -28,7 +29,15 @@ from synthmix.data.labeled import (
 from synthmix.surrogate import DataPrediction, holdout_check, predict_from_data, validity_warnings
 from synthmix.surrogate.holdout import GAP_TOLERANCE_POINTS, KN_WARN
 
-__all__ = ["MODEL_FLAGS", "DataOptions", "DataRun", "data_defaults", "run_predict_data"]
+__all__ = [
+    "MODEL_FLAGS",
+    "DataFiles",
+    "DataOptions",
+    "DataRun",
+    "data_defaults",
+    "read_files",
+    "run_predict_data",
+]
 
 # Model options that the data replaces: refused together with --real.
 MODEL_FLAGS = ("p", "mu", "n_hat")
@@ -63,16 +72,37 @@ class DataOptions:
     positive: str | None = None
 
 
-def _labels(options: DataOptions) -> tuple[str, str | None, LabelCoding]:
-    """The real and synthetic files' label columns and the real file's -1/+1 coding."""
-    real_label, _ = resolve_label(options.real, options.label)
-    syn_label = None
+@dataclass(frozen=True)
+class DataFiles:
+    """The files of ``predict --real``, read once: label columns, the coding, the synthetic rows.
+
+    Attributes
+    ----------
+    label : str
+        The real file's label column (named, or the first of label/target/y/class it has).
+    coding : LabelCoding
+        The -1/+1 coding the real file's labels set for both files.
+    synthetic : SyntheticTable or None
+        The synthetic file, coded by ``coding`` (None with ``--generator``).
+    """
+
+    label: str
+    coding: LabelCoding
+    synthetic: SyntheticTable | None
+
+
+def read_files(options: DataOptions) -> DataFiles:
+    """Resolve the label columns, code the labels by the real file, read the synthetic file."""
+    label, _ = resolve_label(options.real, options.label)
+    coding = file_coding(options.real, label, "real", options.positive)
+    syn = None
     if options.synthetic is not None:
         syn_label, _ = resolve_label(options.synthetic, options.label)
-    return real_label, syn_label, file_coding(options.real, real_label, "real", options.positive)
+        syn = read_synthetic(options.synthetic, syn_label, None, coding)
+    return DataFiles(label=label, coding=coding, synthetic=syn)
 
 
-def data_defaults(flags: dict[str, Any], options: DataOptions) -> tuple[dict[str, Any], list[str]]:
+def data_defaults(flags: dict[str, Any], files: DataFiles) -> tuple[dict[str, Any], list[str]]:
     """Grid values the synthetic file determines when the user gave none, and what was taken.
 
     ``m`` defaults to ``0, M/4, M/2, M`` for a file of ``M`` rows; ``epsilon`` to the measured
@@ -81,10 +111,9 @@ def data_defaults(flags: dict[str, Any], options: DataOptions) -> tuple[dict[str
     """
     flags = dict(flags)
     notes: list[str] = []
-    if options.synthetic is None:
+    syn = files.synthetic
+    if syn is None:
         return flags, notes
-    _, syn_label, coding = _labels(options)
-    syn = read_synthetic(options.synthetic, syn_label or "label", None, coding)
     rows = int(syn.y.shape[0])
     if flags.get("m") is None:
         flags["m"] = ",".join(str(v) for v in sorted({0, rows // 4, rows // 2, rows}))
@@ -102,6 +131,7 @@ def data_defaults(flags: dict[str, Any], options: DataOptions) -> tuple[dict[str
 def run_predict_data(
     params: Parameters,
     options: DataOptions,
+    files: DataFiles,
     *,
     n_given: bool,
     defaulted: tuple[str, ...] = (),
@@ -114,7 +144,7 @@ def run_predict_data(
     ``defaulted`` names grid values neither given nor measured (they become warnings).
     """
     real, synthetic, generator = options.real, options.synthetic, options.generator
-    label, syn_label, coding = _labels(options)
+    label, coding, syn = files.label, files.coding, files.synthetic
     n_use, generator_cov, components, verifier = (
         options.n_use,
         options.generator_cov,
@@ -136,8 +166,7 @@ def run_predict_data(
     if components is not None:
         components = check_int(components, "components", minimum=1)
     x_syn = y_syn = None
-    if synthetic is not None:
-        syn = read_synthetic(synthetic, syn_label or "label", None, coding)
+    if synthetic is not None and syn is not None:
         x_real, y_real = read_real(real, label, DEFAULT_TRUE_LABEL, syn)
         x_syn = np.asarray(syn.data.X, dtype=np.float64)
         # The generator's intended class: the clean label when the file has it.
@@ -179,10 +208,10 @@ def run_predict_data(
         generator_on_training_rows=generator is not None,
         defaulted=defaulted,
     )
-    if synthetic is not None and syn.y_true is not None:
+    if syn is not None and syn.y_true is not None:
         warnings += _epsilon_warning(syn, np.unique(points["epsilon"]))
     check, check_text = None, ""
-    if synthetic is not None and x_syn is not None:
+    if syn is not None and x_syn is not None:
         check, check_text = _self_check(
             options, params, points, x_real, y_real, x_syn, syn, result, warnings
         )
