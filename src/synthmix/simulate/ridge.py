@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import scipy.linalg
 from numpy.typing import NDArray
+from scipy.special import ndtr
 
-__all__ = ["solve_ridge"]
+__all__ = ["score_ridge", "solve_ridge"]
 
 
 def solve_ridge(
@@ -32,3 +33,28 @@ def solve_ridge(
     a = gram / n_total
     a[np.diag_indices_from(a)] += gamma
     return scipy.linalg.solve(a, rhs / n_total, assume_a="pos")
+
+
+def score_ridge(
+    w: NDArray[np.float64], Z: NDArray[np.float64], y: NDArray[np.int64]
+) -> tuple[float, float]:
+    """Measured accuracy of ``sign(Z w)`` on labels ``y``, and what Gaussian scores would give.
+
+    The second is the theorem's own formula ``Φ(M/√(V − M²))`` applied to the measured
+    ``M = mean(y·s)`` and ``V = mean(s²)`` of the scores ``s = Z w`` (1/2 when ``V = M²``):
+    where it matches the prediction but not the measured accuracy, the scores' distribution
+    (not their moments) breaks the theory.
+
+    Parameters
+    ----------
+    w : ndarray, shape (p,)
+    Z : ndarray, shape (n, p)
+        Test features.
+    y : ndarray, shape (n,)
+        Test labels ±1.
+    """
+    s = Z @ w
+    mean, second = float(np.mean(y * s)), float(np.mean(s * s))
+    var = second - mean**2
+    gauss = float(ndtr(mean / np.sqrt(var))) if var > 0 else 0.5
+    return float(np.mean(np.sign(s) == y)), gauss

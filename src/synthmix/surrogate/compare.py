@@ -25,7 +25,6 @@ from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.special import ndtr
 
 from synthmix._random import RngLike, seed_sequence
 from synthmix._types import FloatArray
@@ -47,7 +46,7 @@ from synthmix.pruning import (
     estimate_rates,
     flip_labels,
 )
-from synthmix.simulate.ridge import solve_ridge
+from synthmix.simulate.ridge import score_ridge, solve_ridge
 from synthmix.surrogate.fit import fit_surrogate
 from synthmix.theory import predict
 
@@ -180,20 +179,6 @@ def _real_verifier(kind: RealVerifier, Z: FloatArray, y: NDArray[np.int64]) -> A
     return ConfidentLearningVerifier.fit(Z, y)
 
 
-def _test_scores(w: FloatArray, Z: FloatArray, y: NDArray[np.int64]) -> tuple[float, float]:
-    """Measured accuracy, and the accuracy a Gaussian score with the measured moments has.
-
-    The second is the theory's own formula ``Φ(M/√(V − M²))`` applied to the test set's
-    ``M = mean(y·s)`` and ``V = mean(s²)``: where it matches the prediction but not the
-    measured accuracy, the score's distribution (not its moments) breaks the theory.
-    """
-    s = Z @ w
-    mean, second = float(np.mean(y * s)), float(np.mean(s * s))
-    var = second - mean**2
-    gauss = float(ndtr(mean / np.sqrt(var))) if var > 0 else 0.5
-    return float(np.mean(np.sign(s) == y)), gauss
-
-
 def _one_repeat(job: _Repeat, rng: np.random.Generator) -> FloatArray:
     """Returns (settings, shares, 5): measured, predicted, ρ used, φ used, Gaussian-score."""
     pr = job.protocol
@@ -250,7 +235,7 @@ def _one_repeat(job: _Repeat, rng: np.random.Generator) -> FloatArray:
             w = solve_ridge(gram0 + xk.T @ xk, rhs0 + xk.T @ yk, pr.n + m, pr.gamma)
             rho, phi = rates[i]
             pred = predict(model, n=pr.n, m=m, epsilon=pr.epsilon, rho=rho, phi=phi, gamma=pr.gamma)
-            measured, gauss = _test_scores(w, z_test, y_test)
+            measured, gauss = score_ridge(w, z_test, y_test)
             out[i, j] = measured, float(pred.accuracy), rho, phi, gauss
     return out
 

@@ -16,13 +16,12 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.special import ndtr
 
 from synthmix._random import RngLike, spawn
 from synthmix._types import FloatArray
 from synthmix._validation import as_float_array, check_int, check_labels, check_probability, fail
 from synthmix.data.generators import GaussianGenerator
-from synthmix.simulate.ridge import solve_ridge
+from synthmix.simulate.ridge import score_ridge, solve_ridge
 from synthmix.surrogate.fit import fit_surrogate
 from synthmix.theory import predict
 
@@ -185,12 +184,7 @@ def holdout_check(
                 n_train + int(count),
                 gamma,
             )
-            scores = z_te @ w
-            mean, second = float(np.mean(y[test] * scores)), float(np.mean(scores * scores))
-            var = second - mean * mean
-            gauss = float(ndtr(mean / np.sqrt(var))) if var > 0 else 0.5
-            accuracy = float(np.mean(np.sign(scores) == y[test]))
-            out[r, j] = float(np.asarray(pred.accuracy)[j]), accuracy, gauss
+            out[r, j] = (float(np.asarray(pred.accuracy)[j]), *score_ridge(w, z_te, y[test]))
     predicted, measured = out[..., 0].mean(axis=0), out[..., 1].mean(axis=0)
     return HoldoutCheck(
         m=counts,
