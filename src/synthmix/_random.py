@@ -6,7 +6,15 @@ import numpy as np
 
 from synthmix._validation import fail
 
-__all__ = ["RngLike", "as_generator", "child_sequence", "root_entropy", "seed_sequence", "spawn"]
+__all__ = [
+    "RngLike",
+    "as_generator",
+    "child_sequence",
+    "int_seed",
+    "root_entropy",
+    "seed_sequence",
+    "spawn",
+]
 
 RngLike = None | int | np.integer | np.random.Generator | np.random.SeedSequence
 
@@ -63,3 +71,8 @@ def root_entropy(root: np.random.SeedSequence) -> int:
     """The integer entropy of ``root`` (recorded in results), or -1 when it is not an int."""
     ent = root.entropy
     return int(ent) if isinstance(ent, int | np.integer) else -1
+
+
+def int_seed(rng: RngLike) -> int | None:
+    """``rng`` as the integer seed a result records, or None when it is not an integer."""
+    return int(rng) if isinstance(rng, int | np.integer) and not isinstance(rng, bool) else None

@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.stats import beta
 
-from synthmix._random import RngLike, as_generator
+from synthmix._random import RngLike, as_generator, int_seed
 from synthmix._types import BoolArray
 from synthmix._validation import as_float_array, check_feature_matrix, check_labels, fail
 from synthmix.pruning.verifiers import Verifier
@@ -243,7 +243,7 @@ def measure_rates(
             f"have {wrong.shape[0]} rows (one per label in y_noisy)",
             f"shape {X.shape}",
         )
-    seed = int(rng) if isinstance(rng, int | np.integer) and not isinstance(rng, bool) else None
+    seed = int_seed(rng)
     gen = as_generator(rng)
     verdict = verifier.decide(X, y_noisy, rng=gen, y_true=y_true)
     keep = _check_keep(getattr(verdict, "keep", None), wrong.shape[0])

@@ -22,7 +22,7 @@ import numpy as np
 import scipy.linalg
 from scipy.special import ndtr
 
-from synthmix._random import RngLike, seed_sequence
+from synthmix._random import RngLike, int_seed, seed_sequence
 from synthmix._types import FloatArray
 from synthmix._validation import (
     check_int,
@@ -221,7 +221,7 @@ def _run(
     progress: Callable[[int, int], None] | None,
 ) -> SimulationResult:
     n_trials = check_int(n_trials, "n_trials", minimum=2)
-    seed = int(rng) if isinstance(rng, int | np.integer) and not isinstance(rng, bool) else None
+    seed = int_seed(rng)
     root = seed_sequence(rng)
     rows = np.array(
         map_tasks(

@@ -26,7 +26,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from synthmix._random import RngLike, seed_sequence
+from synthmix._random import RngLike, int_seed, seed_sequence
 from synthmix._types import FloatArray
 from synthmix._validation import (
     as_float_array,
@@ -283,7 +283,7 @@ def compare_on_task(
     settings = tuple(settings)
     if not settings:
         raise fail("settings", "name at least one pruning setting", settings)
-    seed = int(rng) if isinstance(rng, int | np.integer) and not isinstance(rng, bool) else None
+    seed = int_seed(rng)
     job = _Repeat(X_arr, labels, pr, settings)
     rows = np.array(
         map_tasks(

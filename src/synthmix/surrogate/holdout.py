@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from synthmix._random import RngLike, spawn
+from synthmix._random import RngLike, int_seed, spawn
 from synthmix._types import FloatArray
 from synthmix._validation import as_float_array, check_int, check_labels, check_probability, fail
 from synthmix.data.generators import GaussianGenerator
@@ -162,7 +162,7 @@ def holdout_check(
     n_train = X.shape[0] - n_test
     if n_test < 2 or n_train < 4:
         raise fail("X_real", "have enough rows to hold some out (>= 4 train, >= 2 test)", X.shape)
-    seed = int(rng) if isinstance(rng, int | np.integer) and not isinstance(rng, bool) else None
+    seed = int_seed(rng)
     streams = spawn(rng, reps)
     out = np.empty((reps, counts.size, 3))
     for r, gen in enumerate(streams):

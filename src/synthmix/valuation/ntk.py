@@ -52,7 +52,7 @@ import numpy as np
 import scipy.linalg
 from numpy.typing import ArrayLike, NDArray
 
-from synthmix._random import RngLike, seed_sequence
+from synthmix._random import RngLike, int_seed, seed_sequence
 from synthmix._validation import as_float_array, check_int, fail
 from synthmix.exceptions import SynthmixError
 
@@ -247,10 +247,6 @@ def _check_projection(projection: Any) -> int | Literal["auto"] | None:
             raise fail("projection", 'be None, "auto" or a positive int', projection)
         return "auto"
     return check_int(projection, "projection", minimum=1)
-
-
-def _seed_of(rng: RngLike) -> int | None:
-    return int(rng) if isinstance(rng, int | np.integer) and not isinstance(rng, bool) else None
 
 
 # ---------------------------------------------------------------------- analytic NTK
@@ -763,7 +759,7 @@ def ntk_complexity(
     rho = None if ridge is None else _check_sigma(ridge, "ridge", positive=True)
     proj = _check_projection(projection)
     n_seeds = check_int(n_seeds, "n_seeds", minimum=1)
-    seed = _seed_of(rng)
+    seed = int_seed(rng)
 
     terms: list[KernelRidgeTerms] = []
     rank: int | None = None
