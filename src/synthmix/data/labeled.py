@@ -328,14 +328,16 @@ def named_features(
     names = feature_columns(columns, label, None)
     if order is None:
         return names
+    return _by_name(names, order, option, f"have the feature columns of the {against}")
+
+
+def _by_name(names: list[str], order: list[str], option: str, rule: str) -> list[str]:
+    """``names`` matched to ``order`` by name: ``order`` when they are the same set, else an
+    error naming ``option`` and the missing and extra columns."""
     missing = [c for c in order if c not in names]
     extra = [c for c in names if c not in order]
     if missing or extra:
-        raise fail(
-            option,
-            f"have the feature columns of the {against}",
-            f"missing {missing[:5]}, extra {extra[:5]}",
-        )
+        raise fail(option, rule, f"missing {missing[:5]}, extra {extra[:5]}")
     return list(order)
 
 
@@ -361,17 +363,9 @@ def read_real(
     columns = None if path.suffix.lower() == ".npz" else peek_columns(path)
     if columns is not None:
         features = feature_columns(columns, label, true_label)
-        if synthetic.feature_names is not None:
-            # Columns are matched by name, never by position.
-            missing = [c for c in synthetic.feature_names if c not in features]
-            extra = [c for c in features if c not in synthetic.feature_names]
-            if missing or extra:
-                raise fail(
-                    "real",
-                    f"have the synthetic file's feature columns ({path.name})",
-                    f"missing {missing[:5]}, extra {extra[:5]}",
-                )
-            features = list(synthetic.feature_names)
+        if synthetic.feature_names is not None:  # by name, never by position
+            rule = f"have the synthetic file's feature columns ({path.name})"
+            features = _by_name(features, synthetic.feature_names, "real", rule)
     if features is None:
         data = load_option(path, "real", label=label)
     else:
