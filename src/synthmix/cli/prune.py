@@ -465,12 +465,12 @@ def run_prune(
     # Each file's label column (named, or the first of label/target/y/class it has), and one
     # -1/+1 coding for both files, set by the real file's labels when there is one.
     syn_label, _ = resolve_label(syn_path, label)
-    real_label = None if real_path is None else resolve_label(real_path, label)[0]
-    if real_path is not None and real_label is not None:
+    real_label, coding = None, None  # without a real file, the synthetic labels set the coding
+    if real_path is not None:
+        real_label, _ = resolve_label(real_path, label)
         coding = file_coding(real_path, real_label, "real", positive)
-    else:
-        coding = file_coding(syn_path, syn_label, "synthetic", positive)
-    syn = read_synthetic(syn_path, syn_label, true_label, coding)
+    syn = read_synthetic(syn_path, syn_label, true_label, coding, positive)
+    coding = syn.coding
     if name == "oracle" and syn.y_true is None:
         raise fail(
             "true_label",
@@ -479,10 +479,8 @@ def run_prune(
             str(syn_path),
         )
     real_data = None
-    if real_path is not None:
-        real_data = read_real(
-            real_path, real_label or "label", true_label or DEFAULT_TRUE_LABEL, syn
-        )
+    if real_path is not None and real_label is not None:
+        real_data = read_real(real_path, real_label, true_label or DEFAULT_TRUE_LABEL, syn)
 
     rates, note = None, None
     if syn.y_true is None:

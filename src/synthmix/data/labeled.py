@@ -259,14 +259,18 @@ class SyntheticTable:
 
 
 def read_synthetic(
-    path: Path, label: str, true_label: str | None, coding: LabelCoding | None = None
+    path: Path,
+    label: str,
+    true_label: str | None,
+    coding: LabelCoding | None = None,
+    positive: Any = None,
 ) -> SyntheticTable:
     """Read a synthetic file: features, labels ``label`` and clean labels ``true_label``.
 
     ``true_label`` None reads :data:`DEFAULT_TRUE_LABEL` when the file has it; a named
     ``true_label`` the file lacks is an error. The clean labels are never a feature. Labels
     of any type are coded -1/+1 by ``coding`` (default: :func:`label_coding` of this file's
-    labels; pass the real file's coding so that both files agree).
+    labels with ``positive``; pass the real file's coding so that both files agree).
     """
     wanted = DEFAULT_TRUE_LABEL if true_label is None else true_label
     if path.suffix.lower() == ".npz":
@@ -296,7 +300,9 @@ def read_synthetic(
         provenance = columns is not None and PROVENANCE_COLUMN in columns
     if truth is None and true_label is not None:
         raise fail("true_label", "name a column (or .npz array) of the synthetic file", true_label)
-    coding = coding or label_coding(data.y, what=f"label ({path.name})", source=path.name)
+    coding = coding or label_coding(
+        data.y, positive=positive, what=f"label ({path.name})", source=path.name
+    )
     y = coding.encode(data.y, f"label ({path.name})")
     y_true = None
     if truth is not None:
