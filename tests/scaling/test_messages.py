@@ -143,6 +143,14 @@ CASES: list[tuple[Callable[[], Any], str]] = [
     ),
     (lambda: fit_three_phase(_N8, _E8, n_boot=9), "n_boot must be >= 10; got 9"),
     (
+        lambda: fit_three_phase(_N8, _E8, confidence="high"),  # type: ignore[arg-type]
+        "confidence must be a number or an array of numbers; got 'high'",
+    ),
+    (
+        lambda: fit_three_phase(_N8, _E8, confidence=math.nan),
+        "confidence must be finite (no NaN or inf); got nan",
+    ),
+    (
         lambda: fit_three_phase(_N8, _E8, confidence=1.0),
         "confidence must be a number in (0, 1); got 1.0",
     ),
