@@ -145,3 +145,63 @@ def test_fit_with_three_phases_says_so(tmp_path, capsys: pytest.CaptureFixture[s
     assert doc["three_phases"] is True and doc["forced_three_segment_fit"] is None
     assert doc["verdict"].startswith("three phases (BIC: 1 segment ")
     assert len(doc["fit"]["breakpoints"]) == 2 and set(doc["points"]["phase"]) == {1, 2, 3}
+
+
+def test_predict_states_the_corners_a_fit_would_measure(capsys: pytest.CaptureFixture[str]) -> None:
+    """With enough sizes the corners are those of the exact curve at the given sizes; with too
+    few, of the default window around the breakpoints (and the output says which)."""
+    from synthmix.scaling import hinge_sizes, predicted_hinges
+
+    model = LongTailModel(beta=2.0, k=10, pi=0.1, M=10**4)
+    base = ["scaling", "predict", "--k", "10", "--pi", "0.1", "--M", "10000", "--json"]
+    sizes = np.logspace(1, 6, 12)
+    assert main([*base, "--n", ",".join(f"{v:.17g}" for v in sizes)]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    np.testing.assert_allclose(doc["fitted_hinges"]["n"], predicted_hinges(model, sizes))
+    assert doc["fitted_hinges"]["sizes"] == "these sizes"
+    assert main([*base, "--n", "10,1e3,1e5"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    np.testing.assert_allclose(
+        doc["fitted_hinges"]["n"], predicted_hinges(model, hinge_sizes(model))
+    )
+    assert doc["fitted_hinges"]["sizes"] == "60 sizes from n1/100 to 100·n2"
+    assert main([*base[:-1], "--n", "10,1e3,1e5"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    h1, h2 = doc["fitted_hinges"]["n"]
+    assert out[1] == (
+        "# a three-segment fit ('synthmix scaling fit') of this curve at 60 sizes from n1/100 to "
+        f"100·n2 measures corners n1={h1:.4g}, n2={h2:.4g}: compare fitted breakpoints with these"
+    )
+    assert main(["scaling", "predict", "--temperature", "0.5", "--M", "1000", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["fitted_hinges"] is None
+
+
+def test_fit_compares_with_the_models_corners(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    """--k/--pi: the corners at the curve's sizes and, for each, whether the interval holds it."""
+    from synthmix.scaling import predicted_hinges
+
+    path = _curve_file(tmp_path, seeds=True)
+    argv = ["scaling", "fit", str(path), "--n-boot", "20", "--k", "30", "--pi", "0.05"]
+    assert main([*argv, "--M", "100000", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    pred = doc["prediction"]
+    model = LongTailModel(beta=2.0, k=30, pi=0.05, M=10**5)
+    np.testing.assert_allclose(pred["coverage_breakpoints"], breakpoints(model))
+    n = np.unique(np.loadtxt(path, delimiter=",", skiprows=1)[:, 0])
+    np.testing.assert_allclose(pred["fitted_hinges"]["n"], predicted_hinges(model, n))
+    ci = np.array(doc["fit"]["breakpoints_ci"])
+    h = np.array(pred["fitted_hinges"]["n"])
+    assert pred["inside_interval"] == ((ci[:, 0] <= h) & (h <= ci[:, 1])).tolist()
+    assert main([*argv, "--M", "100000"]) == 0
+    line = next(s for s in capsys.readouterr().out.splitlines() if s.startswith("model beta"))
+    words = ["inside" if ok else "OUTSIDE" for ok in pred["inside_interval"]]
+    assert line == (
+        "model beta=2 k=30 pi=0.05 M=100000 predicts corners at these sizes: "
+        f"n1 {h[0]:.4g} ({words[0]} the 90% interval), n2 {h[1]:.4g} ({words[1]} the 90% interval)"
+    )
+    assert main(["scaling", "fit", str(path), "--k", "30"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert (
+        err
+        == "synthmix: error: k must be given together with --pi to compare with the model; got 30"
+    )

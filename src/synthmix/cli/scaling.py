@@ -73,9 +73,11 @@ def predict_command(
     error = np.asarray(expected_error(model, sizes), dtype=float)
     points: dict[str, Any] = {"n": sizes, "error": error}
     n1 = n2 = None
+    hinges: dict[str, Any] | None = None
     if model.cut is not None:
         n1, n2 = breakpoints(model)
         points["phase"] = np.where(sizes < n1, 1, np.where(sizes < n2, 2, 3))
+        hinges = _hinges(model, sizes)
     if json_output:
         doc = {
             "synthmix_version": __version__,
@@ -90,6 +92,7 @@ def predict_command(
                 "pool": pool,
             },
             "breakpoints": None if n1 is None else [n1, n2],
+            "fitted_hinges": hinges,
             "plateau_error": None if model.cut is None else 1.0 - model.head_mass(),
             "points": points,
         }
@@ -103,6 +106,13 @@ def predict_command(
             f"learning), n2={n2:.4g} (start of tail learning), plateau error "
             f"{1.0 - model.head_mass():.4g}"
         )
+        if hinges is not None:
+            h1, h2 = hinges["n"]
+            typer.echo(
+                "# a three-segment fit ('synthmix scaling fit') of this curve at "
+                f"{hinges['sizes']} measures corners n1={h1:.4g}, n2={h2:.4g}: "
+                "compare fitted breakpoints with these"
+            )
     header = f"{'n':>12}  {'error':>10}" + ("  phase" if "phase" in points else "")
     typer.echo(header)
     for i, size in enumerate(sizes):
@@ -112,6 +122,49 @@ def predict_command(
         typer.echo(row)
 
 
+def _prediction(model: Any, sizes: np.ndarray, fit: Any) -> dict[str, Any]:
+    """The model's corners at the curve's sizes and whether each is inside the fitted interval."""
+    from synthmix.scaling import breakpoints
+
+    hinges = _hinges(model, sizes)
+    inside = (fit.breakpoints_ci[:, 0] <= hinges["n"]) & (hinges["n"] <= fit.breakpoints_ci[:, 1])
+    return {
+        "model": {"beta": model.beta, "k": model.cut, "pi": model.pi, "M": model.M},
+        "coverage_breakpoints": list(breakpoints(model)),
+        "fitted_hinges": hinges,
+        "inside_interval": inside,
+    }
+
+
+def _prediction_line(prediction: dict[str, Any], pct: str) -> str:
+    m, hinges = prediction["model"], prediction["fitted_hinges"]
+    parts = [
+        f"{name} {value:.4g} ({'inside' if ok else 'OUTSIDE'} the {pct} interval)"
+        for name, value, ok in zip(
+            ("n1", "n2"), hinges["n"], prediction["inside_interval"], strict=True
+        )
+    ]
+    return (
+        f"model beta={m['beta']:g} k={m['k']} pi={m['pi']:g} M={m['M']} predicts corners at "
+        f"{hinges['sizes']}: " + ", ".join(parts)
+    )
+
+
+def _hinges(model: Any, sizes: np.ndarray) -> dict[str, Any]:
+    """Where a three-segment fit of the exact curve puts its corners: at ``sizes`` when they
+    are enough for a fit, otherwise on the default window around the breakpoints."""
+    from synthmix.scaling import HINGE_POINTS, HINGE_SPAN, hinge_sizes, predicted_hinges
+
+    enough = sizes.size >= 8 and np.unique(sizes).size >= 6
+    grid = sizes if enough else hinge_sizes(model)
+    where = (
+        "these sizes"
+        if enough
+        else f"{HINGE_POINTS} sizes from n1/{HINGE_SPAN:g} to {HINGE_SPAN:g}·n2"
+    )
+    return {"n": predicted_hinges(model, grid), "sizes": where}
+
+
 @scaling_app.command("fit")
 def fit_command(
     curve: Annotated[Path, typer.Argument(help="CSV with columns n, error[, seed].")],
@@ -119,18 +172,34 @@ def fit_command(
     confidence: Annotated[float, typer.Option("--confidence", help="Interval level.")] = 0.9,
     seed: Annotated[int, typer.Option("--seed", help="Root seed of the bootstrap.")] = 0,
     figure: Annotated[Path | None, typer.Option("--figure", help="Write a PNG of the fit.")] = None,
+    k: Annotated[
+        int | None,
+        typer.Option("--k", help="Compare with the model's prediction: synthetic cut at rank k."),
+    ] = None,
+    pi: Annotated[
+        float | None, typer.Option("--pi", help="... and real fraction pi (give both).")
+    ] = None,
+    beta: Annotated[float, typer.Option("--beta", help="... Zipf exponent of the model.")] = 2.0,
+    M: Annotated[int, typer.Option("--M", help="... number of knowledge items.")] = 10**6,
     json_output: Annotated[bool, typer.Option("--json", help="Print a JSON document.")] = False,
 ) -> None:
     """Fit three phases to your learning curve: breakpoints with intervals, each point's phase.
 
+    With --k and --pi, also the model's predicted corners at your sizes, and whether each lies
+    inside the fitted interval.
+
     Example: synthmix scaling fit curve.csv --figure fit.png   (columns n, error[, seed])
     """
     from synthmix.data.curves import load_learning_curve
-    from synthmix.scaling import fit_three_phase
+    from synthmix.scaling import LongTailModel, fit_three_phase
 
+    if (k is None) != (pi is None):
+        raise fail("k", "be given together with --pi to compare with the model", k)
+    model = None if k is None or pi is None else LongTailModel(beta=beta, k=k, pi=pi, M=M)
     n, err, seeds = load_learning_curve(curve)
     fit = fit_three_phase(n, err, rng=seed, n_boot=n_boot, confidence=confidence, seeds=seeds)
     three = fit.three_phases
+    prediction = None if model is None else _prediction(model, np.unique(n), fit)
     phases = fit.phase_of(n) if three else None
     if figure is not None:
         from synthmix.plotting.scaling import plot_three_phase_fit
@@ -164,7 +233,8 @@ def fit_command(
             # Breakpoints only where BIC supports them; the forced three-segment fit stays
             # available under its own name.
             "fit": fields if three else {**fields, **dict.fromkeys(located)},
-            "forced_three_segment_fit": None if three else {k: fields[k] for k in located},
+            "forced_three_segment_fit": None if three else {key: fields[key] for key in located},
+            "prediction": prediction,
             "points": {"n": n, "error": err, "phase": phases},
         }
         typer.echo(json.dumps(to_jsonable(doc), indent=2))
@@ -182,6 +252,8 @@ def fit_command(
         for i, name in enumerate(("rapid learning", "plateau", "tail learning")):
             lo, hi = fit.slopes_ci[i]
             typer.echo(f"slope, {name:20s} {fit.slopes[i]:+.3f}  [{lo:+.3f}, {hi:+.3f}]")
+        if prediction is not None:
+            typer.echo(_prediction_line(prediction, pct))
     for i, (size, e) in enumerate(zip(n, err, strict=True)):
         typer.echo(
             f"{size:>12.4g}  {e:>10.5g}" + ("" if phases is None else f"  phase {phases[i]}")

@@ -20,11 +20,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from synthmix._random import RngLike, seed_sequence
 from synthmix._types import FloatArray, StageProgress
 from synthmix.parallel import map_tasks, stage_callback
 from synthmix.scaling.fit import ThreePhaseFit, fit_three_phase
+from synthmix.scaling.hinges import hinge_sizes
 from synthmix.scaling.model import (
     LongTailModel,
     breakpoints,
@@ -63,7 +65,8 @@ class SettingFit:
     fitted, ci, replicate_ci : ndarray, shapes (2,), (2, 2), (2, 2)
         Fitted breakpoints on the noisy curve, their 90% intervals and the rerun intervals.
     clean : ndarray, shape (2,)
-        Breakpoints of the same fit on the noise-free curve (what the noisy fits estimate).
+        Breakpoints of the same fit on the noise-free curve (what the noisy fits estimate):
+        :func:`~synthmix.scaling.predicted_hinges` of the setting at sizes ``n``.
     slopes, slopes_ci : ndarray, shapes (3,), (3, 2)
         Fitted log–log slopes and intervals.
     clean_slopes : ndarray, shape (3,)
@@ -111,6 +114,11 @@ class SettingFit:
     def eligible(self) -> bool:
         """``n2/n1 ≥ 10``: a plateau long enough for the acceptance criterion."""
         return bool(self.predicted[1] / self.predicted[0] >= 10.0)
+
+    @property
+    def hinge_inside(self) -> NDArray[np.bool_]:
+        """Whether each predicted hinge (``clean``) lies inside the fit's interval ``ci``."""
+        return np.asarray((self.ci[:, 0] <= self.clean) & (self.clean <= self.ci[:, 1]))
 
     @property
     def ratio(self) -> FloatArray:
@@ -181,6 +189,20 @@ class ExactGridResult:
     span: float
     n_boot: int
 
+    @property
+    def hinge_inside(self) -> FloatArray:
+        """Fraction of settings whose predicted hinge lies in the fitted interval, per breakpoint.
+
+        Shape (2,); over every setting of the grid, one fit each (``SettingFit.hinge_inside``).
+        """
+        inside = np.array([f.hinge_inside for f in self.fits], dtype=np.float64).reshape(-1, 2)
+        return np.asarray(inside.mean(axis=0), dtype=np.float64)
+
+    @property
+    def hinge_inside_both(self) -> float:
+        """Fraction of settings with both predicted hinges inside their fitted intervals."""
+        return float(np.mean([bool(np.all(f.hinge_inside)) for f in self.fits]))
+
 
 def _sizes(lo: float, hi: float, points: int) -> FloatArray:
     return np.logspace(np.log10(lo), np.log10(hi), points)
@@ -221,7 +243,7 @@ def _fit_setting(task: tuple[float, int, float, dict[str, Any]], gen: np.random.
     beta, k, pi, s = task
     model = LongTailModel(beta=beta, k=k, pi=pi, M=s["M"])
     n1, n2 = breakpoints(model)
-    n = _sizes(n1 / s["span"], n2 * s["span"], s["points"])
+    n = hinge_sizes(model, span=s["span"], points=s["points"])
     clean_curve = expected_error(model, n)
     clean = fit_three_phase(n, clean_curve, rng=0, n_boot=10)
     observed = _noisy(clean_curve, s["noise"], gen)
@@ -305,7 +327,7 @@ def scaling_exact_grid(
     n_jobs, scheduler : int, str or None
         Parallelism (:func:`~synthmix.parallel.map_tasks`).
     progress : callable, optional
-        Stages ``"grid fits"``, ``"untruncated controls"``, ``"Monte-Carlo checks"``.
+        Stages ``"grid fits"``, ``"controls"`` (untruncated curves), ``"Monte-Carlo"``.
 
     Returns
     -------
