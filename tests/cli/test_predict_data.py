@@ -165,7 +165,7 @@ def test_verifier_option_reports_measured_rates(
             "--verifier",
             "model",
             "--m",
-            "0,1000",
+            "0,800",
             "--epsilon",
             "0.3",
             "--json",
@@ -174,6 +174,12 @@ def test_verifier_option_reports_measured_rates(
     rates = doc["data"]["rates"]
     assert doc["data"]["verifier"] == "model" and rates["phi"] > rates["rho"]
     assert doc["parameters"]["grid"]["rho"] == [1.0]  # the flag's default; the rates replaced it
+    check = doc["check"]  # checked with the verifier refitted on every split, not skipped
+    assert check["verifier"] == "model" and len(check["rho"]) == check["n_repeats"]
+    assert np.all(np.array(check["phi"]) > np.array(check["rho"]))
+    kept = [c["kept"] for c in check["conditions"]]
+    assert [c["m"] for c in check["conditions"]] == [0, 800] and kept[0] == 0
+    assert 0 < kept[1] < 800
     assert (
         main(
             [

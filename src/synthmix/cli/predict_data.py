@@ -7,6 +7,7 @@ generator, and evaluates the grid through :func:`synthmix.surrogate.predict_from
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -183,7 +184,7 @@ def run_predict_data(
         points["n"] = np.full_like(points["n"], float(x_real.shape[0]))
     fitted = None
     if verifier is not None:
-        fitted = build_verifier(verifier, (x_real, y_real), threshold=0.5, k=10, rho=1.0, phi=1.0)
+        fitted = _fit_verifier(verifier, x_real, y_real)
     result = predict_from_data(
         x_real,
         y_real,
@@ -290,10 +291,9 @@ def _self_check(
 
     if not options.check:
         return None, ""
+    name = options.verifier
     skipped = None
-    if options.verifier is not None:
-        skipped = "a verifier prunes the prediction (the check covers unpruned training)"
-    elif np.unique(points["epsilon"]).size > 1 or np.unique(points["gamma"]).size > 1:
+    if np.unique(points["epsilon"]).size > 1 or np.unique(points["gamma"]).size > 1:
         skipped = "the grid has several epsilon or gamma values (the file has one noise rate)"
     elif np.any(points["rho"] != 1.0) or np.any(points["phi"] != 1.0):
         skipped = "rho/phi describe a pruning the files do not carry out"
@@ -310,6 +310,7 @@ def _self_check(
         gamma=float(points["gamma"][0]),
         n_components=options.components,
         n_repeats=options.check_repeats,
+        verifier=None if name is None else partial(_fit_verifier, name),
         rng=params.seed,
     )
     bad = check.disagrees()
@@ -337,7 +338,7 @@ def _self_check(
             f"hold-out by {', '.join(f'{100 * g:+.1f}' for g in check.gap[bad])} points "
             f"(beyond {GAP_TOLERANCE_POINTS:g} points and 2 s.e.); {cause}"
         )
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "m": int(m),
             "predicted": float(check.predicted[j]),
@@ -346,6 +347,7 @@ def _self_check(
             "gap": float(check.gap[j]),
             "gaussian_score": float(check.gaussian[j]),
             "disagrees": bool(bad[j]),
+            "kept": None if check.kept is None else float(check.kept[j]),
         }
         for j, m in enumerate(check.m)
     ]
@@ -355,17 +357,34 @@ def _self_check(
         "n_repeats": check.n_repeats,
         "epsilon": check.epsilon,
         "gamma": check.gamma,
+        "verifier": name,
+        "rho": None if check.rho is None else check.rho.tolist(),
+        "phi": None if check.phi is None else check.phi.tolist(),
         "conditions": rows,
     }
+    if check.rho is None or check.phi is None:
+        trained = "m synthetic rows (their labels as given)"
+    else:
+        trained = (
+            f"the synthetic rows a {name} verifier refitted on them keeps of m (their labels as "
+            f"given; rho_hat {np.mean(check.rho):.3g}, phi_hat {np.mean(check.phi):.3g} on average)"
+        )
     lines = [
         f"# hold-out check: {check.n_repeats} seeded splits of the real rows, ridge trained on "
-        f"{check.n_train} real + m synthetic rows (their labels as given), scored on "
-        f"{check.n_test} held-out real rows",
-        f"{'m':>8}  {'predicted':>9}  {'measured':>9}  {'± s.e.':>7}  {'gap':>7}",
+        f"{check.n_train} real + {trained}, scored on {check.n_test} held-out real rows",
+        f"{'m':>8}  {'predicted':>9}  {'measured':>9}  {'± s.e.':>7}  {'gap':>7}"
+        + ("" if check.kept is None else f"  {'kept':>7}"),
     ]
     lines += [
         f"{r['m']:>8}  {r['predicted']:>9.4f}  {r['measured']:>9.4f}  {r['measured_se']:>7.4f}  "
-        f"{100 * r['gap']:>+6.1f}p" + ("  !" if r["disagrees"] else "")
+        f"{100 * r['gap']:>+6.1f}p"
+        + ("" if r["kept"] is None else f"  {r['kept']:>7.1f}")
+        + ("  !" if r["disagrees"] else "")
         for r in rows
     ]
     return doc, "\n".join(lines)
+
+
+def _fit_verifier(name: str, X: np.ndarray, y: np.ndarray) -> Any:
+    """The named verifier fitted on real rows, as the prediction fits it on all of them."""
+    return build_verifier(name, (X, y), threshold=0.5, k=10, rho=1.0, phi=1.0)

@@ -4,10 +4,10 @@ The coverage breakpoints ``n1 = Z k^β/A``, ``n2 = Z (k+1)^β/π`` of
 :func:`~synthmix.scaling.breakpoints` say when the last synthetic item and the first tail
 item become covered. A fitted breakpoint is something else: the corner of a continuous
 three-segment power law, which sits where the tangents of a smoothly bending curve cross. On the
-``scaling-exact`` grid the fitted corner of the noise-free curve is 0.4–0.9 × the coverage
-``n1`` and 0.9–5 × the coverage ``n2``, and the ratio depends on β and, mostly, on the length of
-the plateau ``A/π`` (docs/math/scaling.md, "Coverage breakpoints and fitted hinges"). No single
-constant bridges the two.
+``scaling-exact`` grid (plateaus ``n2/n1 ≥ 2``) the fitted corner of the noise-free curve is
+0.4–0.9 × the coverage ``n1`` and 0.9–3 × the coverage ``n2``; the ratio depends on β and, mostly,
+on the length of the plateau ``A/π`` (docs/math/scaling.md, "Coverage breakpoints and fitted
+hinges"). No single constant bridges the two.
 
 :func:`predicted_hinges` therefore predicts what the fit measures directly: it evaluates the
 exact error curve ``E(n)`` of the model at the sizes of the experiment and returns the

@@ -12,6 +12,7 @@ gap. :func:`validity_warnings` names the assumptions of the theory a data set st
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,9 +22,14 @@ from synthmix._random import RngLike, int_seed, spawn
 from synthmix._types import FloatArray
 from synthmix._validation import as_float_array, check_int, check_labels, check_probability, fail
 from synthmix.data.generators import GaussianGenerator
+from synthmix.pruning import Verifier
 from synthmix.simulate.ridge import score_ridge, solve_ridge
 from synthmix.surrogate.fit import fit_surrogate
+from synthmix.surrogate.predict_data import flipped_rates
 from synthmix.theory import predict
+
+#: Fits a verifier on a repetition's real training rows (features, ±1 labels).
+VerifierFactory = Callable[[np.ndarray, np.ndarray], Verifier]
 
 __all__ = [
     "GAP_TOLERANCE_POINTS",
@@ -70,6 +76,10 @@ class HoldoutCheck:
         Real rows trained on and held out in each repetition; repetitions.
     epsilon, gamma : float
         Label-noise rate given to the theory and the ridge penalty.
+    rho, phi : ndarray, shape (n_repeats,) or None
+        With a verifier: its (ρ̂, φ̂) measured in each repetition (what the prediction used).
+    kept : ndarray, shape (J,) or None
+        With a verifier: mean number of the ``m`` synthetic rows it kept.
     seed : int or None
         The integer seed behind the splits, when one was given.
     """
@@ -86,6 +96,9 @@ class HoldoutCheck:
     epsilon: float
     gamma: float
     seed: int | None
+    rho: FloatArray | None = None
+    phi: FloatArray | None = None
+    kept: FloatArray | None = None
 
     def disagrees(self) -> np.ndarray:
         """Per ``m``: |gap| above :data:`GAP_TOLERANCE_POINTS` and twice its standard error."""
@@ -108,6 +121,8 @@ def holdout_check(
     n_components: int | None = None,
     test_fraction: float = 0.3,
     n_repeats: int = 10,
+    verifier: VerifierFactory | None = None,
+    calibration: int = 2000,
     rng: RngLike = 0,
 ) -> HoldoutCheck:
     """Check the prediction for ``n_train`` real + ``m`` synthetic rows on held-out real rows.
@@ -133,8 +148,18 @@ def holdout_check(
         Share of the real rows held out in each repetition, in (0, 1).
     n_repeats : int, default 10
         Seeded random splits (>= 2, for a standard error).
+    verifier : callable, optional
+        ``verifier(X_train, y_train) -> Verifier``. In each repetition it is fitted on the
+        training rows; its (ρ̂, φ̂) are measured as :func:`~synthmix.surrogate.predict_from_data`
+        measures them (up to ``calibration`` synthetic rows, labels flipped at random) and
+        given to the prediction, and the ridge is trained on the synthetic rows it keeps among
+        the ``m`` drawn (judged with the labels the file gives them; pruned rows still count
+        in the normalisation ``N = n + m``, as in the theory).
+    calibration : int, default 2000
+        Synthetic rows behind each repetition's measured rates.
     rng : None, int, SeedSequence or Generator
-        Chooses the splits and the ``m`` synthetic rows of each repetition.
+        Chooses the splits, the ``m`` synthetic rows of each repetition and the verifier's
+        calibration flips.
 
     Returns
     -------
@@ -164,7 +189,11 @@ def holdout_check(
         raise fail("X_real", "have enough rows to hold some out (>= 4 train, >= 2 test)", X.shape)
     seed = int_seed(rng)
     streams = spawn(rng, reps)
+    if verifier is not None:
+        calibration = check_int(calibration, "calibration", minimum=20)
     out = np.empty((reps, counts.size, 3))
+    rates = np.ones((reps, 2))
+    kept = np.zeros((reps, counts.size))
     for r, gen in enumerate(streams):
         perm = gen.permutation(X.shape[0])
         test, train = perm[:n_test], perm[n_test:]
@@ -173,11 +202,27 @@ def holdout_check(
         sur = fit_surrogate(X[train], y[train], n_components=n_components)
         z_tr, z_te, z_syn = sur.transform(X[train]), sur.transform(X[test]), sur.transform(Xs)
         model = sur.model(GaussianGenerator.fit(z_syn, yi, fold_offset=True))
-        pred = predict(model, n=n_train, m=counts.astype(float), epsilon=eps, gamma=gamma)
         order = gen.permutation(Xs.shape[0])
+        keep = np.ones(Xs.shape[0], dtype=bool)
+        if verifier is not None:
+            judge = verifier(X[train], y[train])
+            cal = order[:calibration]
+            measured = flipped_rates(judge, Xs[cal], yi[cal], eps, rng=gen)
+            rates[r] = measured.rho, measured.phi
+            keep = np.asarray(judge.decide(Xs, ys, rng=gen, y_true=yi).keep, dtype=bool)
+        pred = predict(
+            model,
+            n=n_train,
+            m=counts.astype(float),
+            epsilon=eps,
+            rho=rates[r, 0],
+            phi=rates[r, 1],
+            gamma=gamma,
+        )
         gram, rhs = z_tr.T @ z_tr, z_tr.T @ y[train]
         for j, count in enumerate(counts):
-            pick = order[:count]
+            pick = order[:count][keep[order[:count]]]
+            kept[r, j] = pick.shape[0]
             w = solve_ridge(
                 gram + z_syn[pick].T @ z_syn[pick],
                 rhs + z_syn[pick].T @ ys[pick],
@@ -199,6 +244,9 @@ def holdout_check(
         epsilon=eps,
         gamma=float(gamma),
         seed=seed,
+        rho=None if verifier is None else rates[:, 0].copy(),
+        phi=None if verifier is None else rates[:, 1].copy(),
+        kept=None if verifier is None else kept.mean(axis=0),
     )
 
 

@@ -22,7 +22,7 @@ from synthmix.pruning import Verifier, VerifierRates, flip_labels, measure_rates
 from synthmix.surrogate.fit import Surrogate, fit_surrogate
 from synthmix.theory import Prediction, predict
 
-__all__ = ["DataPrediction", "predict_from_data"]
+__all__ = ["DataPrediction", "flipped_rates", "predict_from_data"]
 
 
 @dataclass(frozen=True)
@@ -160,6 +160,32 @@ def _measure(
     else:
         z_cal, y_true = generator.sample(size, rng=gen)
         x_cal = sur.inverse_transform(z_cal)
+    return flipped_rates(verifier, x_cal, y_true, epsilon, rng=gen)
+
+
+def flipped_rates(
+    verifier: Verifier,
+    X_cal: ArrayLike,
+    y_true: ArrayLike,
+    epsilon: ArrayLike,
+    *,
+    rng: RngLike = None,
+) -> VerifierRates:
+    """A verifier's (ρ̂, φ̂) on samples whose labels are flipped at random, known flips.
+
+    Parameters
+    ----------
+    verifier : Verifier
+    X_cal : array_like, shape (m, d)
+        Synthetic samples, original features.
+    y_true : array_like, shape (m,)
+        Their clean (intended) labels, ±1.
+    epsilon : array_like
+        The flip rate is ``max(max(epsilon), 0.2)``, so that both kinds of label occur.
+    rng : seed or Generator
+        The flips and the verifier's coin.
+    """
+    gen = as_generator(rng)
     rate = max(float(np.max(np.asarray(epsilon, dtype=float))), 0.2)
     y_noisy, _ = flip_labels(y_true, rate, rng=gen)
-    return measure_rates(verifier, x_cal, y_noisy, y_true, rng=gen)
+    return measure_rates(verifier, X_cal, y_noisy, y_true, rng=gen)
