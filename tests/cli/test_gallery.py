@@ -92,13 +92,16 @@ def _write_frame(path: Path, columns: dict[str, object]) -> Path:
     return path
 
 
-@pytest.mark.parametrize("shape", ["zero-one-target", "strings-positive", "booleans-id-reordered"])
+@pytest.mark.parametrize(
+    "shape", ["zero-one-target", "strings-positive", "booleans-id-reordered", "per-file-labels"]
+)
 def test_any_label_type_and_column_order_give_the_same_answers(
     shape: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The same data as ±1 labels in feature order, and as a user's table: 0/1 labels in a
     ``target`` column, strings with ``--positive``, or booleans with an id column and the
-    columns in reverse order. predict and prune must give identical numbers."""
+    columns in reverse order, or label columns with other names in each file, named per file.
+    predict and prune must give identical numbers, and say which label columns they read."""
     x, y, xs, ys = _user_files(tmp_path)
     feats = [f"f{j}" for j in range(x.shape[1])]
 
@@ -117,6 +120,10 @@ def test_any_label_type_and_column_order_give_the_same_answers(
         real_cols = {"label": np.vectorize(name.get)(y), **named(x)}
         syn_cols = {**named(xs), "label": np.vectorize(name.get)(ys)}
         extra = ["--positive", "benign"]
+    elif shape == "per-file-labels":
+        real_cols = {**named(x), "diagnosis": y}
+        syn_cols = {"lbl": ys, **named(xs)}
+        extra = ["--label", "real=diagnosis,synthetic=lbl"]
     else:
         rev = feats[::-1]
         real_cols = {"id": np.arange(y.size), "y": y > 0, **{f: named(x)[f] for f in rev}}
@@ -133,6 +140,12 @@ def test_any_label_type_and_column_order_give_the_same_answers(
     assert got["results"]["accuracy"] == want["results"]["accuracy"]
     assert got["check"]["conditions"] == want["check"]["conditions"]
     assert got["data"]["k"] == x.shape[1] == want["data"]["k"]
+    found = {
+        "zero-one-target": ["real", "synthetic"],
+        "booleans-id-reordered": ["real", "synthetic"],
+    }
+    assert got["data"]["labels_found_by_name"] == found.get(shape, [])
+    assert want["data"]["labels_found_by_name"] == []
 
     def prune(r: Path, s: Path, more: list[str], out: str) -> dict:
         argv = ["prune", "--synthetic", str(s), "--real", str(r), "--verifier", "knn"]
@@ -142,6 +155,7 @@ def test_any_label_type_and_column_order_give_the_same_answers(
     a, b = prune(base_real, base_syn, [], "a.csv"), prune(real, syn, extra, "b.csv")
     assert a["results"]["n_kept"] == b["results"]["n_kept"] > 0
     assert a["results"]["n_features"] == b["results"]["n_features"] == x.shape[1]
+    assert sorted(b["parameters"]["labels_found_by_name"]) == found.get(shape, [])
 
 
 def test_value_matches_sources_by_column_name_and_ignores_ids_and_clean_labels(

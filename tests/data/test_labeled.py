@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from synthmix.data.labeled import feature_columns, label_coding, resolve_label
+from synthmix.data.labeled import feature_columns, label_coding, label_columns, resolve_label
 from synthmix.exceptions import ValidationError
 
 
@@ -93,3 +93,27 @@ def test_label_column_is_found_by_name(tmp_path: Path) -> None:
 def test_ids_clean_labels_and_provenance_are_never_features() -> None:
     columns = ["ID", "x", "label", "y_true", "synthetic", "Unnamed: 0", "row_id", "z"]
     assert feature_columns(columns, "label", None) == ["x", "z"]
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        (None, {"real": None, "synthetic": None}),
+        ("target", {"real": "target", "synthetic": "target"}),
+        ("real=diagnosis", {"real": "diagnosis", "synthetic": None}),
+        (" synthetic = y , real=t ", {"real": "t", "synthetic": "y"}),
+    ],
+)
+def test_label_columns_one_for_all_or_per_file(
+    spec: str | None, expected: dict[str, str | None]
+) -> None:
+    assert label_columns(spec, ("real", "synthetic")) == expected
+
+
+@pytest.mark.parametrize("spec", ["reel=y", "real=y,real=z", "real=", "real=y,target", "=y"])
+def test_label_columns_name_the_rule(spec: str) -> None:
+    with pytest.raises(ValidationError) as info:
+        label_columns(spec, ("real", "synthetic"))
+    assert str(info.value) == (
+        f"label must be one column, or real=COLUMN,synthetic=COLUMN (any of them); got {spec!r}"
+    )

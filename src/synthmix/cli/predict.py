@@ -109,8 +109,9 @@ def predict_command(
         str | None,
         typer.Option(
             "--label",
-            help="Label column (default: the first of label, target, y, class each file has). "
-            "Labels of any type: ±1, 0/1, booleans or strings.",
+            help="Label column, or per file: real=COL,synthetic=COL (default: the first of "
+            "label, target, y, class each file has). Labels of any type: ±1, 0/1, booleans or "
+            "strings.",
             show_default=False,
             rich_help_panel="From data",
         ),

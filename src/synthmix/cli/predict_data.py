@@ -21,6 +21,7 @@ from synthmix.data.labeled import (
     LabelCoding,
     SyntheticTable,
     file_coding,
+    label_columns,
     load_option,
     named_features,
     read_real,
@@ -90,17 +91,34 @@ class DataFiles:
     label: str
     coding: LabelCoding
     synthetic: SyntheticTable | None
+    synthetic_label: str | None = None
+    detected: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        """Which label column each file was read with, and which were found by name."""
+        found = " (found by name)"
+        text = f"label column {self.label!r}" + (found if "real" in self.detected else "")
+        if self.synthetic_label is not None:
+            text += f" in the real file, {self.synthetic_label!r}" + (
+                found if "synthetic" in self.detected else ""
+            )
+            text += " in the synthetic file"
+        return text
 
 
 def read_files(options: DataOptions) -> DataFiles:
     """Resolve the label columns, code the labels by the real file, read the synthetic file."""
-    label, _ = resolve_label(options.real, options.label)
+    named = label_columns(options.label, ("real", "synthetic"))
+    label, real_found = resolve_label(options.real, named["real"])
     coding = file_coding(options.real, label, "real", options.positive)
-    syn = None
+    syn, syn_label, syn_found = None, None, False
     if options.synthetic is not None:
-        syn_label, _ = resolve_label(options.synthetic, options.label)
+        syn_label, syn_found = resolve_label(options.synthetic, named["synthetic"])
         syn = read_synthetic(options.synthetic, syn_label, None, coding)
-    return DataFiles(label=label, coding=coding, synthetic=syn)
+    detected = tuple(f for f, hit in (("real", real_found), ("synthetic", syn_found)) if hit)
+    return DataFiles(
+        label=label, coding=coding, synthetic=syn, synthetic_label=syn_label, detected=detected
+    )
 
 
 def data_defaults(flags: dict[str, Any], files: DataFiles) -> tuple[dict[str, Any], list[str]]:
@@ -225,7 +243,7 @@ def run_predict_data(
         )
     sur = result.surrogate
     context = (
-        f"# labels: {coding.describe()}; label column {label!r}\n"
+        f"# labels: {coding.describe()}; {files.describe()}\n"
         f"# real={real.name} ({x_real.shape[0]} samples, {x_real.shape[1]} features -> k={sur.k})  "
         f"{source}  |mu_hat|={np.linalg.norm(sur.mu):.3g}  mean_noise={sur.mean_noise:.3g}"
     )
@@ -242,6 +260,8 @@ def run_predict_data(
         "verifier": verifier,
         "rates": None if result.rates is None else result.rates,
         "label": label,
+        "synthetic_label": files.synthetic_label,
+        "labels_found_by_name": list(files.detected),
         "labels": coding.describe(),
     }
     return DataRun(

@@ -36,6 +36,7 @@ from synthmix.data import Dataset, save_table
 from synthmix.data.labeled import (
     DEFAULT_TRUE_LABEL,
     file_coding,
+    label_columns,
     read_real,
     read_synthetic,
     resolve_label,
@@ -201,6 +202,11 @@ class PruneResult:
             f"kept {self.n_kept} of {self.n_synthetic} synthetic samples "
             f"({_pct(self.kept_fraction)}) -> {p['out']}"
         )
+        lines.append(f"labels: {p['labels']}; label column {p['label']!r} in the synthetic file")
+        if p["real_label"] is not None:
+            lines[-1] += f", {p['real_label']!r} in the real file"
+        if p["labels_found_by_name"]:
+            lines[-1] += f" ({' and '.join(p['labels_found_by_name'])} found by name)"
         r = self.rates
         if r is None:
             lines.append(f"no rates: {self.rates_note}")
@@ -399,8 +405,9 @@ def run_prune(
     rho, phi : float, optional
         The oracle's keep probabilities of a wrong / right label, in [0, 1]; both required.
     label : str, optional
-        Label column of tabular files (``.npz`` files hold their labels in the array ``y``);
-        default: the first of ``label``, ``target``, ``y``, ``class`` each file has.
+        Label column of tabular files (``.npz`` files hold their labels in the array ``y``):
+        one for both files, or per file as ``real=COL,synthetic=COL``; default: the first of
+        ``label``, ``target``, ``y``, ``class`` each file has.
     true_label : str, optional
         Column (or ``.npz`` array) of the synthetic file holding the clean labels. Default:
         ``y_true`` when present. The column is never used as a feature.
@@ -464,10 +471,13 @@ def run_prune(
 
     # Each file's label column (named, or the first of label/target/y/class it has), and one
     # -1/+1 coding for both files, set by the real file's labels when there is one.
-    syn_label, _ = resolve_label(syn_path, label)
+    named = label_columns(label, ("real", "synthetic"))
+    syn_label, syn_found = resolve_label(syn_path, named["synthetic"])
     real_label, coding = None, None  # without a real file, the synthetic labels set the coding
+    found = ["synthetic"] if syn_found else []
     if real_path is not None:
-        real_label, _ = resolve_label(real_path, label)
+        real_label, real_found = resolve_label(real_path, named["real"])
+        found += ["real"] if real_found else []
         coding = file_coding(real_path, real_label, "real", positive)
     syn = read_synthetic(syn_path, syn_label, true_label, coding, positive)
     coding = syn.coding
@@ -523,6 +533,7 @@ def run_prune(
         "phi": phi_v,
         "label": syn_label,
         "real_label": real_label,
+        "labels_found_by_name": found,
         "labels": coding.describe(),
         "true_label": true_label,
         "seed": seed_v,
@@ -636,9 +647,9 @@ def prune_command(
         str | None,
         typer.Option(
             "--label",
-            help="Label column of tabular files (default: the first of label, target, y, class "
-            "each file has; .npz files use their array y). Labels of any type: ±1, 0/1, "
-            "booleans or strings.",
+            help="Label column of tabular files, or per file: real=COL,synthetic=COL (default: "
+            "the first of label, target, y, class each file has; .npz files use their array "
+            "y). Labels of any type: ±1, 0/1, booleans or strings.",
             show_default=False,
             rich_help_panel=_PRUNE_IN,
         ),

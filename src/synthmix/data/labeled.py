@@ -34,6 +34,7 @@ __all__ = [
     "feature_columns",
     "file_coding",
     "label_coding",
+    "label_columns",
     "load_option",
     "named_features",
     "npz_array",
@@ -147,6 +148,40 @@ def label_coding(
     if keys in (["-1", "1"], ["0", "1"]):
         return LabelCoding("1", keys[0], "1 is positive", source)
     return LabelCoding(keys[1], keys[0], "the label that sorts last; --positive chooses", source)
+
+
+def label_columns(spec: str | None, files: tuple[str, ...]) -> dict[str, str | None]:
+    """The label column named for each file by a ``--label`` value.
+
+    ``spec`` is one column for every file (``target``) or per file, comma-separated
+    (``real=target,synthetic=y``); a file not named gets None (auto-detected by
+    :func:`resolve_label`).
+
+    Parameters
+    ----------
+    spec : str or None
+        The option's value.
+    files : tuple of str
+        The file names the command accepts (e.g. ``("real", "synthetic")``).
+
+    Returns
+    -------
+    dict of str to str or None
+        One entry per name in ``files``.
+    """
+    named: dict[str, str | None] = dict.fromkeys(files)
+    if spec is None:
+        return named
+    parts = [part.strip() for part in spec.split(",")]
+    if not any("=" in part for part in parts):
+        return dict.fromkeys(files, spec)
+    rule = "be one column, or " + ",".join(f"{f}=COLUMN" for f in files) + " (any of them)"
+    for part in parts:
+        key, sep, column = (text.strip() for text in part.partition("="))
+        if not sep or key not in named or not column or named[key] is not None:
+            raise fail("label", rule, spec)
+        named[key] = column
+    return named
 
 
 def resolve_label(path: Path, label: str | None) -> tuple[str, bool]:
