@@ -186,3 +186,139 @@ def test_value_matches_sources_by_column_name_and_ignores_ids_and_clean_labels(
     # the same sums in another column order: equal to rounding
     assert shuffled["values"] == pytest.approx(plain["values"], rel=1e-12, abs=1e-14)
     assert len(plain["values"]) == 2
+
+
+def _user_case(name: str, tmp_path: Path) -> dict[str, object]:
+    """One gallery set as a user brings it: 70% real rows (file), the rest as a reference,
+    and synthetic rows from per-class Gaussians fitted on 30 real rows, 25% of labels flipped
+    (clean ones in ``y_true``)."""
+    x, target = _sets()[name]
+    y = np.where(target == 1, 1, -1)
+    rng = np.random.default_rng(3)
+    perm = rng.permutation(y.size)
+    cut = int(0.7 * y.size)
+    train, ref = perm[:cut], perm[cut:]
+    parts, clean = [], []
+    for c in (-1, 1):
+        rows = x[train[:30]][y[train[:30]] == c]
+        cov = np.cov(rows.T) + 1e-6 * np.eye(x.shape[1])
+        parts.append(rng.multivariate_normal(rows.mean(axis=0), cov, 150))
+        clean.append(np.full(150, c))
+    xs, ys_true = np.vstack(parts), np.concatenate(clean)
+    ys = np.where(rng.random(300) < 0.25, -ys_true, ys_true)
+    paths = {
+        "real": tmp_path / "real.csv",
+        "ref": tmp_path / "ref.csv",
+        "syn": tmp_path / "syn.csv",
+        "shuffled": tmp_path / "shuffled.csv",
+    }
+    _write(paths["real"], x[train], {"label": y[train]})
+    _write(paths["ref"], x[ref], {"label": y[ref]})
+    _write(paths["syn"], xs, {"label": ys, "y_true": ys_true})
+    _write(paths["shuffled"], x[train], {"label": rng.permutation(y[train])})
+    return {"paths": paths, "x": x[train], "y": y[train], "xr": x[ref], "yr": y[ref],
+            "xs": xs, "ys": ys, "ys_true": ys_true}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", list(_sets()))
+def test_prune_rates_match_the_rows_it_kept(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """prune (k-NN verifier fitted on the real file): the rates it reports are the shares of
+    right and wrong labels among the rows its output file holds, counted here."""
+    case = _user_case(name, tmp_path)
+    paths, out = case["paths"], tmp_path / "kept.csv"  # type: ignore[index]
+    argv = ["prune", "--synthetic", str(paths["syn"]), "--real", str(paths["real"])]  # type: ignore[index]
+    assert main([*argv, "--verifier", "knn", "--out", str(out), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    kept = np.genfromtxt(out, delimiter=",", names=True)
+    ys, ys_true = case["ys"], case["ys_true"]
+    wrong = np.sum(ys != ys_true)  # type: ignore[operator]
+    kept_wrong = np.sum(kept["label"] != kept["y_true"])
+    assert doc["results"]["n_kept"] == kept.shape[0] > 0
+    rates = doc["results"]["rates"]
+    assert rates["rho"] == pytest.approx(kept_wrong / wrong, abs=1e-12)
+    assert rates["phi"] == pytest.approx((kept.shape[0] - kept_wrong) / (300 - wrong), abs=1e-12)
+    assert rates["phi"] > rates["rho"]  # a verifier better than chance here
+
+
+# The default valuer (mixture) misranks a label-shuffled source on these sets: it weighs
+# features far more than labels. Known and measured; strict, so a fix shows up as XPASS.
+_VALUE_MISRANKS = pytest.mark.xfail(
+    strict=True, reason="the default mixture valuer ranks shuffled labels above a good source"
+)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [pytest.param(n, marks=_VALUE_MISRANKS) if n != "wine-0-vs-1" else n for n in _sets()],
+)
+def test_value_puts_a_label_shuffled_source_below_real_rows(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """value: the real rows, the synthetic file and the real rows with shuffled labels, against
+    the reference rows. Logistic regression retrained on each source (the direct measurement)
+    ranks the shuffled source last; so must the value."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    case = _user_case(name, tmp_path)
+    paths = case["paths"]
+    sources = {"real": paths["real"], "synthetic": paths["syn"], "shuffled": paths["shuffled"]}  # type: ignore[index]
+    argv = ["value", *(a for k, p in sources.items() for a in ("--source", f"{k}={p}"))]
+    assert main([*argv, "--reference", str(paths["ref"]), "--json"]) == 0  # type: ignore[index]
+    doc = json.loads(capsys.readouterr().out)
+    shuffled_y = np.genfromtxt(paths["shuffled"], delimiter=",", names=True)["label"]  # type: ignore[index]
+    data = {"real": (case["x"], case["y"]), "synthetic": (case["xs"], case["ys"]),
+            "shuffled": (case["x"], shuffled_y)}  # fmt: skip
+    measured = {}
+    for key, (xx, yy) in data.items():
+        model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
+        measured[key] = model.fit(xx, yy).score(case["xr"], case["yr"])
+    assert min(measured, key=measured.__getitem__) == "shuffled", measured
+    assert doc["ranking"][-1] == "shuffled", (doc["values"], measured)
+
+
+@pytest.mark.parametrize("name", list(_sets()))
+def test_scaling_fit_on_a_measured_learning_curve(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """scaling fit on the set's own learning curve (logistic regression on 10 sizes × 3 seeds,
+    error on the reference rows): its one-segment BIC is the power law fitted here with numpy,
+    and breakpoints are quoted exactly when BIC prefers three segments."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    case = _user_case(name, tmp_path)
+    x, y, xr, yr = case["x"], case["y"], case["xr"], case["yr"]
+    sizes = np.unique(np.geomspace(12, y.shape[0], 10).astype(int))  # type: ignore[union-attr]
+    rows = []
+    for seed in range(3):
+        order = np.random.default_rng(seed).permutation(y.shape[0])  # type: ignore[union-attr]
+        for n in sizes:
+            pick = order[:n]
+            if np.unique(y[pick]).size < 2:  # type: ignore[index]
+                pick = np.r_[pick, order[n:][y[order[n:]] != y[pick[0]]][:1]]  # type: ignore[index]
+            model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
+            err = 1.0 - model.fit(x[pick], y[pick]).score(xr, yr)  # type: ignore[index]
+            rows.append((n, max(err, 1.0 / (2 * len(yr))), seed))  # type: ignore[arg-type]
+    curve = tmp_path / "curve.csv"
+    curve.write_text("n,error,seed\n" + "".join(f"{n},{e!r},{s}\n" for n, e, s in rows))
+    assert main(["scaling", "fit", str(curve), "--n-boot", "20", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    data = np.array(rows, dtype=float)
+    lx, ly = np.log(data[:, 0]), np.log(data[:, 1])
+    resid = ly - np.polyval(np.polyfit(lx, ly, 1), lx)
+    n_pts = lx.shape[0]
+    bic1 = n_pts * np.log(resid @ resid / n_pts) + 2 * np.log(n_pts)
+    assert doc["fit"]["bic"]["1"] == pytest.approx(bic1, rel=1e-9)
+    three = doc["fit"]["n_phases"] == 3
+    assert doc["three_phases"] is three
+    assert (doc["fit"]["breakpoints"] is not None) is three
+    assert (doc["points"]["phase"] is not None) is three
+    assert main(["scaling", "fit", str(curve), "--n-boot", "20"]) == 0
+    out = capsys.readouterr().out
+    assert ("n1 (end of rapid learning)" in out) is three
+    assert ("the data do not show three phases" in out) is (not three)
