@@ -15,6 +15,10 @@ import numpy as np
 import pytest
 from scipy.special import gamma as gamma_fn
 
+# --------------------------------------------------------------------------------------------
+# fit.py
+from tests.scaling.test_exact_grid import SMALL_GRID
+
 import synthmix.data
 from synthmix.data import Dataset
 from synthmix.exceptions import ValidationError
@@ -54,9 +58,6 @@ from synthmix.scaling.worlds import (
     sample_training_set,
     training_frequencies,
 )
-
-# --------------------------------------------------------------------------------------------
-# fit.py
 
 
 def test_exactly_eight_points_six_distinct_sizes_and_two_seeds_are_accepted() -> None:
@@ -557,20 +558,7 @@ def _fits() -> list[Any]:
     ]
 
 
-_GRID: dict[str, Any] = {
-    "betas": (2.0,),
-    "ks": (3, 5, 8),
-    "pis": (0.1,),
-    "M": 300,
-    "noise": 0.05,
-    "points": 12,
-    "span": 10.0,
-    "n_boot": 10,
-    "refits": 2,
-    "refit_boot": 10,
-    "control_M": 300,
-    "mc_trials": 4,
-}
+_GRID: dict[str, Any] = {**SMALL_GRID, "ks": (3, 5, 8)}
 
 
 def _spy_map(calls: list[dict[str, Any]], fits: list[Any]) -> Any:

@@ -12,7 +12,8 @@ from synthmix.scaling import expected_error, fit_three_phase
 from synthmix.scaling.model import LongTailModel
 from synthmix.scaling.sweeps import ExactGridResult, scaling_exact_grid
 
-_S: dict[str, Any] = {
+#: A grid small enough for the default suite (also used by test_defaults_and_dtypes).
+SMALL_GRID: dict[str, Any] = {
     "betas": (2.0,),
     "ks": (3, 8),
     "pis": (0.1,),
@@ -30,7 +31,7 @@ _S: dict[str, Any] = {
 
 @pytest.fixture(scope="module")
 def grid() -> ExactGridResult:
-    return scaling_exact_grid(_S, rng=5)
+    return scaling_exact_grid(SMALL_GRID, rng=5)
 
 
 def _zipf_breakpoints(beta: float, k: int, pi: float, m: int) -> tuple[float, float, float]:
@@ -99,7 +100,7 @@ def test_monte_carlo_checks_sit_around_the_middle_setting(grid: ExactGridResult)
 
 
 def test_without_refits_the_calibration_is_nan_and_the_default_seed_is_zero() -> None:
-    s = {**_S, "ks": (3,), "refits": 0, "betas": (2.0,)}
+    s = {**SMALL_GRID, "ks": (3,), "refits": 0, "betas": (2.0,)}
     default = scaling_exact_grid(s)
     zero = scaling_exact_grid(s, rng=0)
     one = scaling_exact_grid(s, rng=1)
