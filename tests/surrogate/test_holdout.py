@@ -105,6 +105,11 @@ def test_disagreement_needs_both_two_points_and_two_standard_errors() -> None:
     assert check(-0.03, 0.01).disagrees().tolist() == [True]
     assert check(0.03, 0.02).disagrees().tolist() == [False]  # within 2 s.e.
     assert check(0.015, 0.001).disagrees().tolist() == [False]  # under 2 points
+    assert check(0.03, 0.02).unresolved().tolist() == [True]  # > 2 points, within 2 s.e.
+    assert check(-0.03, 0.015).unresolved().tolist() == [True]  # exactly 2 s.e.: unresolved
+    assert check(-0.03, 0.015).disagrees().tolist() == [False]
+    assert check(0.03, 0.01).unresolved().tolist() == [False]  # a disagreement instead
+    assert check(0.02, 0.05).unresolved().tolist() == [False]  # 2 points exactly: fine
 
 
 @pytest.mark.parametrize(

@@ -358,6 +358,15 @@ def _self_check(
             f"hold-out by {', '.join(f'{100 * g:+.1f}' for g in check.gap[bad])} points "
             f"(beyond {GAP_TOLERANCE_POINTS:g} points and 2 s.e.); {cause}"
         )
+    vague = check.unresolved()
+    if vague.any():
+        warnings.append(
+            f"at m = {', '.join(str(v) for v in check.m[vague])} the prediction is "
+            f"{', '.join(f'{100 * g:+.1f}' for g in check.gap[vague])} points from the hold-out, "
+            f"more than {GAP_TOLERANCE_POINTS:g} points but within the measurement's noise "
+            f"(2 s.e. = {', '.join(f'{200 * e:.1f}' for e in check.measured_se[vague])} points): "
+            f"{check.n_test} held-out rows cannot confirm or refute it"
+        )
     rows: list[dict[str, Any]] = [
         {
             "m": int(m),
@@ -367,6 +376,7 @@ def _self_check(
             "gap": float(check.gap[j]),
             "gaussian_score": float(check.gaussian[j]),
             "disagrees": bool(bad[j]),
+            "unresolved": bool(vague[j]),
             "kept": None if check.kept is None else float(check.kept[j]),
         }
         for j, m in enumerate(check.m)

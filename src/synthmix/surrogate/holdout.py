@@ -107,6 +107,14 @@ class HoldoutCheck:
             (gap > GAP_TOLERANCE_POINTS / 100.0) & (gap > 2.0 * self.measured_se), dtype=bool
         )
 
+    def unresolved(self) -> np.ndarray:
+        """Per ``m``: |gap| above :data:`GAP_TOLERANCE_POINTS` but within twice its standard
+        error: too few held-out rows to confirm or refute the prediction."""
+        gap = np.abs(self.gap)
+        return np.asarray(
+            (gap > GAP_TOLERANCE_POINTS / 100.0) & (gap <= 2.0 * self.measured_se), dtype=bool
+        )
+
 
 def holdout_check(
     X_real: ArrayLike,
