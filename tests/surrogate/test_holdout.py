@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from synthmix.exceptions import ValidationError
+from synthmix.pruning import ModelVerifier
 from synthmix.simulate.ridge import score_ridge, solve_ridge
 from synthmix.surrogate.fit import fit_surrogate
 from synthmix.surrogate.holdout import (
@@ -119,6 +120,11 @@ def test_disagreement_needs_both_two_points_and_two_standard_errors() -> None:
         ({"test_fraction": 1.0}, "test_fraction must lie in (0, 1); got 1.0"),
         ({"n_repeats": 1}, "n_repeats must be >= 2; got 1"),
         ({"epsilon": 1.5}, "epsilon must lie in [0, 1]; got 1.5"),
+        (
+            {"verifier": "model"},
+            "verifier must be a callable (X_train, y_train) -> Verifier; got 'model'",
+        ),
+        ({"verifier": ModelVerifier.fit, "calibration": 5}, "calibration must be >= 20; got 5"),
     ],
 )
 def test_bad_settings_are_named(kwargs: dict[str, object], message: str) -> None:

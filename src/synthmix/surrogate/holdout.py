@@ -28,13 +28,11 @@ from synthmix.surrogate.fit import fit_surrogate
 from synthmix.surrogate.predict_data import flipped_rates
 from synthmix.theory import predict
 
-#: Fits a verifier on a repetition's real training rows (features, ±1 labels).
-VerifierFactory = Callable[[np.ndarray, np.ndarray], Verifier]
-
 __all__ = [
     "GAP_TOLERANCE_POINTS",
     "KN_WARN",
     "HoldoutCheck",
+    "VerifierFactory",
     "holdout_check",
     "validity_warnings",
 ]
@@ -46,6 +44,8 @@ GAP_TOLERANCE_POINTS = 2.0
 #: prediction upwards by more than about a point (``fit_surrogate``'s notes: +1.5 points at
 #: k/n = 1/3, +0.5 at 1/12).
 KN_WARN = 0.1
+#: Fits a verifier on a repetition's real training rows (features, ±1 labels).
+VerifierFactory = Callable[[np.ndarray, np.ndarray], Verifier]
 _MIN_PER_CLASS = 10
 _MIN_MINORITY_SHARE = 0.25
 
@@ -198,6 +198,8 @@ def holdout_check(
     seed = int_seed(rng)
     streams = spawn(rng, reps)
     if verifier is not None:
+        if not callable(verifier):
+            raise fail("verifier", "be a callable (X_train, y_train) -> Verifier", verifier)
         calibration = check_int(calibration, "calibration", minimum=20)
     out = np.empty((reps, counts.size, 3))
     rates = np.ones((reps, 2))
