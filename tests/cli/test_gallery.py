@@ -329,3 +329,155 @@ def test_scaling_fit_on_a_measured_learning_curve(
     out = capsys.readouterr().out
     assert ("n1 (end of rapid learning)" in out) is three
     assert ("the data do not show three phases" in out) is (not three)
+
+
+def _iris_three_classes(tmp_path: Path) -> dict[str, object]:
+    """Iris with all three classes as string labels, as a user brings it: a real file (every
+    row) and a synthetic file from per-class Gaussians fitted on 30 real rows, 25% of labels
+    flipped to one of the two other classes (clean ones in ``y_true``)."""
+    iris = load_iris()
+    names = np.array(["setosa", "versicolor", "virginica"])
+    x, y = iris.data, names[iris.target]
+    rng = np.random.default_rng(4)
+    fit = rng.permutation(y.size)[:30]
+    parts = []
+    for c in names:
+        rows = x[fit][y[fit] == c]
+        cov = np.cov(rows.T) + 1e-6 * np.eye(x.shape[1])
+        parts.append(rng.multivariate_normal(rows.mean(axis=0), cov, 150))
+    xs, true_idx = np.vstack(parts), np.repeat([0, 1, 2], 150)
+    flip = rng.random(450) < 0.25
+    noisy_idx = np.where(flip, (true_idx + rng.integers(1, 3, 450)) % 3, true_idx)
+    ys, ys_true = names[noisy_idx], names[true_idx]
+    feats = [f"f{j}" for j in range(x.shape[1])]
+
+    def named(a: np.ndarray) -> dict[str, np.ndarray]:
+        return {f: a[:, j] for j, f in enumerate(feats)}
+
+    # The same task written by hand: versicolor (+1) against virginica (-1), other rows dropped
+    # (in the synthetic file: rows whose label or clean label is setosa).
+    code = {"versicolor": 1, "virginica": -1}
+    r_in = y != "setosa"
+    s_in = (ys != "setosa") & (ys_true != "setosa")
+    pm = np.vectorize(code.get)
+    paths = {
+        "real": _write_frame(tmp_path / "iris-real.csv", {**named(x), "label": y}),
+        "syn": _write_frame(
+            tmp_path / "iris-syn.csv", {**named(xs), "label": ys, "y_true": ys_true}
+        ),
+        "real-pm": _write_frame(
+            tmp_path / "iris-real-pm.csv", {**named(x[r_in]), "label": pm(y[r_in])}
+        ),
+        "syn-pm": _write_frame(
+            tmp_path / "iris-syn-pm.csv",
+            {**named(xs[s_in]), "label": pm(ys[s_in]), "y_true": pm(ys_true[s_in])},
+        ),
+    }
+    left_out = {"real": int(np.sum(~r_in)), "synthetic": int(np.sum(~s_in))}
+    return {"paths": paths, "left_out": left_out, "xs": xs, "ys": ys, "s_in": s_in}
+
+
+_PAIR = ["--positive", "versicolor", "--negative", "virginica"]
+
+
+def test_a_named_pair_of_three_classes_gives_the_answers_of_the_two_class_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Iris, three string labels: ``--positive versicolor --negative virginica`` must give
+    exactly the predictions, hold-out check and prune decisions of the same rows written by
+    hand as a ±1 file, and count the setosa rows it left out of each file."""
+    case = _iris_three_classes(tmp_path)
+    paths, left_out = case["paths"], case["left_out"]
+    assert left_out == {"real": 50, "synthetic": 450 - int(np.sum(case["s_in"]))}  # type: ignore[arg-type]
+
+    def predict(real: Path, syn: Path, more: list[str]) -> dict:
+        argv = ["predict", "--real", str(real), "--synthetic", str(syn), *more, "--json"]
+        assert main(argv) == 0, capsys.readouterr().err
+        return json.loads(capsys.readouterr().out)
+
+    want = predict(paths["real-pm"], paths["syn-pm"], [])  # type: ignore[index]
+    got = predict(paths["real"], paths["syn"], _PAIR)  # type: ignore[index]
+    assert got["results"]["accuracy"] == want["results"]["accuracy"]
+    assert got["results"]["epsilon"] == want["results"]["epsilon"]
+    assert got["check"]["conditions"] == want["check"]["conditions"]
+    assert got["data"]["n_real"] == want["data"]["n_real"] == 100
+    assert got["data"]["rows_left_out"] == left_out
+    assert "rows_left_out" not in want["data"]
+    assert got["data"]["labels"] == (
+        "+1 = 'versicolor', -1 = 'virginica' (the pair chosen by --positive/--negative; "
+        "rows of other labels left out)"
+    )
+    argv = ["predict", "--real", str(paths["real"]), "--synthetic", str(paths["syn"]), *_PAIR]  # type: ignore[index]
+    assert main(argv) == 0
+    note = (
+        f"# rows of other labels left out: 50 real, {left_out['synthetic']} synthetic "  # type: ignore[index]
+        "(label, or 'y_true', neither 'versicolor' nor 'virginica')"
+    )
+    assert note in capsys.readouterr().out.splitlines()
+
+    def prune(real: Path, syn: Path, more: list[str], out: Path) -> dict:
+        argv = ["prune", "--synthetic", str(syn), "--real", str(real), "--verifier", "knn"]
+        assert main([*argv, "--out", str(out), "--json", *more]) == 0
+        return json.loads(capsys.readouterr().out)
+
+    a_out, b_out = tmp_path / "kept-pm.csv", tmp_path / "kept-pair.csv"
+    a = prune(paths["real-pm"], paths["syn-pm"], [], a_out)  # type: ignore[index]
+    b = prune(paths["real"], paths["syn"], _PAIR, b_out)  # type: ignore[index]
+    assert b["results"]["n_kept"] == a["results"]["n_kept"] > 0
+    assert b["results"]["n_synthetic"] == a["results"]["n_synthetic"] == np.sum(case["s_in"])  # type: ignore[arg-type]
+    assert b["results"]["rates"] == a["results"]["rates"]
+    assert b["results"]["rows_left_out"] == left_out
+    assert "rows_left_out" not in a["results"]
+    # The written file: the rows the ±1 run kept, every column as given, no setosa row.
+    kept_a = np.genfromtxt(a_out, delimiter=",", names=True)
+    kept_b = np.genfromtxt(b_out, delimiter=",", names=True, dtype=None, encoding="utf-8")
+    assert kept_b.shape[0] == b["results"]["n_kept"]
+    assert kept_b.dtype.names == ("f0", "f1", "f2", "f3", "label", "y_true", "synthetic", "score")
+    for j in range(4):
+        assert np.array_equal(kept_b[f"f{j}"], kept_a[f"f{j}"])
+    assert np.array_equal(kept_b["score"], kept_a["score"])
+    assert np.array_equal(np.where(kept_b["label"] == "versicolor", 1, -1), kept_a["label"])
+    assert not np.isin(kept_b["label"], ["setosa"]).any()
+    assert not np.isin(kept_b["y_true"], ["setosa"]).any()
+
+
+@pytest.mark.parametrize("command", ["predict", "prune"])
+@pytest.mark.parametrize(
+    ("more", "message"),
+    [
+        (
+            ["--negative", "virginica"],
+            "negative must be given only together with --positive (they name a pair); "
+            "got 'virginica'",
+        ),
+        (
+            ["--positive", "versicolor", "--negative", "virginia"],
+            "negative must be one of the labels of iris-real.csv "
+            "['setosa', 'versicolor', 'virginica']; got 'virginia'",
+        ),
+        (
+            ["--positive", "versicolour", "--negative", "virginica"],
+            "positive must be one of the labels of iris-real.csv "
+            "['setosa', 'versicolor', 'virginica']; got 'versicolour'",
+        ),
+        (
+            ["--positive", "virginica", "--negative", "virginica"],
+            "negative must differ from --positive; got 'virginica'",
+        ),
+    ],
+)
+def test_a_bad_named_pair_is_one_line_naming_it(
+    command: str,
+    more: list[str],
+    message: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    paths = _iris_three_classes(tmp_path)["paths"]
+    argv = [command, "--real", str(paths["real"]), "--synthetic", str(paths["syn"]), *more]  # type: ignore[index]
+    if command == "prune":
+        argv += ["--verifier", "knn", "--out", str(tmp_path / "kept.csv")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err == f"synthmix: error: {message}\n"
+    assert not (tmp_path / "kept.csv").exists()

@@ -7,7 +7,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from synthmix.data.labeled import feature_columns, label_coding, label_columns, resolve_label
+from synthmix.data.labeled import (
+    feature_columns,
+    label_coding,
+    label_columns,
+    read_synthetic,
+    resolve_label,
+    write_kept_rows,
+)
 from synthmix.exceptions import ValidationError
 
 
@@ -41,6 +48,44 @@ def test_positive_chooses_and_more_than_two_labels_are_one_vs_rest() -> None:
     assert three.describe().startswith("+1 = '2', -1 = every other label")
 
 
+def test_a_named_pair_codes_two_labels_and_marks_the_rows_of_others() -> None:
+    labels = np.array(["c", "a", "b", "c", "a"])
+    coding = label_coding(labels, positive="b", negative="c", source="t.csv")
+    assert (coding.positive, coding.negative, coding.pair) == ("b", "c", True)
+    assert coding.describe() == (
+        "+1 = 'b', -1 = 'c' (the pair chosen by --positive/--negative; rows of other labels "
+        "left out)"
+    )
+    assert coding.rows(labels).tolist() == [True, False, True, True, False]
+    assert coding.encode(labels[[0, 2, 3]], "y").tolist() == [-1, 1, -1]
+    # without --negative nothing changes: one-vs-rest, every row read
+    rest = label_coding(labels, positive="b")
+    assert (rest.negative, rest.pair) == (None, False)
+    assert rest.rows(labels).all()
+
+
+def test_a_pair_set_by_the_synthetic_file_reads_and_writes_only_its_rows(tmp_path: Path) -> None:
+    """No real file: the synthetic file's labels set the pair; rows whose label or clean label
+    is another one are left out, and only judged rows can be written."""
+    src = tmp_path / "s.csv"
+    src.write_text(
+        "id,x,label,y_true\n0,0.5,a,a\n1,1.5,b,b\n2,2.5,c,b\n3,3.5,b,a\n4,4.5,c,c\n5,5.5,b,c\n"
+    )
+    syn = read_synthetic(src, "label", None, positive="b", negative="c")
+    assert syn.rows is not None and syn.rows.tolist() == [False, True, True, False, True, True]
+    assert syn.left_out == 2
+    assert syn.data.X[:, 0].tolist() == [1.5, 2.5, 4.5, 5.5]
+    assert syn.y.tolist() == [1, -1, -1, 1]
+    assert syn.y_true is not None and syn.y_true.tolist() == [1, 1, -1, -1]
+    out = tmp_path / "kept.csv"
+    keep, score = np.array([True, False, True, True]), np.array([0.9, 0.1, 0.8, 0.7])
+    assert write_kept_rows(src, out, keep, score, syn.rows)
+    assert out.read_text() == (
+        "id,x,label,y_true,synthetic,score\n"
+        "1,1.5,b,b,true,0.9\n4,4.5,c,c,true,0.8\n5,5.5,b,c,true,0.7\n"
+    )
+
+
 @pytest.mark.parametrize(
     ("call", "message"),
     [
@@ -63,6 +108,18 @@ def test_positive_chooses_and_more_than_two_labels_are_one_vs_rest() -> None:
             ),
             "label (s.csv) must contain only the labels '0' and '1' (as in real.csv); "
             "got \"values ['-1']\"",
+        ),
+        (
+            lambda: label_coding(np.array(["a", "b", "c"]), negative="b"),
+            "negative must be given only together with --positive (they name a pair); got 'b'",
+        ),
+        (
+            lambda: label_coding(np.array(["a", "b", "c"]), positive="a", negative="d"),
+            "negative must be one of the labels ['a', 'b', 'c']; got 'd'",
+        ),
+        (
+            lambda: label_coding(np.array(["a", "b"]), positive="a", negative="a", source="r.csv"),
+            "negative must differ from --positive; got 'a'",
         ),
     ],
 )

@@ -25,6 +25,7 @@ from synthmix.cli.options import (
     SeedOpt,
 )
 from synthmix.cli.output import build_document, context_line, emit, format_table
+from synthmix.data.labeled import check_negative
 from synthmix.theory import Prediction, predict, predict_estimated_generator
 
 if TYPE_CHECKING:
@@ -126,6 +127,16 @@ def predict_command(
             rich_help_panel="From data",
         ),
     ] = None,
+    negative: Annotated[
+        str | None,
+        typer.Option(
+            "--negative",
+            help="With --positive: the real label coded -1. The pair is the task; rows of "
+            "other labels are left out of both files, counted in the output.",
+            show_default=False,
+            rich_help_panel="From data",
+        ),
+    ] = None,
     verifier: Annotated[
         str | None,
         typer.Option(
@@ -156,6 +167,7 @@ def predict_command(
     """
     flags = {"p": p, "mu": mu, "n": n, "m": m, "epsilon": epsilon, "rho": rho, "phi": phi}
     flags.update(gamma=gamma, n_hat=n_hat, seed=seed)
+    check_negative(positive, negative)
     if real is not None:
         from synthmix.cli.predict_data import DataOptions
 
@@ -170,6 +182,7 @@ def predict_command(
             verifier,
             check=not no_check,
             positive=positive,
+            negative=negative,
         )
         _predict_from_files(flags, config, options, json_output, out)
         return
@@ -181,6 +194,7 @@ def predict_command(
         ("components", components),
         ("no_check", True if no_check else None),
         ("positive", positive),
+        ("negative", negative),
     ):
         if value is not None:
             raise fail(option, "be given only with --real", str(value))

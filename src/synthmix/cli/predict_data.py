@@ -22,8 +22,10 @@ from synthmix.data.labeled import (
     SyntheticTable,
     file_coding,
     label_columns,
+    left_out_note,
     load_option,
     named_features,
+    pair_rows,
     read_real,
     read_synthetic,
     resolve_label,
@@ -72,6 +74,7 @@ class DataOptions:
     check: bool = True
     check_repeats: int = 10
     positive: str | None = None
+    negative: str | None = None
 
 
 @dataclass(frozen=True)
@@ -110,7 +113,7 @@ def read_files(options: DataOptions) -> DataFiles:
     """Resolve the label columns, code the labels by the real file, read the synthetic file."""
     named = label_columns(options.label, ("real", "synthetic"))
     label, real_found = resolve_label(options.real, named["real"])
-    coding = file_coding(options.real, label, "real", options.positive)
+    coding = file_coding(options.real, label, "real", options.positive, options.negative)
     syn, syn_label, syn_found = None, None, False
     if options.synthetic is not None:
         syn_label, syn_found = resolve_label(options.synthetic, named["synthetic"])
@@ -136,7 +139,8 @@ def data_defaults(flags: dict[str, Any], files: DataFiles) -> tuple[dict[str, An
     rows = int(syn.y.shape[0])
     if flags.get("m") is None:
         flags["m"] = ",".join(str(v) for v in sorted({0, rows // 4, rows // 2, rows}))
-        notes.append(f"m = {flags['m']} from the synthetic file's {rows} rows")
+        pair = "" if syn.rows is None else " of the pair"  # other labels were left out
+        notes.append(f"m = {flags['m']} from the synthetic file's {rows} rows{pair}")
     if flags.get("epsilon") is None and syn.y_true is not None:
         wrong, rows, low, high = _measured_epsilon(syn)
         flags["epsilon"] = repr(wrong / rows)
@@ -186,14 +190,16 @@ def run_predict_data(
         components = check_int(components, "components", minimum=1)
     x_syn = y_syn = None
     if synthetic is not None and syn is not None:
-        x_real, y_real = read_real(real, label, DEFAULT_TRUE_LABEL, syn)
+        x_real, y_real, real_left_out = read_real(real, label, DEFAULT_TRUE_LABEL, syn)
         x_syn = np.asarray(syn.data.X, dtype=np.float64)
         # The generator's intended class: the clean label when the file has it.
         y_syn = syn.y_true if syn.y_true is not None else syn.y
         source = f"synthetic={synthetic.name} ({x_syn.shape[0]} samples)"
     else:
         features = named_features(real, label, None, "real")  # never ids or y_true
-        data = load_option(real, "real", label=label, features=features)
+        data, real_left_out = pair_rows(
+            load_option(real, "real", label=label, features=features), coding
+        )
         x_real = np.asarray(data.X, dtype=np.float64)
         y_real = coding.encode(data.y, f"label ({real.name})")
         source = f"generator=gaussian ({generator_cov} covariance, n_use={n_use or 'all'})"
@@ -242,12 +248,20 @@ def run_predict_data(
             f"{rates.phi_ci[1]:.3g}]"
         )
     sur = result.surrogate
+    left_out, notes = None, ""
+    if coding.pair:  # rows of other labels: counted per file and stated
+        left_out = {"real": real_left_out}
+        if syn is not None:
+            left_out["synthetic"] = syn.left_out
+        clean = None if syn is None else syn.true_label
+        notes = "\n# " + left_out_note(coding, left_out, clean)
     context = (
         f"# labels: {coding.describe()}; {files.describe()}\n"
         f"# real={real.name} ({x_real.shape[0]} samples, {x_real.shape[1]} features -> k={sur.k})  "
         f"{source}  |mu_hat|={np.linalg.norm(sur.mu):.3g}  mean_noise={sur.mean_noise:.3g}"
+        f"{notes}"
     )
-    inputs = {
+    inputs: dict[str, Any] = {
         "real": str(real),
         "synthetic": None if synthetic is None else str(synthetic),
         "generator": generator,
@@ -264,6 +278,8 @@ def run_predict_data(
         "labels_found_by_name": list(files.detected),
         "labels": coding.describe(),
     }
+    if left_out is not None:
+        inputs["rows_left_out"] = left_out
     return DataRun(
         result=result,
         context=context,

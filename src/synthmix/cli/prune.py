@@ -35,8 +35,10 @@ from synthmix.cli.options import RUN_PANEL, JsonOpt
 from synthmix.data import Dataset, save_table
 from synthmix.data.labeled import (
     DEFAULT_TRUE_LABEL,
+    check_negative,
     file_coding,
     label_columns,
+    left_out_note,
     read_real,
     read_synthetic,
     resolve_label,
@@ -116,6 +118,12 @@ class PruneResult:
         Measured ``(ρ̂, φ̂)`` with intervals, ``ε̂`` and ``α̂``; None without known flips.
     rates_note : str or None
         Why ``rates`` is None.
+    rows_left_out : dict of str to int, or None
+        With ``--positive``/``--negative``: rows of other labels left out per file (``real``,
+        ``synthetic``), never judged nor written; ``keep`` and ``score`` cover the others.
+        None otherwise.
+    left_out_note : str
+        ``rows_left_out`` as shown to the user (empty without a pair).
     """
 
     parameters: dict[str, Any]
@@ -126,6 +134,8 @@ class PruneResult:
     true_label: str | None
     rates: VerifierRates | None
     rates_note: str | None
+    rows_left_out: dict[str, int] | None = None
+    left_out_note: str = ""
 
     @property
     def n_synthetic(self) -> int:
@@ -166,6 +176,8 @@ class PruneResult:
             "rates_note": self.rates_note,
             "predict_hint": self.predict_hint(),
         }
+        if self.rows_left_out is not None:
+            results["rows_left_out"] = dict(self.rows_left_out)
         doc = {
             "synthmix_version": __version__,
             "command": "prune",
@@ -207,6 +219,8 @@ class PruneResult:
             lines[-1] += f", {p['real_label']!r} in the real file"
         if p["labels_found_by_name"]:
             lines[-1] += f" ({' and '.join(p['labels_found_by_name'])} found by name)"
+        if self.left_out_note:
+            lines.append(self.left_out_note)
         r = self.rates
         if r is None:
             lines.append(f"no rates: {self.rates_note}")
@@ -337,10 +351,10 @@ def _check_writable(path: Path, option: str) -> None:
             raise fail(option, "be a writable file path", f"{path} ({ancestor} {problem})")
 
 
-def _write_kept(out: Path, source: Path, keep: Any, score: Any) -> bool:
+def _write_kept(out: Path, source: Path, keep: Any, score: Any, rows: Any = None) -> bool:
     """:func:`write_kept_rows`, an operating-system error naming ``out``."""
     try:
-        return write_kept_rows(source, out, keep, score)
+        return write_kept_rows(source, out, keep, score, rows)
     except OSError as exc:
         raise fail("out", "be a writable file path", f"{out} ({exc.strerror or exc})") from None
 
@@ -377,6 +391,7 @@ def run_prune(
     seed: int = 0,
     rates_out: str | os.PathLike[str] | None = None,
     positive: Any = None,
+    negative: Any = None,
 ) -> PruneResult:
     """Apply a verifier to a file of synthetic samples; write the kept rows; measure rates.
 
@@ -419,6 +434,11 @@ def run_prune(
         The label coded +1 (see :func:`synthmix.data.labeled.label_coding`): by default 1 for
         ±1, 0/1 and boolean labels, else the label that sorts last; with more than two labels
         it is required (one-vs-rest). The coding is set by the real file when there is one.
+    negative : optional
+        With ``positive``: the label coded -1. The coding is that pair; rows of other labels
+        (in the synthetic file, also of other clean labels) are left out of both files before
+        anything else, never judged nor written, and counted in
+        :attr:`PruneResult.rows_left_out`. Both must be labels of the file setting the coding.
 
     Returns
     -------
@@ -431,6 +451,7 @@ def run_prune(
         operating-system failure writing ``rates_out`` can leave ``out`` already written).
     """
     name = _check_choice(verifier)
+    check_negative(positive, negative)
     given = {"threshold": threshold, "k": k, "rho": rho, "phi": phi, "real": real}
     _check_unused(name, given)
     if name in REAL_VERIFIERS and real is None:
@@ -478,8 +499,8 @@ def run_prune(
     if real_path is not None:
         real_label, real_found = resolve_label(real_path, named["real"])
         found += ["real"] if real_found else []
-        coding = file_coding(real_path, real_label, "real", positive)
-    syn = read_synthetic(syn_path, syn_label, true_label, coding, positive)
+        coding = file_coding(real_path, real_label, "real", positive, negative)
+    syn = read_synthetic(syn_path, syn_label, true_label, coding, positive, negative)
     coding = syn.coding
     if name == "oracle" and syn.y_true is None:
         raise fail(
@@ -488,9 +509,16 @@ def run_prune(
             f"(no column {true_label or DEFAULT_TRUE_LABEL!r})",
             str(syn_path),
         )
-    real_data = None
+    real_data, left_out = None, None
+    if coding.pair:  # rows of other labels: left out of both files, counted per file
+        left_out = {"synthetic": syn.left_out}
     if real_path is not None and real_label is not None:
-        real_data = read_real(real_path, real_label, true_label or DEFAULT_TRUE_LABEL, syn)
+        x_real, y_real, real_left_out = read_real(
+            real_path, real_label, true_label or DEFAULT_TRUE_LABEL, syn
+        )
+        real_data = (x_real, y_real)
+        if left_out is not None:
+            left_out = {"real": real_left_out, **left_out}
 
     rates, note = None, None
     if syn.y_true is None:
@@ -549,11 +577,15 @@ def run_prune(
         true_label=syn.true_label,
         rates=rates,
         rates_note=note,
+        rows_left_out=left_out,
+        left_out_note="" if left_out is None else left_out_note(coding, left_out, syn.true_label),
     )
 
     # A .csv/.jsonl file keeps every column as given (names, ids, y_true) plus the score;
     # other formats get the standard table of features, label and provenance.
-    copied = _write_kept(out_path, syn_path, keep, np.asarray(verdict.score, dtype=np.float64))
+    copied = _write_kept(
+        out_path, syn_path, keep, np.asarray(verdict.score, dtype=np.float64), syn.rows
+    )
     if not copied:
         flags = syn.data.synthetic if syn.provenance else np.ones(syn.data.n, dtype=bool)
         kept = Dataset(
@@ -664,6 +696,16 @@ def prune_command(
             rich_help_panel=_PRUNE_IN,
         ),
     ] = None,
+    negative: Annotated[
+        str | None,
+        typer.Option(
+            "--negative",
+            help="With --positive: the label coded -1. The pair is the task; rows of other "
+            "labels are left out of both files (never judged nor written), counted.",
+            show_default=False,
+            rich_help_panel=_PRUNE_IN,
+        ),
+    ] = None,
     true_label: Annotated[
         str | None,
         typer.Option(
@@ -712,6 +754,7 @@ def prune_command(
         seed=seed,
         rates_out=rates_out,
         positive=positive,
+        negative=negative,
     )
     typer.echo(json.dumps(result.document(), indent=2) if json_output else result.text())
 

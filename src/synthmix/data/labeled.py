@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from synthmix._io import atomic_open
-from synthmix._types import FloatArray, IntArray
+from synthmix._types import BoolArray, FloatArray, IntArray
 from synthmix._validation import fail
 from synthmix.data.dataset import Dataset
 from synthmix.data.loaders import load_table
@@ -28,16 +28,20 @@ __all__ = [
     "DEFAULT_TRUE_LABEL",
     "ID_COLUMNS",
     "LABEL_CANDIDATES",
+    "PAIR_RULE",
     "PROVENANCE_COLUMN",
     "LabelCoding",
     "SyntheticTable",
+    "check_negative",
     "feature_columns",
     "file_coding",
     "label_coding",
     "label_columns",
+    "left_out_note",
     "load_option",
     "named_features",
     "npz_array",
+    "pair_rows",
     "peek_columns",
     "read_real",
     "read_synthetic",
@@ -53,6 +57,8 @@ PROVENANCE_COLUMN = "synthetic"
 LABEL_CANDIDATES = ("label", "target", "y", "class")
 #: Row identifiers: never features (compared case-insensitively).
 ID_COLUMNS = ("id", "row_id", "index", "unnamed: 0")
+#: The rule of a coding whose two labels were named among more (``--positive``/``--negative``).
+PAIR_RULE = "the pair chosen by --positive/--negative; rows of other labels left out"
 
 
 def _key(value: Any) -> str:
@@ -89,12 +95,16 @@ class LabelCoding:
         How ``positive`` was chosen, as shown to the user.
     source : str
         The file whose labels set the coding (named in errors).
+    pair : bool
+        True when ``--positive``/``--negative`` named the two labels: rows of any other label
+        are left out (:meth:`rows`) before anything else, never coded.
     """
 
     positive: str
     negative: str | None
     rule: str
     source: str = ""
+    pair: bool = False
 
     def describe(self) -> str:
         """E.g. ``"+1 = 'dog', -1 = 'cat' (the label that sorts last; --positive chooses)"``."""
@@ -120,17 +130,54 @@ class LabelCoding:
         codes = np.array([1 if k == self.positive else -1 for k in keys], dtype=np.int64)
         return codes[inverse.reshape(-1)]
 
+    def rows(self, y: Any) -> BoolArray:
+        """Which rows of ``y`` (any label type) carry the positive or the negative label.
+
+        Every row for a one-vs-rest coding (``negative`` None).
+        """
+        arr = np.asarray(y)
+        if self.negative is None:
+            return np.ones(arr.shape[0], dtype=bool)
+        uniq, inverse = np.unique(arr, return_inverse=True)
+        inside = np.array([_key(v) in (self.positive, self.negative) for v in uniq.tolist()])
+        return inside.astype(bool)[inverse.reshape(-1)]
+
+
+def check_negative(positive: Any, negative: Any) -> None:
+    """Refuse ``--negative`` without ``--positive`` (a pair needs both names)."""
+    if negative is not None and positive is None:
+        raise fail(
+            "negative", "be given only together with --positive (they name a pair)", negative
+        )
+
 
 def label_coding(
-    y: Any, *, positive: Any = None, what: str = "label", source: str = ""
+    y: Any,
+    *,
+    positive: Any = None,
+    what: str = "label",
+    source: str = "",
+    negative: Any = None,
 ) -> LabelCoding:
     """Choose the -1/+1 coding of the labels ``y``: stated, never silently guessed.
 
     ±1 and 0/1 (and booleans) code 1 as positive; two other labels code the one that sorts
     last as positive unless ``positive`` names it; with more than two labels ``positive`` is
-    required and the rest become -1 (one-vs-rest).
+    required and the rest become -1 (one-vs-rest), unless ``negative`` names the label coded
+    -1: then the coding is that pair (``pair`` True) and rows of other labels are left out.
+    Both names must be labels of ``y``.
     """
+    check_negative(positive, negative)
     keys = sorted({_key(v) for v in np.unique(np.asarray(y)).tolist()})
+    if negative is not None:
+        pos, neg = _key(positive), _key(negative)
+        for option, name, value in (("positive", pos, positive), ("negative", neg, negative)):
+            if name not in keys:
+                where = f" of {source}" if source else ""
+                raise fail(option, f"be one of the labels{where} {keys[:10]}", value)
+        if pos == neg:
+            raise fail("negative", "differ from --positive", negative)
+        return LabelCoding(pos, neg, PAIR_RULE, source, pair=True)
     if positive is not None:
         pos = _key(positive)
         if pos not in keys:
@@ -204,10 +251,14 @@ def resolve_label(path: Path, label: str | None) -> tuple[str, bool]:
     )
 
 
-def file_coding(path: Path, label: str, option: str, positive: Any = None) -> LabelCoding:
+def file_coding(
+    path: Path, label: str, option: str, positive: Any = None, negative: Any = None
+) -> LabelCoding:
     """:func:`label_coding` of the label column of ``path`` (read as ``option`` reads it)."""
     y = load_option(path, option, label=label).y
-    return label_coding(y, positive=positive, what=f"label ({path.name})", source=path.name)
+    return label_coding(
+        y, positive=positive, what=f"label ({path.name})", source=path.name, negative=negative
+    )
 
 
 def peek_columns(path: Path) -> list[str] | None:
@@ -282,6 +333,10 @@ class SyntheticTable:
         Whether the file carries its own ``synthetic`` flags.
     coding : LabelCoding
         How the file's labels became -1/+1.
+    rows : ndarray of bool, shape (rows of the file,), or None
+        With a pair coding, the file's rows that were read (label, and clean label when the
+        file has them, in the pair); ``data``, ``y`` and ``y_true`` hold only those. None when
+        every row was read.
     """
 
     data: Dataset
@@ -291,6 +346,12 @@ class SyntheticTable:
     feature_names: list[str] | None
     provenance: bool  # the file has its own synthetic flags
     coding: LabelCoding
+    rows: BoolArray | None = None
+
+    @property
+    def left_out(self) -> int:
+        """Rows of the file left out by a pair coding (0 without one)."""
+        return 0 if self.rows is None else int(np.count_nonzero(~self.rows))
 
 
 def read_synthetic(
@@ -299,13 +360,16 @@ def read_synthetic(
     true_label: str | None,
     coding: LabelCoding | None = None,
     positive: Any = None,
+    negative: Any = None,
 ) -> SyntheticTable:
     """Read a synthetic file: features, labels ``label`` and clean labels ``true_label``.
 
     ``true_label`` None reads :data:`DEFAULT_TRUE_LABEL` when the file has it; a named
     ``true_label`` the file lacks is an error. The clean labels are never a feature. Labels
     of any type are coded -1/+1 by ``coding`` (default: :func:`label_coding` of this file's
-    labels with ``positive``; pass the real file's coding so that both files agree).
+    labels with ``positive`` and ``negative``; pass the real file's coding so that both files
+    agree). A pair coding leaves out the rows whose label, or clean label, is outside the
+    pair (``rows`` says which were read).
     """
     wanted = DEFAULT_TRUE_LABEL if true_label is None else true_label
     if path.suffix.lower() == ".npz":
@@ -336,8 +400,15 @@ def read_synthetic(
     if truth is None and true_label is not None:
         raise fail("true_label", "name a column (or .npz array) of the synthetic file", true_label)
     coding = coding or label_coding(
-        data.y, positive=positive, what=f"label ({path.name})", source=path.name
+        data.y, positive=positive, what=f"label ({path.name})", source=path.name, negative=negative
     )
+    rows = None
+    if coding.pair:
+        rows = coding.rows(data.y)
+        if truth is not None:
+            rows &= coding.rows(truth)
+            truth = np.asarray(truth)[rows]
+        data = data.subset(rows)
     y = coding.encode(data.y, f"label ({path.name})")
     y_true = None
     if truth is not None:
@@ -350,6 +421,7 @@ def read_synthetic(
         feature_names=names,
         provenance=provenance,
         coding=coding,
+        rows=rows,
     )
 
 
@@ -394,11 +466,12 @@ def feature_columns(columns: list[str], label: str, true_label: str | None) -> l
 
 def read_real(
     path: Path, label: str, true_label: str, synthetic: SyntheticTable
-) -> tuple[FloatArray, IntArray]:
+) -> tuple[FloatArray, IntArray, int]:
     """Read a real file with both labels, its features aligned to ``synthetic``'s by name.
 
-    Returns ``(X, y)`` with ``X`` of shape ``(n, d)`` (float64) and ``y`` -1/+1, shape
-    ``(n,)``; ``d`` must equal the synthetic file's.
+    Returns ``(X, y, left_out)`` with ``X`` of shape ``(n, d)`` (float64), ``y`` -1/+1, shape
+    ``(n,)``, and the number of rows a pair coding left out (labels outside the pair; 0
+    without one); ``d`` must equal the synthetic file's.
     """
     features: list[str] | None = None
     columns = None if path.suffix.lower() == ".npz" else peek_columns(path)
@@ -411,6 +484,7 @@ def read_real(
         data = load_option(path, "real", label=label)
     else:
         data = load_option(path, "real", label=label, features=features)
+    data, left_out = pair_rows(data, synthetic.coding)
     y = synthetic.coding.encode(data.y, f"label ({path.name})")
     if not (np.any(y == 1) and np.any(y == -1)):
         raise fail(
@@ -424,25 +498,64 @@ def read_real(
             f"have as many feature columns as the real data ({data.d} in {path.name})",
             f"{synthetic.data.d} feature columns",
         )
-    return np.asarray(data.X, dtype=np.float64), y
+    return np.asarray(data.X, dtype=np.float64), y, left_out
 
 
-def write_kept_rows(source: Path, out: Path, keep: NDArray[np.bool_], score: FloatArray) -> bool:
+def pair_rows(data: Dataset, coding: LabelCoding) -> tuple[Dataset, int]:
+    """The rows of ``data`` a pair coding reads, and how many it left out.
+
+    ``data`` itself and 0 unless ``coding.pair``; otherwise the rows whose label is one of the
+    pair, in file order.
+    """
+    if not coding.pair:
+        return data, 0
+    rows = coding.rows(data.y)
+    return data.subset(rows), int(np.count_nonzero(~rows))
+
+
+def left_out_note(coding: LabelCoding, counts: dict[str, int], clean: str | None = None) -> str:
+    """The rows a pair coding left out, per file, as shown to the user.
+
+    E.g. ``"rows of other labels left out: 50 real, 212 synthetic (label, or 'y_true',
+    neither 'b' nor 'c')"``; ``clean`` names the synthetic file's clean-label column.
+    """
+    per_file = ", ".join(f"{n} {name}" for name, n in counts.items())
+    where = "label" + ("" if clean is None else f", or {clean!r},")
+    pair = f"{where} neither {coding.positive!r} nor {coding.negative!r}"
+    return f"rows of other labels left out: {per_file} ({pair})"
+
+
+def write_kept_rows(
+    source: Path,
+    out: Path,
+    keep: NDArray[np.bool_],
+    score: FloatArray,
+    rows: NDArray[np.bool_] | None = None,
+) -> bool:
     """Copy the kept rows of ``source`` to ``out`` with every column as given, plus a score.
 
     Only for a ``.csv`` or ``.jsonl`` source written to the same format; returns False (and
     writes nothing) otherwise, so the caller can write its own table. The score column is
     ``score`` (``verifier_score`` when the file already has a ``score``), and a ``synthetic``
     column (all true) is added when the file has no provenance flags; ``out`` appears whole
-    or not at all.
+    or not at all. ``rows`` (one flag per row of ``source``) marks the rows that ``keep`` and
+    ``score`` describe, in order (:attr:`SyntheticTable.rows`); the others were not judged and
+    are not written. None: every row.
     """
+    if rows is not None:
+        judged = np.flatnonzero(rows)
+        if judged.shape[0] != keep.shape[0]:
+            raise ValueError("keep must have one flag per row marked in rows")
+        full_keep, full_score = np.zeros(rows.shape[0], dtype=bool), np.zeros(rows.shape[0])
+        full_keep[judged], full_score[judged] = keep, score
+        keep, score = full_keep, full_score
     kind = source.suffix.lower()
     if kind not in (".csv", ".jsonl") or out.suffix.lower() != kind:
         return False
     if kind == ".csv":
         with open(source, encoding="utf-8", newline="") as fh:
-            rows = [r for r in csv.reader(fh) if r]
-        header, body = rows[0], rows[1:]
+            table = [r for r in csv.reader(fh) if r]
+        header, body = table[0], table[1:]
     else:
         with open(source, encoding="utf-8") as fh:
             records = [json.loads(line) for line in fh if line.strip()]
