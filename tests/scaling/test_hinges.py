@@ -165,3 +165,24 @@ def test_hinge_inside_counts_closed_intervals_per_breakpoint() -> None:
     np.testing.assert_allclose(grid.hinge_inside, [0.75, 0.75])
     assert grid.hinge_inside.dtype == np.float64
     assert grid.hinge_inside_both == 0.5
+
+
+def test_any_span_above_one_is_a_window() -> None:
+    model = LongTailModel(beta=2.0, k=5, pi=0.2, M=500)
+    n1, n2 = _coverage_breakpoints(2.0, 5, 0.2, 500)
+    got = hinge_sizes(model, span=1.5, points=8)
+    np.testing.assert_allclose(got[[0, -1]], [n1 / 1.5, 1.5 * n2], rtol=1e-12)
+    assert got.dtype == np.float64 and predicted_hinges(model, got).dtype == np.float64
+
+
+def test_bic_counts_two_parameters_per_segment_boundary() -> None:
+    """BIC = N log(SSE/N) + (2 + 2k) log N for k breakpoints; the one-segment SSE is the
+    least-squares power law, fitted here with numpy."""
+    n = np.logspace(1, 6, 40)
+    err = _broken_line(n, 1e2, 1e4) * np.exp(0.05 * np.random.default_rng(2).standard_normal(40))
+    fit = fit_three_phase(n, err, rng=0, n_boot=10)
+    lx, ly = np.log(n), np.log(err)
+    resid = ly - np.polyval(np.polyfit(lx, ly, 1), lx)
+    assert fit.bic[1] == pytest.approx(40 * np.log(resid @ resid / 40) + 2 * np.log(40), rel=1e-10)
+    sse3 = np.sum((ly - np.log(fit.predict(n))) ** 2)
+    assert fit.bic[3] == pytest.approx(40 * np.log(sse3 / 40) + 6 * np.log(40), rel=1e-8)
