@@ -399,7 +399,8 @@ def run_prune(
     ----------
     synthetic : path
         Synthetic samples (``.npz``, ``.npy``, ``.csv``, ``.jsonl`` or ``.parquet``; see
-        :func:`synthmix.data.load_table`). Labels must be -1/+1.
+        :func:`synthmix.data.load_table`). Labels of any type, coded -1/+1 as ``positive``
+        and ``negative`` say.
     out : path
         Where the kept rows go (``.npz``, ``.csv`` or ``.jsonl``, written atomically). A
         ``.csv``/``.jsonl`` input written to the same format keeps every column as given plus
@@ -609,7 +610,8 @@ def prune_command(
         Path,
         typer.Option(
             "--synthetic",
-            help="Synthetic samples: .npz, .npy, .csv, .jsonl or .parquet; labels -1/+1.",
+            help="Synthetic samples: .npz, .npy, .csv, .jsonl or .parquet; labels of any type "
+            "(see --positive).",
             rich_help_panel=_PRUNE_IN,
         ),
     ],
