@@ -142,8 +142,9 @@ def test_validity_warnings_name_each_strained_assumption() -> None:
         y, k=30, n_train=48, generator_on_training_rows=True, defaulted=("epsilon",)
     )
     assert got == [
-        "k/n = 30/48 = 0.62 > 0.1: the sample covariance's spread makes predictions optimistic "
-        "(about +1.5 points at k/n = 1/3); use --components to keep k much smaller than n",
+        "k/n = 30/48 = 0.62 > 0.1: the sample covariance's spread biases predictions (on "
+        "Gaussian data upwards, about +1.5 points at k/n = 1/3; the hold-out shows which way "
+        "on yours); use --components to keep k much smaller than n",
         "the generator was fitted on the classifier's own training rows: its samples repeat "
         "their noise, which the theory models only on average",
         "only 8 real rows in the smaller class (< 10): its mean and covariance are poorly "

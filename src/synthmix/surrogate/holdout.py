@@ -289,8 +289,8 @@ def validity_warnings(
     if ratio > KN_WARN:
         out.append(
             f"k/n = {k}/{n_train} = {ratio:.2f} > {KN_WARN:g}: the sample covariance's spread "
-            "makes predictions optimistic (about +1.5 points at k/n = 1/3); use --components "
-            "to keep k much smaller than n"
+            "biases predictions (on Gaussian data upwards, about +1.5 points at k/n = 1/3; the "
+            "hold-out shows which way on yours); use --components to keep k much smaller than n"
         )
     if generator_on_training_rows:
         out.append(
