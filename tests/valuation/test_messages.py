@@ -64,8 +64,8 @@ KINDS = (
     "'blur', 'duplicates']"
 )
 METHOD_LIST = (
-    "mixture, davinz, deviation, shapley, tracin, trak, logra, knn_shapley, size, "
-    "real_fraction, mmd_only, ntk_only, random"
+    "mixture, davinz, deviation, shapley, tracin, trak, logra, knn_shapley, proxy, proxy_loo, "
+    "proxy_shapley, size, real_fraction, mmd_only, ntk_only, random"
 )
 
 

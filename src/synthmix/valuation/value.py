@@ -14,6 +14,12 @@ with ``ω`` the source's real fraction, combined as ``v = −Σ_j w_j z(T_j)`` (
 across the sources) or, with ``weights="bound"``, ``v = −Σ_j T_j`` (the bound itself). The other
 methods are the baselines docs/math/valuation.md names; every value is oriented so that
 higher = more valuable.
+The proxy baselines (:mod:`synthmix.valuation.proxy`) fit a closed-form model (``model=``
+``"ridge"``, ``"lda"`` or ``"knn"``, on features standardised with the reference's statistics)
+and score its accuracy on the reference: ``proxy`` on each source alone, ``proxy_loo`` the
+accuracy lost when the source leaves the pool, ``proxy_shapley`` the exact Shapley value of that
+accuracy over all ``2^K`` coalitions (``K <= 12``; ``U(∅)`` = the reference's majority-class
+accuracy).
 The sanity baselines are ``size`` (``|S|``), ``real_fraction`` (``ω``), ``mmd_only`` and
 ``ntk_only`` (one term of the score alone) and ``random``.
 """
@@ -30,13 +36,14 @@ from numpy.typing import ArrayLike, NDArray
 
 from synthmix._random import RngLike, seed_sequence
 from synthmix._types import FloatArray
-from synthmix._validation import check_int, fail
+from synthmix._validation import check_int, check_positive, fail
 from synthmix.data import Dataset
 
 __all__ = [
     "ATTRIBUTION_METHODS",
     "CALIBRATED_WEIGHTS",
     "METHODS",
+    "PROXY_METHODS",
     "TERMS",
     "ValuationResult",
     "combine_terms",
@@ -50,6 +57,8 @@ NTKKind = Literal["analytic", "empirical"]
 TERMS = ("loss", "mmd", "ntk", "small_sample")
 #: Methods computed through :mod:`synthmix.valuation.attribution` (extra ``baselines``).
 ATTRIBUTION_METHODS = ("tracin", "trak", "logra", "knn_shapley")
+#: Proxy-model methods (:mod:`synthmix.valuation.proxy`): stand-alone, leave-one-out, Shapley.
+PROXY_METHODS = ("proxy", "proxy_loo", "proxy_shapley")
 #: Every method :func:`value_sources` knows.
 METHODS = (
     "mixture",
@@ -57,6 +66,7 @@ METHODS = (
     "deviation",
     "shapley",
     *ATTRIBUTION_METHODS,
+    *PROXY_METHODS,
     "size",
     "real_fraction",
     "mmd_only",
@@ -496,6 +506,53 @@ def _shapley(
 
 
 # --------------------------------------------------------------------------------------------
+# proxy-model baselines
+
+
+def _proxy(
+    sources: Mapping[str, Dataset],
+    reference: Dataset,
+    codes: Mapping[str, NDArray[np.int64]],
+    ref_codes: NDArray[np.int64],
+    n_classes: int,
+    *,
+    method: str,
+    model: str,
+    alpha: float,
+    n_neighbors: int,
+) -> tuple[FloatArray, dict[str, dict[str, float]], dict[str, Any]]:
+    """Proxy values (:mod:`synthmix.valuation.proxy`) on reference-standardised features."""
+    from synthmix.valuation.proxy import proxy_values, reference_standardise
+
+    names = list(sources)
+    Z_ref, Zs = reference_standardise(reference.X, *[sources[n].X for n in names])
+    kind = {"proxy": "standalone", "proxy_loo": "loo", "proxy_shapley": "shapley"}[method]
+    res = proxy_values(
+        Zs,
+        [codes[n] for n in names],
+        Z_ref,
+        ref_codes,
+        n_classes,
+        kind=kind,
+        model=model,
+        alpha=alpha,
+        n_neighbors=n_neighbors,
+    )
+    key = "accuracy_without" if kind == "loo" else "accuracy"
+    terms = {n: {key: float(u)} for n, u in zip(names, res.utilities, strict=True)}
+    details = {
+        "model": model,
+        "alpha": alpha,
+        "n_neighbors": n_neighbors,
+        "standardise": "reference",
+        "utility_full": res.utility_full,
+        "utility_empty": res.utility_empty,
+        "evaluations": res.n_evaluations,
+    }
+    return res.values, terms, details
+
+
+# --------------------------------------------------------------------------------------------
 # entry point
 
 
@@ -514,6 +571,9 @@ def value_sources(
     delta: float = 0.05,
     mu: float = 0.01,
     max_permutations: int = 200,
+    model: str = "ridge",
+    alpha: float = 1.0,
+    n_neighbors: int = 5,
     **attribution_options: Any,
 ) -> ValuationResult:
     """Value data sources for the distribution ``reference`` is drawn from.
@@ -550,6 +610,14 @@ def value_sources(
         Ridge of ``deviation``.
     max_permutations : int, default 200
         ``shapley`` above 10 sources (permutation sampling).
+    model : {"ridge", "lda", "knn"}, default "ridge"
+        Closed-form model of ``proxy``, ``proxy_loo`` and ``proxy_shapley``
+        (:mod:`synthmix.valuation.proxy`): ridge classifier (one-vs-rest least squares), shrinkage
+        LDA or k-NN, on features standardised with the reference's mean and standard deviation.
+    alpha : float, default 1.0
+        Ridge penalty of ``model="ridge"``.
+    n_neighbors : int, default 5
+        Neighbours of ``model="knn"`` (capped at the training set's size).
     **attribution_options
         Passed to :func:`synthmix.valuation.attribution.attribution_values`.
 
@@ -562,7 +630,8 @@ def value_sources(
     ValidationError
         Fewer than two sources, duplicate names, an empty source, a feature dimension that
         differs from the reference's (the message names the source), a one-class reference,
-        an unknown method or weight mode.
+        an unknown method, weight mode or proxy model; ``proxy_shapley`` with more than 12
+        sources.
     """
     srcs = _check_sources(sources)
     ref = _check_reference(reference, srcs)
@@ -574,6 +643,23 @@ def value_sources(
     if not 0.0 < float(delta) < 1.0:
         raise fail("delta", "lie in (0, 1)", delta)
     n_seeds = check_int(n_seeds, "n_seeds", minimum=1)
+    if method in PROXY_METHODS:
+        from synthmix.valuation.proxy import MAX_PROXY_SHAPLEY_SOURCES, PROXY_MODELS
+
+        if model not in PROXY_MODELS:
+            raise fail("model", f"be one of {', '.join(PROXY_MODELS)}", model)
+        alpha_arr = check_positive(alpha, "alpha")
+        if alpha_arr.ndim != 0:
+            raise fail("alpha", "be one number", alpha)
+        alpha = float(alpha_arr)
+        n_neighbors = check_int(n_neighbors, "n_neighbors", minimum=1)
+        if method == "proxy_shapley" and len(srcs) > MAX_PROXY_SHAPLEY_SOURCES:
+            raise fail(
+                "sources",
+                f"hold at most {MAX_PROXY_SHAPLEY_SOURCES} sources for proxy_shapley (exact "
+                "Shapley evaluates all 2^K coalitions)",
+                len(srcs),
+            )
     seq = seed_sequence(rng)
     start = time.perf_counter()
     names = list(srcs)
@@ -610,6 +696,18 @@ def value_sources(
     elif method == "shapley":
         vals, details = _shapley(
             srcs, ref, codes, ref_codes, seq=seq, max_permutations=max_permutations
+        )
+    elif method in PROXY_METHODS:
+        vals, terms, details = _proxy(
+            srcs,
+            ref,
+            codes,
+            ref_codes,
+            n_classes,
+            method=method,
+            model=model,
+            alpha=float(alpha),
+            n_neighbors=n_neighbors,
         )
     elif method in ATTRIBUTION_METHODS:
         from synthmix.valuation.attribution import attribution_values

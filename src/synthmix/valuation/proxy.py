@@ -1,0 +1,310 @@
+"""Proxy-model baselines: a closed-form model fitted on sources, scored on the reference.
+
+The *utility* of a coalition ``S`` of sources (docs/math/valuation.md, "Proxy baselines") is
+the accuracy on the reference set ``V`` of a closed-form model fitted on the union of the
+sources in ``S``:
+
+* ``"ridge"`` — one-vs-rest least squares on one-hot labels with an unpenalised intercept and
+  ridge penalty ``α``: ``W = (X_cᵀX_c + αI)⁻¹ X_cᵀY_c`` (``X_c``, ``Y_c`` centred on the
+  training set), ``b = ȳ − x̄ᵀW``, prediction ``argmax(xᵀW + b)``. This is
+  ``sklearn.linear_model.RidgeClassifier(alpha=α)`` (whose ±1 targets give the same argmax).
+* ``"lda"`` — ``sklearn.discriminant_analysis.LinearDiscriminantAnalysis(solver="lsqr",
+  shrinkage="auto")`` (Ledoit–Wolf shrinkage, closed form).
+* ``"knn"`` — ``sklearn.neighbors.KNeighborsClassifier(n_neighbors=min(k, n))``, ``n`` the
+  training set's size.
+
+Features are standardised with the **reference's** statistics (mean and standard deviation of
+``V``'s features; a constant feature keeps scale 1), the same map for every coalition: the data
+buyer holds ``V`` before buying, and a fixed map lets the ridge fit of a coalition be assembled
+from per-source sums. A training set with a single class predicts that class; the empty
+coalition predicts the reference's majority class (ties: the smallest label), so
+``U(∅) = max_c |{v ∈ V: y_v = c}| / |V|``.
+
+For ``"ridge"`` each source's sums ``n_i``, ``Σx``, ``Σy``, ``XᵀX`` and ``XᵀY`` are computed
+once; a coalition's fit is their sum, centred (``X_cᵀX_c = XᵀX − (Σx)(Σx)ᵀ/n``) and one
+``d × d`` solve, batched over coalitions. ``"lda"`` and ``"knn"`` refit on each coalition.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from synthmix._types import FloatArray, IntArray
+from synthmix._validation import fail
+
+__all__ = [
+    "MAX_PROXY_SHAPLEY_SOURCES",
+    "PROXY_KINDS",
+    "PROXY_MODELS",
+    "ProxyValues",
+    "coalition_accuracies",
+    "proxy_values",
+    "reference_standardise",
+    "shapley_from_utilities",
+]
+
+#: Closed-form models the proxy baselines can fit.
+PROXY_MODELS = ("ridge", "lda", "knn")
+#: What a proxy value is: stand-alone accuracy, leave-one-out or exact Shapley of the utility.
+PROXY_KINDS = ("standalone", "loo", "shapley")
+#: Exact Shapley evaluates all ``2^K`` coalitions; larger ``K`` is refused.
+MAX_PROXY_SHAPLEY_SOURCES = 12
+#: Bytes of batched ridge systems held at once.
+_CHUNK_BYTES = 64 * 2**20
+
+
+@dataclass(frozen=True)
+class ProxyValues:
+    """Proxy values of ``K`` sources (see :func:`proxy_values`).
+
+    Attributes
+    ----------
+    values : ndarray, shape (K,)
+        Stand-alone accuracy, ``U(all) − U(all without i)`` or the exact Shapley value.
+    utilities : ndarray, shape (K,)
+        The coalition utility behind each value: ``U({i})`` (standalone),
+        ``U(all without i)`` (loo), ``U({i})`` (shapley).
+    utility_full, utility_empty : float
+        ``U(all sources)`` and ``U(∅)`` (the reference's majority-class accuracy).
+    n_evaluations : int
+        Coalitions whose utility was computed (``∅`` included).
+    """
+
+    values: FloatArray
+    utilities: FloatArray
+    utility_full: float
+    utility_empty: float
+    n_evaluations: int
+
+
+def reference_standardise(
+    X_ref: FloatArray, *others: FloatArray
+) -> tuple[FloatArray, list[FloatArray]]:
+    """Standardise ``X_ref`` and ``others`` with ``X_ref``'s mean and standard deviation.
+
+    Parameters
+    ----------
+    X_ref : ndarray, shape (n_ref, d)
+    *others : ndarray, shape (n_j, d)
+
+    Returns
+    -------
+    Z_ref : ndarray, shape (n_ref, d)
+    Z_others : list of ndarray, shape (n_j, d)
+        A feature with zero standard deviation on ``X_ref`` is only centred (scale 1), as
+        ``sklearn.preprocessing.StandardScaler`` does.
+    """
+    mean = X_ref.mean(axis=0)
+    scale = X_ref.std(axis=0)
+    scale = np.where(scale > 0.0, scale, 1.0)
+    return (X_ref - mean) / scale, [(X - mean) / scale for X in others]
+
+
+def _majority_accuracy(y_ref: IntArray) -> float:
+    return float(np.max(np.bincount(y_ref)) / y_ref.shape[0])
+
+
+def _masks_indicator(masks: IntArray, k: int) -> FloatArray:
+    return ((masks[:, None] >> np.arange(k)[None, :]) & 1).astype(np.float64)
+
+
+def _ridge_accuracies(
+    Xs: Sequence[FloatArray],
+    ys: Sequence[IntArray],
+    X_ref: FloatArray,
+    y_ref: IntArray,
+    n_classes: int,
+    masks: IntArray,
+    alpha: float,
+) -> FloatArray:
+    """Reference accuracy of the ridge classifier of each non-empty coalition, batched."""
+    k, d = len(Xs), X_ref.shape[1]
+    eye_c = np.eye(n_classes)
+    counts = np.array([X.shape[0] for X in Xs], dtype=np.float64)
+    sum_x = np.stack([X.sum(axis=0) for X in Xs])  # (K, d)
+    sum_y = np.stack([eye_c[y].sum(axis=0) for y, X in zip(ys, Xs, strict=True)])  # (K, C)
+    gram = np.stack([X.T @ X for X in Xs]).reshape(k, d * d)  # (K, d²)
+    cross = np.stack([X.T @ eye_c[y] for X, y in zip(Xs, ys, strict=True)]).reshape(
+        k, d * n_classes
+    )
+    per = 8 * (d * d + 2 * d * n_classes + X_ref.shape[0] * n_classes)
+    chunk = max(1, _CHUNK_BYTES // per)
+    out = np.empty(masks.shape[0])
+    ridge = alpha * np.eye(d)
+    for start in range(0, masks.shape[0], chunk):
+        M = _masks_indicator(masks[start : start + chunk], k)  # (m, K)
+        m = M.shape[0]
+        n = M @ counts  # (m,)
+        sx, sy = M @ sum_x, M @ sum_y  # (m, d), (m, C)
+        G = (M @ gram).reshape(m, d, d) - sx[:, :, None] * sx[:, None, :] / n[:, None, None]
+        H = (M @ cross).reshape(m, d, n_classes) - sx[:, :, None] * sy[:, None, :] / n[
+            :, None, None
+        ]
+        W = np.linalg.solve(G + ridge, H)  # (m, d, C)
+        b = sy / n[:, None] - np.einsum("md,mdc->mc", sx / n[:, None], W)
+        scores = np.einsum("rd,mdc->mrc", X_ref, W) + b[:, None, :]
+        out[start : start + m] = np.mean(np.argmax(scores, axis=2) == y_ref[None, :], axis=1)
+    return out
+
+
+def _refit_accuracy(
+    X: FloatArray, y: IntArray, X_ref: FloatArray, y_ref: IntArray, model: str, n_neighbors: int
+) -> float:
+    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+    from sklearn.neighbors import KNeighborsClassifier
+
+    present = np.unique(y)
+    if present.shape[0] == 1:
+        return float(np.mean(y_ref == present[0]))
+    clf: LinearDiscriminantAnalysis | KNeighborsClassifier
+    if model == "lda":
+        clf = LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto")
+    else:
+        clf = KNeighborsClassifier(n_neighbors=min(n_neighbors, X.shape[0]))
+    with warnings.catch_warnings():  # LDA on a class of one sample: a covariance of zeros
+        warnings.filterwarnings("ignore", "Only one sample available", UserWarning)
+        clf.fit(X, y)
+    return float(np.mean(clf.predict(X_ref) == y_ref))
+
+
+def coalition_accuracies(
+    Xs: Sequence[FloatArray],
+    ys: Sequence[IntArray],
+    X_ref: FloatArray,
+    y_ref: IntArray,
+    n_classes: int,
+    masks: IntArray,
+    *,
+    model: str = "ridge",
+    alpha: float = 1.0,
+    n_neighbors: int = 5,
+) -> FloatArray:
+    """Utility ``U(S)`` (reference accuracy of the proxy model fitted on ``S``) of coalitions.
+
+    Parameters
+    ----------
+    Xs : sequence of K ndarrays, shape (n_i, d)
+        Each source's features, already standardised (:func:`reference_standardise`).
+    ys : sequence of K ndarrays of int, shape (n_i,)
+        Labels coded ``0..n_classes−1``.
+    X_ref : ndarray, shape (n_ref, d)
+        Standardised reference features.
+    y_ref : ndarray of int, shape (n_ref,)
+    n_classes : int
+    masks : ndarray of int, shape (m,)
+        Coalitions as bitmasks: bit ``i`` set = source ``i`` in the coalition; 0 is ``∅``.
+    model : {"ridge", "lda", "knn"}
+    alpha : float
+        Ridge penalty (``"ridge"``).
+    n_neighbors : int
+        Neighbours (``"knn"``), capped at the training set's size.
+
+    Returns
+    -------
+    ndarray, shape (m,)
+    """
+    masks = np.asarray(masks, dtype=np.int64)
+    out = np.full(masks.shape[0], _majority_accuracy(y_ref))
+    live = np.flatnonzero(masks != 0)
+    if live.size == 0:
+        return out
+    if model == "ridge":
+        out[live] = _ridge_accuracies(Xs, ys, X_ref, y_ref, n_classes, masks[live], alpha)
+        return out
+    for j in live:
+        members = [i for i in range(len(Xs)) if masks[j] >> i & 1]
+        X = np.vstack([Xs[i] for i in members])
+        y = np.concatenate([ys[i] for i in members])
+        out[j] = _refit_accuracy(X, y, X_ref, y_ref, model, n_neighbors)
+    return out
+
+
+def shapley_from_utilities(utilities: FloatArray) -> FloatArray:
+    """Exact Shapley values from the utilities of all ``2^K`` coalitions.
+
+    ``φ_i = Σ_{S ∌ i} |S|!(K−|S|−1)!/K! · (U(S ∪ {i}) − U(S))``.
+
+    Parameters
+    ----------
+    utilities : ndarray, shape (2^K,)
+        ``utilities[mask]``, bit ``i`` of ``mask`` = player ``i``.
+
+    Returns
+    -------
+    ndarray, shape (K,)
+    """
+    u = np.asarray(utilities, dtype=np.float64)
+    k = int(u.shape[0]).bit_length() - 1
+    masks = np.arange(u.shape[0])
+    sizes = np.array([bin(m).count("1") for m in range(u.shape[0])])
+    weight = np.array([1.0 / (k * math.comb(k - 1, s)) for s in range(k)])
+    phi = np.empty(k)
+    for i in range(k):
+        without = masks[(masks >> i & 1) == 0]
+        phi[i] = float(np.sum(weight[sizes[without]] * (u[without | 1 << i] - u[without])))
+    return phi
+
+
+def proxy_values(
+    Xs: Sequence[FloatArray],
+    ys: Sequence[IntArray],
+    X_ref: FloatArray,
+    y_ref: IntArray,
+    n_classes: int,
+    *,
+    kind: str = "standalone",
+    model: str = "ridge",
+    alpha: float = 1.0,
+    n_neighbors: int = 5,
+) -> ProxyValues:
+    """Values of ``K`` sources under the proxy utility (inputs as :func:`coalition_accuracies`).
+
+    ``kind="standalone"``: ``U({i})``; ``"loo"``: ``U(all) − U(all without i)``;
+    ``"shapley"``: exact Shapley over all ``2^K`` coalitions (``K <= 12``).
+
+    Returns
+    -------
+    ProxyValues
+    """
+    if kind not in PROXY_KINDS:
+        raise fail("kind", f"be one of {', '.join(PROXY_KINDS)}", kind)
+    if model not in PROXY_MODELS:
+        raise fail("model", f"be one of {', '.join(PROXY_MODELS)}", model)
+    k = len(Xs)
+    full = (1 << k) - 1
+    singles = 1 << np.arange(k, dtype=np.int64)
+    if kind == "shapley":
+        if k > MAX_PROXY_SHAPLEY_SOURCES:
+            raise fail(
+                "sources",
+                f"hold at most {MAX_PROXY_SHAPLEY_SOURCES} sources for exact proxy Shapley "
+                "(2^K coalitions)",
+                k,
+            )
+        masks = np.arange(1 << k, dtype=np.int64)
+    elif kind == "loo":
+        masks = np.concatenate([[0, full], full ^ singles])
+    else:
+        masks = np.concatenate([[0, full], singles])
+    u = coalition_accuracies(
+        Xs, ys, X_ref, y_ref, n_classes, masks, model=model, alpha=alpha, n_neighbors=n_neighbors
+    )
+    if kind == "shapley":
+        values, used = shapley_from_utilities(u), u[singles]
+    elif kind == "loo":
+        used = u[2:]
+        values = u[1] - used
+    else:
+        values = used = u[2:]
+    return ProxyValues(
+        values=np.asarray(values, dtype=np.float64),
+        utilities=np.asarray(used, dtype=np.float64),
+        utility_full=float(u[full] if kind == "shapley" else u[1]),
+        utility_empty=float(u[0]),
+        n_evaluations=int(masks.shape[0]),
+    )
