@@ -33,6 +33,8 @@ METHODS = (
     ("trak", {"method": "trak"}),
     ("logra", {"method": "logra"}),
     ("knn_shapley", {"method": "knn_shapley"}),
+    ("proxy", {"method": "proxy"}),
+    ("proxy_shapley", {"method": "proxy_shapley"}),
 )
 
 

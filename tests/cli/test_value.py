@@ -45,6 +45,21 @@ def test_json_matches_the_library(files: Path, capsys: pytest.CaptureFixture[str
     assert (files / "out" / "values.json").exists() and (files / "out" / "values.png").exists()
 
 
+@pytest.mark.parametrize("model", ["ridge", "knn"])
+def test_proxy_method_and_model_reach_the_library(
+    files: Path, capsys: pytest.CaptureFixture[str], model: str
+) -> None:
+    args = ["value", "--source", f"a={files / 'a.csv'}", "--source", f"b={files / 'b.npz'}"]
+    args += ["--reference", str(files / "ref.csv"), "--method", "proxy_loo", "--json"]
+    assert main([*args, "--proxy-model", model]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    sources = {"a": load_table(files / "a.csv"), "b": load_table(files / "b.npz")}
+    ref = load_table(files / "ref.csv")
+    lib = value_sources(sources, ref, method="proxy_loo", model=model)
+    assert doc["method"] == "proxy_loo" and doc["details"]["model"] == model
+    assert doc["values"] == pytest.approx(lib.values)
+
+
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
@@ -53,6 +68,7 @@ def test_json_matches_the_library(files: Path, capsys: pytest.CaptureFixture[str
         (["--source", "x=missing.csv"], "existing file"),
         (["--source", "w=WIDE"], "must have the feature columns of the reference"),
         (["--method", "magic"], "method must be one of"),
+        (["--method", "proxy", "--proxy-model", "svm"], "model must be one of ridge, lda, knn"),
         (["--synthetic", "zzz"], "--synthetic"),
         (["--weights", "heavy"], "weights"),
         (["--source", "n=NAN"], "--source n ("),

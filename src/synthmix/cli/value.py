@@ -5,6 +5,7 @@ Examples::
     synthmix value --source vendor=vendor.csv --source llm=llm.jsonl --synthetic llm \\
         --reference val.csv --method mixture --out values/
     synthmix value --source a=a.npz --source b=b.npz --reference val.npz --json
+    synthmix value --source a=a.npz --source b=b.npz --reference val.npz --method proxy
     synthmix value --source human=tweets.jsonl --source smollm=generated.jsonl \
         --synthetic smollm --reference val.jsonl --text text
 """
@@ -45,6 +46,7 @@ def run_value(
     label: str,
     seed: int,
     text: str | None = None,
+    proxy_model: str = "ridge",
 ) -> Any:
     """Load the files, value the sources; every input error is a ``ValidationError``."""
     from synthmix.data import Dataset, load_table
@@ -74,7 +76,9 @@ def run_value(
         ref = load_table(reference, label=label, text=text, features=order)
     except ValidationError as exc:
         raise ValidationError(f"--reference ({reference}): {exc}") from None
-    return value_sources(data, ref, method=method, weights=weights, ntk=ntk, rng=seed)
+    return value_sources(
+        data, ref, method=method, weights=weights, ntk=ntk, model=proxy_model, rng=seed
+    )
 
 
 def register(app: typer.Typer) -> None:
@@ -105,7 +109,8 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--method",
                 help="mixture, davinz, deviation, shapley, tracin, trak, logra, knn_shapley, "
-                "size, real_fraction, mmd_only, ntk_only or random.",
+                "proxy, proxy_loo, proxy_shapley, size, real_fraction, mmd_only, ntk_only or "
+                "random.",
             ),
         ] = "mixture",
         weights: Annotated[
@@ -115,6 +120,13 @@ def register(app: typer.Typer) -> None:
         ntk: Annotated[
             str, typer.Option("--ntk", help="NTK term: analytic (no torch) or empirical.")
         ] = "analytic",
+        proxy_model: Annotated[
+            str,
+            typer.Option(
+                "--proxy-model",
+                help="proxy, proxy_loo and proxy_shapley model: ridge, lda or knn.",
+            ),
+        ] = "ridge",
         label: Annotated[str, typer.Option("--label", help="Label column.")] = "label",
         text: Annotated[
             str | None,
@@ -154,6 +166,7 @@ def register(app: typer.Typer) -> None:
             label=label,
             seed=seed,
             text=text,
+            proxy_model=proxy_model,
         )
         ranked = result.ranking()
         doc = {
