@@ -27,6 +27,7 @@ import numpy as np
 from synthmix.experiments.publish import SCALING_PAPER
 from synthmix.experiments.registry import ReproductionResult, StageProgress, register
 from synthmix.plotting.valuation import plot_agreement, plot_cost
+from synthmix.valuation import PROXY_METHODS
 from synthmix.valuation.benchmark import (
     MIXTURE_VARIANTS,
     PRIMARY,
@@ -49,7 +50,15 @@ BENCHMARK_SETTINGS: dict[str, dict[str, Any]] = {
         "tasks": ("digits", "mnist", "fashion", "tweets"),
         "n_markets": 30,
         "n_calibration": 10,
-        "baselines": ("davinz", "deviation", "size", "real_fraction", "mmd_only", "ntk_only"),
+        "baselines": (
+            "davinz",
+            "deviation",
+            "size",
+            "real_fraction",
+            "mmd_only",
+            "ntk_only",
+            *PROXY_METHODS,
+        ),
         "random": True,
         "shapley_markets": 10,
         "attribution": ("tracin", "trak", "logra", "knn_shapley"),
@@ -62,7 +71,15 @@ BENCHMARK_SETTINGS: dict[str, dict[str, Any]] = {
         "tasks": ("digits",),
         "n_markets": 3,
         "n_calibration": 2,
-        "baselines": ("davinz", "deviation", "size", "real_fraction", "mmd_only", "ntk_only"),
+        "baselines": (
+            "davinz",
+            "deviation",
+            "size",
+            "real_fraction",
+            "mmd_only",
+            "ntk_only",
+            *PROXY_METHODS,
+        ),
         "random": True,
         "shapley_markets": 0,
         "attribution": (),

@@ -21,6 +21,7 @@ from synthmix.valuation.ntk import NTKResult, analytic_ntk, empirical_ntk, ntk_c
 from synthmix.valuation.shapley import ShapleyResult, exact_shapley, permutation_shapley
 from synthmix.valuation.value import (
     METHODS,
+    PROXY_METHODS,
     TERMS,
     ValuationResult,
     combine_terms,
@@ -30,6 +31,7 @@ from synthmix.valuation.value import (
 
 __all__ = [
     "METHODS",
+    "PROXY_METHODS",
     "TERMS",
     "Agreement",
     "AttributionResult",
