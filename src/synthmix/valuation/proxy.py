@@ -27,7 +27,6 @@ once; a coalition's fit is their sum, centred (``X_cᵀX_c = XᵀX − (Σx)(Σx
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ import numpy as np
 
 from synthmix._types import FloatArray, IntArray
 from synthmix._validation import fail
+from synthmix.valuation.shapley import shapley_from_utilities
 
 __all__ = [
     "MAX_PROXY_SHAPLEY_SOURCES",
@@ -45,7 +45,6 @@ __all__ = [
     "coalition_accuracies",
     "proxy_values",
     "reference_standardise",
-    "shapley_from_utilities",
 ]
 
 #: Closed-form models the proxy baselines can fit.
@@ -222,32 +221,6 @@ def coalition_accuracies(
         y = np.concatenate([ys[i] for i in members])
         out[j] = _refit_accuracy(X, y, X_ref, y_ref, model, n_neighbors)
     return out
-
-
-def shapley_from_utilities(utilities: FloatArray) -> FloatArray:
-    """Exact Shapley values from the utilities of all ``2^K`` coalitions.
-
-    ``φ_i = Σ_{S ∌ i} |S|!(K−|S|−1)!/K! · (U(S ∪ {i}) − U(S))``.
-
-    Parameters
-    ----------
-    utilities : ndarray, shape (2^K,)
-        ``utilities[mask]``, bit ``i`` of ``mask`` = player ``i``.
-
-    Returns
-    -------
-    ndarray, shape (K,)
-    """
-    u = np.asarray(utilities, dtype=np.float64)
-    k = int(u.shape[0]).bit_length() - 1
-    masks = np.arange(u.shape[0])
-    sizes = np.array([bin(m).count("1") for m in range(u.shape[0])])
-    weight = np.array([1.0 / (k * math.comb(k - 1, s)) for s in range(k)])
-    phi = np.empty(k)
-    for i in range(k):
-        without = masks[(masks >> i & 1) == 0]
-        phi[i] = float(np.sum(weight[sizes[without]] * (u[without | 1 << i] - u[without])))
-    return phi
 
 
 def proxy_values(

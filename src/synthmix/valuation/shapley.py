@@ -30,11 +30,18 @@ from functools import partial
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from synthmix._random import RngLike, as_generator, seed_sequence
 from synthmix._validation import as_float_array, check_int, fail
 
-__all__ = ["MAX_EXACT_PLAYERS", "ShapleyResult", "exact_shapley", "permutation_shapley"]
+__all__ = [
+    "MAX_EXACT_PLAYERS",
+    "ShapleyResult",
+    "exact_shapley",
+    "permutation_shapley",
+    "shapley_from_utilities",
+]
 
 MAX_EXACT_PLAYERS = 10
 
@@ -162,6 +169,37 @@ def _call_utility(
 # exact
 
 
+def shapley_from_utilities(utilities: ArrayLike) -> NDArray[np.float64]:
+    """Exact Shapley values from the utilities of all ``2^K`` coalitions.
+
+    ``φ_i = Σ_{S ∌ i} |S|! (K − |S| − 1)! / K! · (U(S ∪ {i}) − U(S))``.
+
+    Parameters
+    ----------
+    utilities : array_like, shape (2^K,)
+        ``utilities[mask]``: bit ``i`` of ``mask`` set = player ``i`` in the coalition.
+
+    Returns
+    -------
+    ndarray, shape (K,)
+    """
+    u = np.asarray(utilities, dtype=np.float64)
+    k = int(u.shape[0]).bit_length() - 1
+    masks = np.arange(u.shape[0])
+    sizes = np.zeros(u.shape[0], dtype=np.int64)
+    for i in range(k):
+        sizes += (masks >> i) & 1
+    # weight of a coalition S not containing i: |S|! (K - |S| - 1)! / K!
+    weight = np.array(
+        [math.factorial(s) * math.factorial(k - s - 1) / math.factorial(k) for s in range(k)]
+    )
+    phi = np.empty(k)
+    for i in range(k):
+        without = masks[((masks >> i) & 1) == 0]
+        phi[i] = float(weight[sizes[without]] @ (u[without | (1 << i)] - u[without]))
+    return phi
+
+
 def exact_shapley(
     utility: Utility,
     players: Sequence[Hashable],
@@ -225,19 +263,9 @@ def exact_shapley(
         u = np.array(
             [_as_value(v, _coalition(names, int(m))) for v, m in zip(raw, masks, strict=True)]
         )
-    sizes = np.zeros(2**k, dtype=np.int64)
-    for i in range(k):
-        sizes += (masks >> i) & 1
-    # weight of a coalition S not containing i: |S|! (K - |S| - 1)! / K!
-    weight = np.array(
-        [math.factorial(s) * math.factorial(k - s - 1) / math.factorial(k) for s in range(k)]
-    )
-    values = {}
-    for i, name in enumerate(names):
-        without = masks[((masks >> i) & 1) == 0]
-        values[name] = float(weight[sizes[without]] @ (u[without | (1 << i)] - u[without]))
+    phi = shapley_from_utilities(u)
     return ShapleyResult(
-        values=values,
+        values={name: float(phi[i]) for i, name in enumerate(names)},
         stderr=dict.fromkeys(names, 0.0),
         n_evaluations=2**k,
         n_permutations=0,
