@@ -119,6 +119,13 @@ class MixtureModel:
         ``Cov(e, mu_synth) = mean_cross_noise·cov_real``: set when the generator's mean was
         estimated from samples shared with ``μ̂`` (e.g. ``mean_noise`` itself when the generator
         was fitted on a subset of the same real samples, or on all of them).
+    real_samples : float, optional
+        Set when ``cov_real`` is a *sample* covariance with this many degrees of freedom
+        (``n − 2`` for the pooled covariance of two classes; must exceed ``p``). Predictions
+        then estimate the population's resolvent functionals consistently instead of plugging
+        the sample covariance in, which removes the optimism of its Marchenko–Pastur spread
+        (docs/math/rmt.md, "Consistent estimation"). ``cov_synth`` and ``mu_synth`` must not be
+        estimated from the same rows; predictions take the dense path.
 
     Attributes
     ----------
@@ -148,6 +155,7 @@ class MixtureModel:
     cov_real: FloatArray | float | None = None
     mean_noise: float = 0.0
     mean_cross_noise: float = 0.0
+    real_samples: float | None = None
 
     p: int = field(init=False)
     commuting: bool = field(init=False)
@@ -181,6 +189,15 @@ class MixtureModel:
         set_(self, "mu_real", mu)
         set_(self, "mu_synth", mu_s)
         set_(self, "p", p)
+        if self.real_samples is not None:
+            dof = check_nonnegative(self.real_samples, "real_samples")
+            if dof.ndim != 0 or not dof > p:
+                raise fail(
+                    "real_samples",
+                    f"be a scalar above p = {p} (a full-rank sample covariance)",
+                    self.real_samples,
+                )
+            set_(self, "real_samples", float(dof))
 
         basis: FloatArray | None = None
         if real_full is None and synth_full is None:

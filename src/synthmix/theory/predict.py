@@ -20,6 +20,7 @@ from synthmix._validation import (
     check_probability,
     fail,
 )
+from synthmix.theory._consistent import SampleCovarianceBackend
 from synthmix.theory._equivalents import DenseBackend, DiagonalBackend, MeanNoise, Points, evaluate
 from synthmix.theory.model import MixtureModel
 from synthmix.theory.spectra import marchenko_pastur_quantiles
@@ -105,7 +106,16 @@ def _shape(values: FloatArray, shape: tuple[int, ...]) -> FloatArray:
     return out[()] if out.ndim == 0 else out
 
 
-def _backend(model: MixtureModel) -> DiagonalBackend | DenseBackend:
+def _backend(model: MixtureModel) -> DiagonalBackend | DenseBackend | SampleCovarianceBackend:
+    if model.real_samples is not None:
+        assert model.mu_synth is not None
+        return SampleCovarianceBackend(
+            model.real_covariance(),
+            model.real_samples,
+            model.synth_covariance(),
+            model.mu_real,
+            model.mu_synth,
+        )
     if model.commuting:
         assert model.real_spectrum is not None and model.synth_spectrum is not None
         assert model.mu_real_basis is not None and model.mu_synth_basis is not None
