@@ -248,6 +248,9 @@ def test_every_prediction_from_files_comes_with_its_hold_out(
     for c in check["conditions"]:
         assert c["gap"] == pytest.approx(c["predicted"] - c["measured"], abs=1e-15)
         assert 0.5 < c["measured"] <= 1 and 0 < c["measured_se"] < 0.05
+        # the k/n correction applies (348 > k): the plug-in prediction is reported beside it
+        assert c["gap_plugin"] == pytest.approx(c["predicted_plugin"] - c["measured"], abs=1e-15)
+        assert c["predicted_plugin"] != c["predicted"]
     assert (
         "epsilon was neither given nor measured: the prediction assumes its default"
         in (doc["warnings"])

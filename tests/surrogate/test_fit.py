@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from synthmix.exceptions import ValidationError
+from synthmix.simulate.compare import AGREEMENT_BIAS, AGREEMENT_Z
 from synthmix.surrogate import fit_surrogate
 from synthmix.theory import MixtureModel, predict
 
@@ -37,9 +38,9 @@ def test_normalisation_and_estimates() -> None:
     np.testing.assert_allclose(z.mean(0), 0.0, atol=0.05)
 
 
-def _fits(d: int, n_fit: int, n: int) -> tuple[float, np.ndarray, np.ndarray]:
-    """True prediction, and debiased / plug-in predictions over 20 independent fits."""
-    debiased, plug_in = [], []
+def _fits(d: int, n_fit: int, n: int) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
+    """True prediction, and debiased / plug-in / k/n-corrected predictions over 20 fits."""
+    debiased, plug_in, corrected = [], [], []
     for seed in range(20):
         x, y, mu, cov = _task(n_fit, d, seed, offset=0.0)
         sur = fit_surrogate(x, y)
@@ -47,30 +48,39 @@ def _fits(d: int, n_fit: int, n: int) -> tuple[float, np.ndarray, np.ndarray]:
         plug_in.append(
             float(predict(MixtureModel(sur.mu, cov_real=sur.cov), n=n, m=0, gamma=1.0).accuracy)
         )
+        model = MixtureModel(
+            sur.mu, cov_real=sur.cov, mean_noise=sur.mean_noise, real_samples=sur.dof
+        )
+        corrected.append(float(predict(model, n=n, m=0, gamma=1.0).accuracy))
     scale = np.trace(cov) / d
     truth = float(
         predict(
             MixtureModel(mu / np.sqrt(scale), cov_real=cov / scale), n=n, m=0, gamma=1.0
         ).accuracy
     )
-    return truth, np.array(debiased), np.array(plug_in)
+    return truth, np.array(debiased), np.array(plug_in), np.array(corrected)
 
 
 def test_debiased_surrogate_prediction_matches_the_truth_when_k_much_less_than_n() -> None:
     """k/n = 1/30: the surrogate's prediction tracks the true model's within 4 standard errors
     over 20 independent fits plus 0.005 (the sample covariance's residual spectral bias,
     measured at +0.002 here)."""
-    truth, debiased, _ = _fits(40, 1200, 60)
+    truth, debiased, _, _ = _fits(40, 1200, 60)
     assert abs(debiased.mean() - truth) <= 4 * debiased.std(ddof=1) / np.sqrt(20) + 0.005
 
 
-def test_known_limit_when_k_is_comparable_to_n() -> None:
-    """k/n = 1/3 (documented limitation): debiasing the mean removes about half of the
-    plug-in's optimism; the rest comes from using the sample covariance's spread spectrum as
-    the population's (measured: truth 0.926, debiased 0.941, plug-in 0.949)."""
-    truth, debiased, plug_in = _fits(200, 600, 150)
+def test_k_comparable_to_n_needs_the_covariance_correction() -> None:
+    """k/n = 1/3: debiasing the mean removes about half of the plug-in's optimism; the rest
+    comes from the sample covariance's spread spectrum, which the consistent estimator
+    (``real_samples = n − 2``, docs/math/rmt.md eq. C1–C2) removes: within 4 standard errors
+    plus ``AGREEMENT_BIAS`` of the truth (measured: truth 0.926, plug-in 0.949, mean-debiased
+    0.941, corrected 0.925 ± 0.002)."""
+    truth, debiased, plug_in, corrected = _fits(200, 600, 150)
     assert plug_in.mean() > debiased.mean() > truth
     assert plug_in.mean() - debiased.mean() > 0.004
+    se = corrected.std(ddof=1) / np.sqrt(corrected.size)
+    assert abs(corrected.mean() - truth) <= AGREEMENT_Z * se + AGREEMENT_BIAS
+    assert debiased.mean() - truth > AGREEMENT_Z * se + AGREEMENT_BIAS  # the test can fail
 
 
 def test_pca_keeps_the_discriminative_direction() -> None:

@@ -231,6 +231,7 @@ def run_predict_data(
         k=result.surrogate.k,
         n_train=int(np.min(points["n"])),
         generator_on_training_rows=generator is not None,
+        corrected=result.corrected,
         defaulted=defaulted,
     )
     if syn is not None and syn.y_true is not None:
@@ -354,7 +355,9 @@ def _self_check(
         k_ratio = result.surrogate.k / check.n_train
         shape = np.abs(check.gaussian[bad] - check.measured[bad])
         if np.all(check.gap[bad] > 0) and k_ratio > KN_WARN:
-            cause = f"the likely cause is k/n = {k_ratio:.2f} (optimistic covariance estimate)"
+            cause = f"the likely cause is k/n = {k_ratio:.2f} (optimistic covariance estimate" + (
+                "; what the correction leaves)" if result.corrected else ")"
+            )
         elif np.all(shape > GAP_TOLERANCE_POINTS / 100.0):
             cause = (
                 "the likely cause is the scores' non-Gaussian shape: Gaussian scores with the "
@@ -383,6 +386,7 @@ def _self_check(
             f"(2 s.e. = {', '.join(f'{200 * e:.1f}' for e in check.measured_se[vague])} points): "
             f"{check.n_test} held-out rows cannot confirm or refute it"
         )
+    plugin = check.predicted_plugin
     rows: list[dict[str, Any]] = [
         {
             "m": int(m),
@@ -394,6 +398,8 @@ def _self_check(
             "disagrees": bool(bad[j]),
             "unresolved": bool(vague[j]),
             "kept": None if check.kept is None else float(check.kept[j]),
+            "predicted_plugin": None if plugin is None else float(plugin[j]),
+            "gap_plugin": None if plugin is None else float(plugin[j] - check.measured[j]),
         }
         for j, m in enumerate(check.m)
     ]
@@ -428,6 +434,13 @@ def _self_check(
         + ("  !" if r["disagrees"] else "")
         for r in rows
     ]
+    if plugin is not None:
+        gaps = ", ".join(f"{100 * g:+.1f}" for g in plugin - check.measured)
+        lines.append(
+            f"# predicted with the k/n covariance correction (k = {result.surrogate.k}, "
+            f"n = {check.n_train}); with the sample covariance plugged in the gaps would be "
+            f"{gaps} points"
+        )
     return doc, "\n".join(lines)
 
 

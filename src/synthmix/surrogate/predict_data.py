@@ -41,6 +41,9 @@ class DataPrediction:
         ``"synthetic samples"`` or ``"gaussian generator"``.
     rates : VerifierRates or None
         The verifier's measured (ρ̂, φ̂) when a verifier was given (they replace ρ, φ).
+    corrected : bool
+        Whether the real covariance's functionals were estimated consistently (the k/n
+        correction of :meth:`Surrogate.model`; synthetic samples given and ``n − 2 > k``).
     """
 
     prediction: Prediction
@@ -48,6 +51,7 @@ class DataPrediction:
     generator: GaussianGenerator
     source: str
     rates: VerifierRates | None = None
+    corrected: bool = False
 
 
 def predict_from_data(
@@ -136,7 +140,12 @@ def predict_from_data(
         model, n=n_real if n is None else n, m=m, epsilon=epsilon, rho=rho, phi=phi, gamma=gamma
     )
     return DataPrediction(
-        prediction=pred, surrogate=sur, generator=generator, source=source, rates=rates
+        prediction=pred,
+        surrogate=sur,
+        generator=generator,
+        source=source,
+        rates=rates,
+        corrected=model.real_samples is not None,
     )
 
 
