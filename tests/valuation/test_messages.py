@@ -65,7 +65,7 @@ KINDS = (
 )
 METHOD_LIST = (
     "mixture, davinz, deviation, shapley, tracin, trak, logra, knn_shapley, proxy, proxy_loo, "
-    "proxy_shapley, size, real_fraction, mmd_only, ntk_only, random"
+    "proxy_shapley, lava, size, real_fraction, mmd_only, ntk_only, random"
 )
 
 

@@ -109,8 +109,8 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--method",
                 help="mixture, davinz, deviation, shapley, tracin, trak, logra, knn_shapley, "
-                "proxy, proxy_loo, proxy_shapley, size, real_fraction, mmd_only, ntk_only or "
-                "random.",
+                "proxy, proxy_loo, proxy_shapley, lava, size, real_fraction, mmd_only, ntk_only "
+                "or random.",
             ),
         ] = "mixture",
         weights: Annotated[

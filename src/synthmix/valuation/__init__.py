@@ -3,8 +3,9 @@
 :func:`value_sources` is the entry point (the ``mixture`` score and every baseline). Building
 blocks: :mod:`~synthmix.valuation.mmd` (multi-kernel MMD estimators),
 :mod:`~synthmix.valuation.ntk` (empirical and analytic neural tangent kernels) and
-:mod:`~synthmix.valuation.shapley` (Shapley values over sources). Importing this package does
-not import torch.
+:mod:`~synthmix.valuation.shapley` (Shapley values over sources) and
+:mod:`~synthmix.valuation.lava` (the LAVA optimal-transport baseline). Importing this package
+does not import torch or pot.
 """
 
 from synthmix.valuation.attribution import AttributionResult, attribution_values
@@ -14,6 +15,7 @@ from synthmix.valuation.ground_truth import (
     shapley_truth,
     standalone_accuracy,
 )
+from synthmix.valuation.lava import LavaDistance, lava_distance, lava_values
 from synthmix.valuation.markets import Market, make_market, make_markets
 from synthmix.valuation.metrics import Agreement, agreement, market_agreement, stability
 from synthmix.valuation.mmd import MMDResult, mmd, mmd_to_reference
@@ -36,6 +38,7 @@ __all__ = [
     "Agreement",
     "AttributionResult",
     "GroundTruth",
+    "LavaDistance",
     "MMDResult",
     "Market",
     "NTKResult",
@@ -48,6 +51,8 @@ __all__ = [
     "empirical_ntk",
     "exact_shapley",
     "fit_weights",
+    "lava_distance",
+    "lava_values",
     "leave_one_out",
     "make_market",
     "make_markets",

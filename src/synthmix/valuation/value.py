@@ -20,6 +20,8 @@ and score its accuracy on the reference: ``proxy`` on each source alone, ``proxy
 accuracy lost when the source leaves the pool, ``proxy_shapley`` the exact Shapley value of that
 accuracy over all ``2^K`` coalitions (``K <= 12``; ``U(∅)`` = the reference's majority-class
 accuracy).
+``lava`` is minus the class-wise optimal-transport distance to the reference (LAVA;
+:mod:`synthmix.valuation.lava`, needs ``pot`` from the ``baselines`` extra).
 The sanity baselines are ``size`` (``|S|``), ``real_fraction`` (``ω``), ``mmd_only`` and
 ``ntk_only`` (one term of the score alone) and ``random``.
 """
@@ -67,6 +69,7 @@ METHODS = (
     "shapley",
     *ATTRIBUTION_METHODS,
     *PROXY_METHODS,
+    "lava",
     "size",
     "real_fraction",
     "mmd_only",
@@ -588,7 +591,7 @@ def value_sources(
         at least two classes.
     method : str, default "mixture"
         One of :data:`METHODS` (module docstring; ``tracin``/``trak``/``logra``/``knn_shapley``
-        need the ``baselines`` extra).
+        and ``lava`` need the ``baselines`` extra).
     rng : seed
     weights : {"bound", "davinz", "equal", "calibrated"} or array_like (4,), default "bound"
         ``mixture`` weight mode (:func:`combine_terms`); pass :func:`fit_weights`' output for
@@ -619,7 +622,8 @@ def value_sources(
     n_neighbors : int, default 5
         Neighbours of ``model="knn"`` (capped at the training set's size).
     **attribution_options
-        Passed to :func:`synthmix.valuation.attribution.attribution_values`.
+        Passed to :func:`synthmix.valuation.attribution.attribution_values`, or for ``lava``
+        to :func:`synthmix.valuation.lava.lava_values` (``label_weight``, ``max_points``).
 
     Returns
     -------
@@ -715,6 +719,11 @@ def value_sources(
         att = attribution_values(srcs, ref, method=method, rng=seq, **attribution_options)
         vals = np.array([att.values[n] for n in names])
         details = {"library": att.library, "peak_memory_mb": att.peak_memory_mb}
+    elif method == "lava":
+        from synthmix.valuation.lava import lava_values
+
+        vals = lava_values(list(srcs.values()), ref, rng=seq, **attribution_options)
+        terms = {n: {"ot_distance": 0.0 - float(v)} for n, v in zip(names, vals, strict=True)}
     elif method == "size":
         vals = np.array([float(srcs[n].n) for n in names])
     elif method == "real_fraction":
