@@ -45,20 +45,24 @@ __all__ = [
 ]
 
 
+#: Baselines run beside the mixture valuer in every mode.
+_BASELINES = (
+    "davinz",
+    "deviation",
+    "lava",
+    "size",
+    "real_fraction",
+    "mmd_only",
+    "ntk_only",
+    *PROXY_METHODS,
+)
+
 BENCHMARK_SETTINGS: dict[str, dict[str, Any]] = {
     "full": {
         "tasks": ("digits", "mnist", "fashion", "tweets"),
         "n_markets": 30,
         "n_calibration": 10,
-        "baselines": (
-            "davinz",
-            "deviation",
-            "size",
-            "real_fraction",
-            "mmd_only",
-            "ntk_only",
-            *PROXY_METHODS,
-        ),
+        "baselines": _BASELINES,
         "random": True,
         "shapley_markets": 10,
         "attribution": ("tracin", "trak", "logra", "knn_shapley"),
@@ -71,15 +75,7 @@ BENCHMARK_SETTINGS: dict[str, dict[str, Any]] = {
         "tasks": ("digits",),
         "n_markets": 3,
         "n_calibration": 2,
-        "baselines": (
-            "davinz",
-            "deviation",
-            "size",
-            "real_fraction",
-            "mmd_only",
-            "ntk_only",
-            *PROXY_METHODS,
-        ),
+        "baselines": _BASELINES,
         "random": True,
         "shapley_markets": 0,
         "attribution": (),

@@ -131,6 +131,7 @@ def _value_market(task: tuple[str, int, int, dict[str, Any]], gen: np.random.Gen
         standalone_accuracy,
         value_sources,
     )
+    from synthmix.valuation.ntk import OptionalDependencyError
     from synthmix.valuation.value import TERMS
 
     name, index, seed, s = task
@@ -169,7 +170,9 @@ def _value_market(task: tuple[str, int, int, dict[str, Any]], gen: np.random.Gen
                 gen,
                 trace=method not in _UNTRACED,
             )
-        except ImportError:  # an optional library is missing: the table says "not run"
+        except (ImportError, OptionalDependencyError):
+            # an optional library is missing (the valuers raise OptionalDependencyError, a
+            # ValueError naming the extra): the table says "not run"
             continue
         values[method] = res.values
         seconds[method] = sec
