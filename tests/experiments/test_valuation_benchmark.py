@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 
 import numpy as np
@@ -19,7 +20,10 @@ def test_quick_benchmark_reports_every_method_with_intervals(tmp_path) -> None:
     s = BENCHMARK_SETTINGS["quick"]
     methods = {row["method"] for row in doc["table"]}
     assert {label for label, _, _ in MIXTURE_VARIANTS} <= methods
-    assert set(s["baselines"]) | {"random"} <= methods
+    expected = set(s["baselines"]) | {"random"}
+    if importlib.util.find_spec("ot") is None:  # pot (baselines extra) missing: lava "not run"
+        expected.discard("lava")
+    assert expected <= methods
     for row in doc["table"]:
         assert row["n_markets"] == s["n_markets"]
         assert row["n_shapley_markets"] == s["shapley_truth_markets"]  # the third ground truth

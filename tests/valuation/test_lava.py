@@ -8,6 +8,8 @@ sides, optimal transport between uniform laws is a minimum-cost perfect matching
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 from scipy.optimize import linear_sum_assignment
@@ -198,3 +200,13 @@ def test_bad_datasets_give_the_exact_message() -> None:
     with pytest.raises(ValidationError) as exc:
         lava_distance(Dataset(X[:5], y[:5]), Dataset(X[:1], y[:1]))
     assert str(exc.value) == "reference must contain at least two samples; got 1"
+
+
+def test_missing_pot_names_the_extra(monkeypatch) -> None:
+    """Without pot the error names the extra (the benchmark then reports lava "not run")."""
+    from synthmix.valuation.ntk import OptionalDependencyError
+
+    X, y = load_wine(return_X_y=True)
+    monkeypatch.setitem(sys.modules, "ot", None)  # makes `import ot` raise ImportError
+    with pytest.raises(OptionalDependencyError, match=r"synthmix\[baselines\]"):
+        lava_values([Dataset(X[:5], y[:5])], Dataset(X[:10], y[:10]))
