@@ -249,17 +249,7 @@ def test_prune_rates_match_the_rows_it_kept(
     assert rates["phi"] > rates["rho"]  # a verifier better than chance here
 
 
-# The default valuer (mixture) misranks a label-shuffled source on these sets: it weighs
-# features far more than labels. Known and measured; strict, so a fix shows up as XPASS.
-_VALUE_MISRANKS = pytest.mark.xfail(
-    strict=True, reason="the default mixture valuer ranks shuffled labels above a good source"
-)
-
-
-@pytest.mark.parametrize(
-    "name",
-    [pytest.param(n, marks=_VALUE_MISRANKS) if n != "wine-0-vs-1" else n for n in _sets()],
-)
+@pytest.mark.parametrize("name", list(_sets()))
 def test_value_puts_a_label_shuffled_source_below_real_rows(
     name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -40,9 +40,14 @@ def test_json_matches_the_library(files: Path, capsys: pytest.CaptureFixture[str
     a, b = load_table(files / "a.csv"), load_table(files / "b.npz")
     b = Dataset(b.X, b.y, synthetic=np.ones(b.n, bool))
     lib = value_sources({"a": a, "b": b}, load_table(files / "ref.csv"), rng=0)
-    assert doc["values"] == pytest.approx(lib.values)
-    assert doc["ranking"] == ["a", "b"] and doc["terms"]["b"]["real_fraction"] == 0.0
+    assert doc["values"] == pytest.approx(lib.values) and doc["method"] == "proxy_ensemble"
+    assert set(doc["terms"]["b"]) == {"ridge_accuracy", "lda_accuracy"}
+    assert doc["values"]["b"] == pytest.approx(
+        (doc["terms"]["b"]["ridge_accuracy"] + doc["terms"]["b"]["lda_accuracy"]) / 2
+    )
     assert (files / "out" / "values.json").exists() and (files / "out" / "values.png").exists()
+    assert main([*args, "--method", "mixture"]) == 0  # --synthetic reaches the provenance
+    assert json.loads(capsys.readouterr().out)["terms"]["b"]["real_fraction"] == 0.0
 
 
 @pytest.mark.parametrize("model", ["ridge", "knn"])
@@ -70,7 +75,7 @@ def test_proxy_method_and_model_reach_the_library(
         (["--method", "magic"], "method must be one of"),
         (["--method", "proxy", "--proxy-model", "svm"], "model must be one of ridge, lda, knn"),
         (["--synthetic", "zzz"], "--synthetic"),
-        (["--weights", "heavy"], "weights"),
+        (["--method", "mixture", "--weights", "heavy"], "weights"),
         (["--source", "n=NAN"], "--source n ("),
         (["--source", "e=EMPTY"], "sources['e'] must contain at least one sample"),
         (["--reference", "ONE"], "reference must contain at least two classes"),

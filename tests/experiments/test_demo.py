@@ -138,7 +138,13 @@ def test_results_json_has_the_four_analyses_and_their_key_numbers(
     truth = val["ground_truth"]["values"]
     assert set(truth) == {s["name"] for s in val["sources"]}
     assert all(0 <= v <= 1 for v in truth.values())
-    assert {m["method"] for m in val["methods"]} >= {"mixture", "davinz", "size"}
+    assert {m["method"] for m in val["methods"]} >= {
+        "proxy_ensemble",
+        "proxy",
+        "mixture",
+        "davinz",
+        "size",
+    }
     for m in val["methods"]:
         assert set(m["values"]) == set(truth)
         lo, hi = m["spearman_ci"]

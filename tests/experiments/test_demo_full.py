@@ -27,7 +27,14 @@ def test_full_demo_within_budget_and_consistent(tmp_path: Path) -> None:
     assert not any(c["three_phases_found"] for c in control["curves"])
     val = an["valuation"]
     assert len(val["sources"]) >= 16
-    assert {m["method"] for m in val["methods"]} == {"mixture", "davinz", "size", "tracin"}
+    assert {m["method"] for m in val["methods"]} == {
+        "proxy_ensemble",
+        "proxy",
+        "mixture",
+        "davinz",
+        "size",
+        "tracin",
+    }
     mixture = next(m for m in val["methods"] if m["method"] == "mixture")
     assert mixture["spearman"] > 0
     again = run_demo(tmp_path, quick=False, seed=0, n_jobs=1)  # cached: n_jobs is not in the key

@@ -64,7 +64,8 @@ KINDS = (
     "'blur', 'duplicates']"
 )
 METHOD_LIST = (
-    "mixture, davinz, deviation, shapley, tracin, trak, logra, knn_shapley, proxy, proxy_loo, "
+    "proxy_ensemble, mixture, davinz, deviation, shapley, tracin, trak, logra, knn_shapley, "
+    "proxy, proxy_loo, "
     "proxy_shapley, lava, size, real_fraction, mmd_only, ntk_only, random"
 )
 
@@ -911,7 +912,7 @@ def test_zero_sigma_b_is_accepted() -> None:
 def test_a_weight_vector_of_the_wrong_length_is_refused_by_value_sources() -> None:
     sources = {"a": _ds(4), "b": _ds(4)}
     with pytest.raises(ValidationError) as info:
-        value_sources(sources, REF, weights=[1.0, 1.0, 1.0], n_seeds=1)
+        value_sources(sources, REF, method="mixture", weights=[1.0, 1.0, 1.0], n_seeds=1)
     assert str(info.value) == "weights must be 4 finite non-negative numbers; got [1.0, 1.0, 1.0]"
 
 
@@ -919,7 +920,7 @@ def test_the_empirical_kernel_is_recorded_by_value_sources() -> None:
     g = np.random.default_rng(0)
     sources = {n: Dataset(g.normal(size=(4, 2)), np.arange(4) % 2) for n in ("a", "b")}
     reference = Dataset(g.normal(size=(4, 2)), np.arange(4) % 2)
-    res = value_sources(sources, reference, ntk="empirical", n_seeds=1, hidden=4)
+    res = value_sources(sources, reference, method="mixture", ntk="empirical", n_seeds=1, hidden=4)
     assert res.details["ntk"] == "empirical"
 
 

@@ -50,8 +50,8 @@ def test_clean_in_distribution_source_beats_shifted_noisy_one(market) -> None:
 
 def test_mixture_terms_and_determinism(market) -> None:
     sources, ref = market
-    a = value_sources(sources, ref, rng=3)
-    b = value_sources(sources, ref, rng=3)
+    a = value_sources(sources, ref, method="mixture", rng=3)
+    b = value_sources(sources, ref, method="mixture", rng=3)
     assert a.values == b.values
     t = a.terms["good"]
     assert set(t) >= {"loss", "mmd", "ntk", "small_sample", "real_fraction"}
@@ -187,7 +187,7 @@ def _bad_cases(market):
         ({"reference": one_class}, "^reference.*two classes"),
         ({"method": "magic"}, "^method"),
         ({"ntk": "finite"}, "^ntk"),
-        ({"weights": "fitted"}, "^weights"),
+        ({"method": "mixture", "weights": "fitted"}, "^weights"),
         ({"delta": 1.5}, "^delta"),
         ({"n_seeds": 0}, "^n_seeds must"),
         ({"sources": "good"}, "^sources must be a mapping of source name to Dataset"),
@@ -229,8 +229,8 @@ def test_label_aware_mmd_sees_label_noise_that_plain_mmd_cannot() -> None:
     clean = Dataset(X, y)
     shuffled = Dataset(X, gen.permutation(y))  # same features, labels scrambled
     sources = {"clean": clean, "shuffled": shuffled}
-    plain = value_sources(sources, ref, rng=0)
-    joint = value_sources(sources, ref, rng=0, label_aware=True)
+    plain = value_sources(sources, ref, method="mixture", rng=0)
+    joint = value_sources(sources, ref, method="mixture", rng=0, label_aware=True)
     assert plain.terms["clean"]["mmd"] == pytest.approx(plain.terms["shuffled"]["mmd"])
     assert joint.terms["shuffled"]["mmd"] > 3 * joint.terms["clean"]["mmd"]
     assert joint.details["label_aware"] and not plain.details["label_aware"]
@@ -240,7 +240,9 @@ def test_calibrated_weights_are_the_documented_z_score_weights(market) -> None:
     from synthmix.valuation.value import CALIBRATED_WEIGHTS
 
     sources, ref = market
-    res = value_sources(sources, ref, rng=0, label_aware=True, weights="calibrated")
+    res = value_sources(
+        sources, ref, method="mixture", rng=0, label_aware=True, weights="calibrated"
+    )
     assert tuple(res.weights.values()) == CALIBRATED_WEIGHTS
     raw = np.array(
         [[res.terms[n][t] for t in ("loss", "mmd", "ntk", "small_sample")] for n in res.values]
@@ -274,8 +276,8 @@ def test_davinz_value_is_its_documented_combination(market) -> None:
 
 def test_mmd_estimator_reaches_the_mmd_term(market) -> None:
     sources, ref = market
-    unbiased = value_sources(sources, ref, rng=0)
-    linear = value_sources(sources, ref, rng=0, mmd_estimator="linear")
+    unbiased = value_sources(sources, ref, method="mixture", rng=0)
+    linear = value_sources(sources, ref, method="mixture", rng=0, mmd_estimator="linear")
     for name in sources:
         assert linear.terms[name]["mmd"] != unbiased.terms[name]["mmd"]
         assert linear.terms[name]["loss"] == unbiased.terms[name]["loss"]
@@ -407,14 +409,41 @@ def test_simple_baselines_and_their_bookkeeping(mixed) -> None:
 def test_value_sources_defaults(mixed) -> None:
     sources, ref = mixed
     default = value_sources(sources, ref)
+    recommended = value_sources(sources, ref, method="proxy_ensemble", rng=0, alpha=1.0)
+    assert default.values == recommended.values and default.method == "proxy_ensemble"
+    assert default.values != value_sources(sources, ref, alpha=100.0).values
+    mixture = value_sources(sources, ref, method="mixture")
     explicit = value_sources(
         sources, ref, method="mixture", rng=0, weights="bound", ntk="analytic",
         mmd_estimator="unbiased", label_aware=False, delta=0.05,
     )  # fmt: skip
-    assert default.values == explicit.values and default.method == "mixture"
-    assert default.details["delta"] == 0.05 and default.details["label_aware"] is False
-    assert default.values != value_sources(sources, ref, delta=0.2).values
+    assert mixture.values == explicit.values
+    assert mixture.details["delta"] == 0.05 and mixture.details["label_aware"] is False
+    assert mixture.values != value_sources(sources, ref, method="mixture", delta=0.2).values
     dev = value_sources(sources, ref, method="deviation")
     assert dev.values == value_sources(sources, ref, method="deviation", mu=0.01, rng=0).values
     assert dev.values != value_sources(sources, ref, method="deviation", mu=0.1).values
     assert dev.terms == {n: {"deviation": v} for n, v in dev.values.items()}
+
+
+def test_the_recommended_valuer_is_the_mean_of_two_sklearn_proxies(market) -> None:
+    """``proxy_ensemble``: mean reference accuracy of sklearn's RidgeClassifier(alpha=1) and
+    shrinkage LDA, each fitted on one source, features standardised with the reference's
+    statistics (refitted here with sklearn, independently of synthmix.valuation.proxy)."""
+    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+    from sklearn.linear_model import RidgeClassifier
+
+    sources, ref = market
+    res = value_sources(sources, ref)
+    mean, scale = ref.X.mean(0), np.where(ref.X.std(0) > 0, ref.X.std(0), 1.0)
+    for name, src in sources.items():
+        accs = [
+            model.fit((src.X - mean) / scale, src.y).score((ref.X - mean) / scale, ref.y)
+            for model in (
+                RidgeClassifier(alpha=1.0),
+                LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto"),
+            )
+        ]
+        assert res.values[name] == pytest.approx(np.mean(accs), abs=1e-12), name
+        expected = {"ridge_accuracy": accs[0], "lda_accuracy": accs[1]}
+        assert res.terms[name] == pytest.approx(expected)

@@ -108,11 +108,12 @@ def register(app: typer.Typer) -> None:
             str,
             typer.Option(
                 "--method",
-                help="mixture, davinz, deviation, shapley, tracin, trak, logra, knn_shapley, "
-                "proxy, proxy_loo, proxy_shapley, lava, size, real_fraction, mmd_only, ntk_only "
-                "or random.",
+                help="proxy_ensemble (the recommended default: mean reference accuracy of ridge "
+                "and LDA proxies fitted on each source), mixture (the paper's score), davinz, "
+                "deviation, shapley, tracin, trak, logra, knn_shapley, proxy, proxy_loo, "
+                "proxy_shapley, lava, size, real_fraction, mmd_only, ntk_only or random.",
             ),
-        ] = "mixture",
+        ] = "proxy_ensemble",
         weights: Annotated[
             str,
             typer.Option("--weights", help="mixture weights: bound, davinz, equal or calibrated."),

@@ -100,7 +100,7 @@ DEMO_CONFIG: Mapping[str, Mapping[str, Mapping[str, Any]]] = {
         },
         "valuation": {
             "n_contributors": 10,
-            "methods": ("mixture", "davinz", "size"),
+            "methods": ("proxy_ensemble", "proxy", "mixture", "davinz", "size"),
             "n_boot": 1000,
         },
     },
@@ -125,7 +125,7 @@ DEMO_CONFIG: Mapping[str, Mapping[str, Mapping[str, Any]]] = {
         },
         "valuation": {
             "n_contributors": 16,
-            "methods": ("mixture", "davinz", "size", "tracin"),
+            "methods": ("proxy_ensemble", "proxy", "mixture", "davinz", "size", "tracin"),
             "n_boot": 1000,
         },
     },

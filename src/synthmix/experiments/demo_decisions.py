@@ -299,7 +299,7 @@ def _valuation_decision(stage: Mapping[str, Any]) -> dict[str, Any]:
     by_name = {s["name"]: s for s in stage["sources"]}
     ranked = sorted(truth, key=lambda n: -truth[n])
     methods = {m["method"]: m for m in stage["methods"]}
-    ours = methods.get("mixture", stage["methods"][0])
+    ours = methods.get("proxy_ensemble", methods.get("mixture", stage["methods"][0]))
     conf = round(100 * stage["confidence"])
 
     def src(n: str) -> str:
@@ -321,7 +321,7 @@ def _valuation_decision(stage: Mapping[str, Any]) -> dict[str, Any]:
         f"{ours['spearman']:.2f} [{conf}% CI {ours['spearman_ci'][0]:.2f}, "
         f"{ours['spearman_ci'][1]:.2f}] against retraining"
         + (f" (baselines: {others})" if others else "")
-        + f", in {ours['seconds']:.1f} s without training a model."
+        + f", in {ours['seconds']:.1f} s without retraining."
     )
     best = max(stage["methods"], key=lambda m: m["spearman"])
     if best is not ours:

@@ -45,8 +45,9 @@ __all__ = [
 ]
 
 
-#: Baselines run beside the mixture valuer in every mode.
+#: Methods run beside the mixture valuer in every mode (the recommended one first).
 _BASELINES = (
+    "proxy_ensemble",
     "davinz",
     "deviation",
     "lava",

@@ -24,6 +24,7 @@ from synthmix.valuation.shapley import ShapleyResult, exact_shapley, permutation
 from synthmix.valuation.value import (
     METHODS,
     PROXY_METHODS,
+    RECOMMENDED,
     TERMS,
     ValuationResult,
     combine_terms,
@@ -34,6 +35,7 @@ from synthmix.valuation.value import (
 __all__ = [
     "METHODS",
     "PROXY_METHODS",
+    "RECOMMENDED",
     "TERMS",
     "Agreement",
     "AttributionResult",

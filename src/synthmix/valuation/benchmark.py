@@ -37,10 +37,11 @@ __all__ = [
 ]
 
 
-#: The mixture variants the verdict is about, fixed in advance (chosen on calibration markets of
-#: seeds 1000+, disjoint from every evaluation market): the score of docs/math/valuation.md with
-#: fitted weights, and ours with the label-aware MMD.
-PRIMARY = ("mixture (fit)", "mixture label-aware (fit)")
+#: The methods the verdict is about, fixed in advance: the recommended valuer (chosen on
+#: development markets disjoint from every benchmark market), the score of
+#: docs/math/valuation.md with fitted weights (fitted on calibration markets, disjoint from the
+#: evaluation markets), and ours with the label-aware MMD.
+PRIMARY = ("proxy_ensemble", "mixture (fit)", "mixture label-aware (fit)")
 
 #: Variants of the mixture score derived from one computation of its terms: (label, T2 kind,
 #: weight mode). ``fit`` weights come from the calibration markets.
@@ -328,8 +329,11 @@ def _summarise(
             table.append(_agreement_row(task, method, pairs, rng))
         truth = {r.market: r.truth for r in recs}
         for primary in PRIMARY:
+            if primary not in by_label:
+                continue
             for method in methods:
-                paired.append(_paired_row(task, primary, method, by_label, truth, rng))
+                if method != primary:
+                    paired.append(_paired_row(task, primary, method, by_label, truth, rng))
         for label_aware in (False, True):
             row: dict[str, Any] = {"task": task, "label_aware": label_aware}
             for drop in (None, *range(4)):

@@ -61,8 +61,16 @@ TERMS = ("loss", "mmd", "ntk", "small_sample")
 ATTRIBUTION_METHODS = ("tracin", "trak", "logra", "knn_shapley")
 #: Proxy-model methods (:mod:`synthmix.valuation.proxy`): stand-alone, leave-one-out, Shapley.
 PROXY_METHODS = ("proxy", "proxy_loo", "proxy_shapley")
+#: The recommended valuer, default of :func:`value_sources` and ``synthmix value``: the mean
+#: reference accuracy of the ridge and shrinkage-LDA proxies fitted on each source alone
+#: (docs/math/valuation.md, "The recommended valuer"; chosen on development markets disjoint
+#: from every benchmark market).
+RECOMMENDED = "proxy_ensemble"
+#: The proxy models averaged by :data:`RECOMMENDED`.
+ENSEMBLE_MODELS = ("ridge", "lda")
 #: Every method :func:`value_sources` knows.
 METHODS = (
+    RECOMMENDED,
     "mixture",
     "davinz",
     "deviation",
@@ -555,6 +563,34 @@ def _proxy(
     return res.values, terms, details
 
 
+def _proxy_ensemble(
+    sources: Mapping[str, Dataset],
+    reference: Dataset,
+    codes: Mapping[str, NDArray[np.int64]],
+    ref_codes: NDArray[np.int64],
+    n_classes: int,
+    *,
+    alpha: float,
+) -> tuple[FloatArray, dict[str, dict[str, float]], dict[str, Any]]:
+    """:data:`RECOMMENDED`: mean of the stand-alone ridge and LDA proxy accuracies."""
+    from synthmix.valuation.proxy import proxy_values, reference_standardise
+
+    names = list(sources)
+    Z_ref, Zs = reference_standardise(reference.X, *[sources[n].X for n in names])
+    ys = [codes[n] for n in names]
+    accs = {
+        model: proxy_values(Zs, ys, Z_ref, ref_codes, n_classes, model=model, alpha=alpha).values
+        for model in ENSEMBLE_MODELS
+    }
+    values = np.mean([accs[m] for m in ENSEMBLE_MODELS], axis=0)
+    terms = {
+        n: {f"{m}_accuracy": float(accs[m][i]) for m in ENSEMBLE_MODELS}
+        for i, n in enumerate(names)
+    }
+    details = {"models": list(ENSEMBLE_MODELS), "alpha": alpha, "standardise": "reference"}
+    return values, terms, details
+
+
 # --------------------------------------------------------------------------------------------
 # entry point
 
@@ -563,7 +599,7 @@ def value_sources(
     sources: Mapping[str, Dataset] | Sequence[tuple[str, Dataset]],
     reference: Dataset,
     *,
-    method: str = "mixture",
+    method: str = RECOMMENDED,
     rng: RngLike = 0,
     weights: str | ArrayLike = "bound",
     ntk: str = "analytic",
@@ -589,9 +625,11 @@ def value_sources(
     reference : Dataset
         A sample of the test distribution (a validation split, never the final test set), with
         at least two classes.
-    method : str, default "mixture"
+    method : str, default "proxy_ensemble"
         One of :data:`METHODS` (module docstring; ``tracin``/``trak``/``logra``/``knn_shapley``
-        and ``lava`` need the ``baselines`` extra).
+        and ``lava`` need the ``baselines`` extra). The default, :data:`RECOMMENDED`, is the
+        mean reference accuracy of the ridge (penalty ``alpha``) and shrinkage-LDA proxies
+        fitted on each source alone; ``mixture`` is the paper's four-term score.
     rng : seed
     weights : {"bound", "davinz", "equal", "calibrated"} or array_like (4,), default "bound"
         ``mixture`` weight mode (:func:`combine_terms`); pass :func:`fit_weights`' output for
@@ -647,7 +685,7 @@ def value_sources(
     if not 0.0 < float(delta) < 1.0:
         raise fail("delta", "lie in (0, 1)", delta)
     n_seeds = check_int(n_seeds, "n_seeds", minimum=1)
-    if method in PROXY_METHODS:
+    if method in (*PROXY_METHODS, RECOMMENDED):
         from synthmix.valuation.proxy import MAX_PROXY_SHAPLEY_SOURCES, PROXY_MODELS
 
         if model not in PROXY_MODELS:
@@ -700,6 +738,10 @@ def value_sources(
     elif method == "shapley":
         vals, details = _shapley(
             srcs, ref, codes, ref_codes, seq=seq, max_permutations=max_permutations
+        )
+    elif method == RECOMMENDED:
+        vals, terms, details = _proxy_ensemble(
+            srcs, ref, codes, ref_codes, n_classes, alpha=float(alpha)
         )
     elif method in PROXY_METHODS:
         vals, terms, details = _proxy(
