@@ -40,7 +40,13 @@ from synthmix.data import Dataset
 from synthmix.exceptions import ConvergenceError
 from synthmix.valuation.ntk import OptionalDependencyError
 
-__all__ = ["DEFAULT_MAX_POINTS", "LavaDistance", "lava_distance", "lava_values"]
+__all__ = [
+    "DEFAULT_MAX_POINTS",
+    "LavaDistance",
+    "lava_distance",
+    "lava_values",
+    "lava_values_resampled",
+]
 
 #: Rows kept per side (source or reference) before the transport problems are built.
 DEFAULT_MAX_POINTS = 2000
@@ -135,16 +141,31 @@ def _side(
     return _Side(X, rows.astype(np.intp), classes, label.astype(np.intp).reshape(-1))
 
 
-def _emd(ot: Any, M: FloatArray) -> tuple[float, FloatArray]:
-    """Exact OT cost between uniform weights under ``M``, and the row-side dual potential."""
+def _emd(
+    ot: Any, M: FloatArray, *, plan: bool = False
+) -> tuple[float, FloatArray, FloatArray, FloatArray | None]:
+    """Exact OT cost between uniform weights under ``M``, the row- and column-side dual
+    potentials and (``plan=True``) the optimal plan."""
     n, m = M.shape
-    cost, log = ot.emd2(np.full(n, 1.0 / n), np.full(m, 1.0 / m), M, numItermax=_MAX_ITER, log=True)
+    cost, log = ot.emd2(
+        np.full(n, 1.0 / n),
+        np.full(m, 1.0 / m),
+        M,
+        numItermax=_MAX_ITER,
+        log=True,
+        return_matrix=plan,
+    )
     if int(log["result_code"]) != 1:
         raise ConvergenceError(
             f"lava: the network simplex stopped on a {n} x {m} transport problem "
             f"({log['warning']}); lower max_points"
         )
-    return max(float(cost), 0.0), np.asarray(log["u"], dtype=np.float64)
+    return (
+        max(float(cost), 0.0),
+        np.asarray(log["u"], dtype=np.float64),
+        np.asarray(log["v"], dtype=np.float64),
+        np.asarray(log["G"], dtype=np.float64) if plan else None,
+    )
 
 
 def _sqdist(ot: Any, A: FloatArray, B: FloatArray) -> FloatArray:
@@ -152,18 +173,59 @@ def _sqdist(ot: Any, A: FloatArray, B: FloatArray) -> FloatArray:
     return np.asarray(ot.dist(A, B, metric="sqeuclidean", backend="scipy"), dtype=np.float64)
 
 
-def _distance(ot: Any, src: _Side, ref: _Side, label_weight: float) -> LavaDistance:
+@dataclass(frozen=True)
+class _Response:
+    """What the first-order change of a distance under new reference weights needs."""
+
+    v: FloatArray  # reference-side potential of the final problem, shape (m,)
+    label_v: dict[tuple[int, int], FloatArray]  # column potential of each W(a, b) problem
+    mass: FloatArray  # plan mass moved from source class a to reference class b, (C_s, C_r)
+    label_weight: float
+
+
+def _distance(
+    ot: Any, src: _Side, ref: _Side, label_weight: float, *, response: bool = False
+) -> tuple[LavaDistance, _Response | None]:
+    """The distance and, with ``response=True``, its first-order response to the reference's
+    weights."""
     M = _sqdist(ot, src.X, ref.X)
     W = np.zeros((src.classes.shape[0], ref.classes.shape[0]))
+    label_v: dict[tuple[int, int], FloatArray] = {}
     for a in range(W.shape[0]):
         in_a = src.label == a
         for b in range(W.shape[1]):
             in_b = ref.label == b
-            W[a, b] = _emd(ot, M[np.ix_(in_a, in_b)])[0]
-    cost, u = _emd(ot, M + label_weight * W[np.ix_(src.label, ref.label)])
+            W[a, b], _, label_v[a, b], _ = _emd(ot, M[np.ix_(in_a, in_b)])
+    cost, u, v, G = _emd(ot, M + label_weight * W[np.ix_(src.label, ref.label)], plan=response)
     n = u.shape[0]
     grad = n / (n - 1) * (u - u.mean()) if n > 1 else np.zeros(1)
-    return LavaDistance(cost, src.rows, grad, src.classes, ref.classes, W)
+    dist = LavaDistance(cost, src.rows, grad, src.classes, ref.classes, W)
+    if G is None:
+        return dist, None
+    src_onehot = np.eye(W.shape[0])[src.label]  # (n, C_s)
+    ref_onehot = np.eye(W.shape[1])[ref.label]  # (m, C_r)
+    return dist, _Response(v, label_v, src_onehot.T @ G @ ref_onehot, label_weight)
+
+
+def _resampled_change(resp: _Response, ref: _Side, weights: FloatArray) -> FloatArray:
+    """First-order change of the distance when the used reference rows get ``weights``
+    (``(B, m)``, rows summing to 1) instead of ``1/m`` each: ``(b' − b)ᵀ g`` plus, through the
+    label costs, ``λ Σ_ab P_ab (w'_b − w_b)ᵀ g_ab`` with ``w_b`` the weights within reference
+    class ``b`` and ``g_ab`` the potential of the class-pair problem (envelope theorem)."""
+    m = weights.shape[1]
+    change = (weights - 1.0 / m) @ resp.v
+    for b in range(resp.mass.shape[1]):
+        in_b = ref.label == b
+        within = weights[:, in_b]
+        total = within.sum(axis=1, keepdims=True)
+        n_b = int(in_b.sum())
+        # a resample without class b keeps its uniform weights (no change)
+        shift = np.where(total > 0, within / np.where(total > 0, total, 1.0), 1.0 / n_b)
+        shift = shift - 1.0 / n_b
+        for a in range(resp.mass.shape[0]):
+            if resp.mass[a, b] > 0:
+                change += resp.label_weight * resp.mass[a, b] * (shift @ resp.label_v[a, b])
+    return np.asarray(change, dtype=np.float64)
 
 
 def _prepare(
@@ -222,7 +284,7 @@ def lava_distance(
     """
     ot, weight, cap, mean, scale, ref, src_seq = _prepare(reference, label_weight, max_points, rng)
     src = _check_dataset(source, "source", reference.d)
-    return _distance(ot, _side(src, mean, scale, cap, src_seq), ref, weight)
+    return _distance(ot, _side(src, mean, scale, cap, src_seq), ref, weight)[0]
 
 
 def lava_values(
@@ -273,12 +335,80 @@ def lava_values(
     >>> float(vals[0]), bool(vals[1] < 0)
     (0.0, True)
     """
+    return _lava(sources, reference, None, label_weight, max_points, rng)[0]
+
+
+def lava_values_resampled(
+    sources: Mapping[str, Dataset] | Sequence[Dataset],
+    reference: Dataset,
+    counts: FloatArray,
+    *,
+    label_weight: float = 1.0,
+    max_points: int = DEFAULT_MAX_POINTS,
+    rng: RngLike = 0,
+) -> tuple[FloatArray, FloatArray]:
+    """LAVA values, and their first-order values on reference resamples.
+
+    The transport cost is linear in the reference's weights up to first order: for weights
+    ``b'`` instead of the uniform ``b``, ``OT(b') ≈ OT(b) + (b' − b)ᵀ g`` with ``g`` the
+    reference-side dual potential of the solved problem (the envelope theorem; the right-hand
+    side is also a lower bound, as ``(f, g)`` stays dual-feasible). Resample ``b`` re-weights the
+    used reference rows by ``counts[b]`` (normalised to sum to 1). The label costs ``W(y, y')``
+    respond to first order too: ``λ Σ_ab P_ab ΔW_ab`` with ``P_ab`` the mass the optimal plan
+    moves from source class ``a`` to reference class ``b`` and ``ΔW_ab`` the change of the
+    class-pair problem from its own potential. No transport problem is solved again.
+
+    Parameters
+    ----------
+    sources, reference, label_weight, max_points, rng
+        As in :func:`lava_values`.
+    counts : ndarray, shape (B, m)
+        Multiplicity of each reference row in each resample
+        (:func:`synthmix.valuation.uncertainty.resample_counts`).
+
+    Returns
+    -------
+    values : ndarray, shape (K,)
+        Equal to :func:`lava_values`.
+    resampled : ndarray, shape (B, K)
+        ``−max(OT + (b' − b)ᵀ g, 0)`` for each resample.
+    """
+    c = np.asarray(counts, dtype=np.float64)
+    if c.ndim != 2 or c.shape[1] != reference.n:
+        raise fail("counts", f"have shape (B, {reference.n})", c.shape)
+    values, boot = _lava(sources, reference, c, label_weight, max_points, rng)
+    assert boot is not None
+    return values, boot
+
+
+def _lava(
+    sources: Mapping[str, Dataset] | Sequence[Dataset],
+    reference: Dataset,
+    counts: FloatArray | None,
+    label_weight: float,
+    max_points: int,
+    rng: RngLike,
+) -> tuple[FloatArray, FloatArray | None]:
     items = list(sources.values()) if isinstance(sources, Mapping) else list(sources)
     if isinstance(sources, str | bytes) or not items:
         raise fail("sources", "contain at least one Dataset", sources)
     ot, weight, cap, mean, scale, ref, src_seq = _prepare(reference, label_weight, max_points, rng)
     checked = [_check_dataset(ds, f"sources[{k}]", reference.d) for k, ds in enumerate(items)]
     out = np.empty(len(checked))
+    boot = None
+    if counts is not None:
+        used = counts[:, ref.rows]
+        mass = used.sum(axis=1, keepdims=True)
+        uniform = 1.0 / ref.rows.shape[0]
+        # a resample that misses every used row (possible only when the reference was
+        # subsampled) keeps the uniform weights
+        weights = np.where(mass > 0, used / np.where(mass > 0, mass, 1.0), uniform)
+        boot = np.empty((counts.shape[0], len(checked)))
     for k, ds in enumerate(checked):
-        out[k] = 0.0 - _distance(ot, _side(ds, mean, scale, cap, src_seq), ref, weight).distance
-    return out
+        side = _side(ds, mean, scale, cap, src_seq)
+        dist, resp = _distance(ot, side, ref, weight, response=boot is not None)
+        out[k] = 0.0 - dist.distance
+        if boot is not None and resp is not None:
+            change = _resampled_change(resp, ref, weights)
+            boot[:, k] = 0.0 - np.maximum(dist.distance + change, 0.0)
+    return out, boot

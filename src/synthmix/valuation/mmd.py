@@ -61,6 +61,7 @@ __all__ = [
     "default_bandwidths",
     "median_heuristic",
     "mmd",
+    "mmd_resampled",
     "mmd_to_reference",
     "power_weights",
 ]
@@ -669,6 +670,93 @@ def mmd_to_reference(
         out.append(
             _result(parts, bw, w, gamma, estimator, x.shape[0], y.shape[0], n_features, seed)
         )
+    return out
+
+
+def mmd_resampled(
+    sources: Sequence[ArrayLike],
+    reference: ArrayLike,
+    counts: ArrayLike,
+    *,
+    bandwidths: ArrayLike,
+    weights: ArrayLike | None = None,
+    block_size: int = 1024,
+) -> FloatArray:
+    """Unbiased MMD of each source to resamples of the reference, from kernel sums computed once.
+
+    Resample ``b`` holds reference row ``j`` ``counts[b, j]`` times (``Σ_j counts[b, j] = m``).
+    The source's within-sample term is unchanged, the cross term is the resample's weighted
+    mean of the per-row cross-kernel sums, and the within-reference term is the mean of
+    ``k(y_j, y_j')`` over pairs of *distinct* reference rows weighted by
+    ``counts[b, j] · counts[b, j']``: pairs of copies of one row are left out, as the
+    U-statistic leaves out ``j = j'`` (keeping them would add ``≈ Σ_u w_u / m`` to every MMD²).
+    With ``counts`` all ones this is the ``"unbiased"`` estimate of :func:`mmd_to_reference`
+    with the same bandwidths. Cost: ``O(m² (d + B) + Σ_k (n_k² + n_k m) d)``, one pass over the
+    kernel matrices, memory ``O(block_size² + m B)``.
+
+    Parameters
+    ----------
+    sources : sequence of array_like, each shape (n_k, d)
+        At least 2 rows each.
+    reference : array_like, shape (m, d)
+    counts : array_like, shape (B, m)
+        Multiplicities of the reference rows in each resample
+        (:func:`synthmix.valuation.uncertainty.resample_counts`).
+    bandwidths : array_like, shape (U,)
+        Squared scales (e.g. ``MMDResult.bandwidths`` of the full-reference estimate: they are
+        held fixed across resamples).
+    weights : array_like, shape (U,), optional
+        Kernel weights, default ``1/U`` each.
+    block_size : int, default 1024
+
+    Returns
+    -------
+    ndarray, shape (B, K)
+        ``sqrt(max(MMD², 0))`` of source ``k`` to resample ``b``.
+    """
+    y = _check_sample(reference, "reference")
+    xs = [_check_sample(s, f"sources[{k}]") for k, s in enumerate(sources)]
+    for k, x in enumerate(xs):
+        _check_same_dim(x, f"sources[{k}]", y.shape[1], "reference")
+    bw, w = _check_kernels(bandwidths, weights)
+    if bw is None:
+        raise fail("bandwidths", "be given (the full-reference estimate's)", bandwidths)
+    if w is None:
+        w = np.full(bw.size, 1.0 / bw.size)
+    block = check_int(block_size, "block_size", minimum=1)
+    c = as_float_array(counts, "counts")
+    m = y.shape[0]
+    if c.ndim != 2 or c.shape[1] != m:
+        raise fail("counts", f"have shape (B, {m})", c.shape)
+    inv_bw = 1.0 / bw
+    shift = y.mean(axis=0)
+    yc = y - shift
+    sq = np.einsum("ij,ij->i", yc, yc)
+    kc = np.zeros((m, c.shape[0]))  # (Σ_u w_u K_u) @ countsᵀ
+    for i0 in range(0, m, block):
+        i1 = min(i0 + block, m)
+        for j0 in range(0, m, block):
+            j1 = min(j0 + block, m)
+            d2 = _sq_dist_block(yc[i0:i1], sq[i0:i1], yc[j0:j1], sq[j0:j1])
+            kw = np.zeros_like(d2)
+            for u, kb in _kernel_blocks(d2, inv_bw):
+                kw += w[u] * kb
+            kc[i0:i1] += kw @ c[:, j0:j1].T
+    quad = np.einsum("bj,jb->b", c, kc)
+    own = (c * c).sum(axis=1)  # Σ_j counts², the weight of the pairs of copies
+    total = c.sum(axis=1)
+    pairs = total * total - own
+    diag = float(w.sum())  # k(y, y) = Σ_u w_u
+    safe = np.where(pairs > 0, pairs, 1.0)
+    yy = np.where(pairs > 0, (quad - diag * own) / safe, diag)
+    out = np.empty((c.shape[0], len(xs)))
+    for k, x in enumerate(xs):
+        xc = x - shift
+        n = xc.shape[0]
+        xx = float(w @ _within_row_sums(xc, inv_bw, block).sum(axis=1)) / (n * (n - 1))
+        cols = w @ _between_sums(xc, yc, inv_bw, block)[1]  # (m,)
+        xy = c @ cols / (n * total)
+        out[:, k] = np.sqrt(np.maximum(xx + yy - 2.0 * xy, 0.0))
     return out
 
 

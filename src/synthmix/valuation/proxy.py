@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from synthmix._types import FloatArray, IntArray
+from synthmix._types import BoolArray, FloatArray, IndexArray, IntArray
 from synthmix._validation import fail
 from synthmix.valuation.shapley import shapley_from_utilities
 
@@ -43,8 +43,10 @@ __all__ = [
     "PROXY_MODELS",
     "ProxyValues",
     "coalition_accuracies",
+    "coalition_correct",
     "proxy_values",
     "reference_standardise",
+    "resampled_utilities",
 ]
 
 #: Closed-form models the proxy baselines can fit.
@@ -72,6 +74,9 @@ class ProxyValues:
         ``U(all sources)`` and ``U(∅)`` (the reference's majority-class accuracy).
     n_evaluations : int
         Coalitions whose utility was computed (``∅`` included).
+    bootstrap : ndarray, shape (B, K), or None
+        The values re-scored on reference resamples (``resamples=`` of :func:`proxy_values`):
+        the same fitted models, their predictions counted on the resampled rows.
     """
 
     values: FloatArray
@@ -79,6 +84,7 @@ class ProxyValues:
     utility_full: float
     utility_empty: float
     n_evaluations: int
+    bootstrap: FloatArray | None = None
 
 
 def reference_standardise(
@@ -104,15 +110,29 @@ def reference_standardise(
     return (X_ref - mean) / scale, [(X - mean) / scale for X in others]
 
 
-def _majority_accuracy(y_ref: IntArray) -> float:
-    return float(np.max(np.bincount(y_ref)) / y_ref.shape[0])
+def resampled_utilities(
+    correct: BoolArray, masks: IntArray, y_ref: IntArray, counts: FloatArray
+) -> FloatArray:
+    """Coalition utilities on reference resamples, shape ``(m, B)``, without refitting.
+
+    ``correct`` (``(m, n_ref)``, :func:`coalition_correct`) is re-scored with the row
+    multiplicities ``counts`` (``(B, n_ref)``); the empty coalition's utility is the majority
+    accuracy of each resample (its majority class may differ from the full reference's).
+    """
+    n_ref = y_ref.shape[0]
+    u = correct.astype(np.float64) @ counts.T / n_ref
+    empty = np.asarray(masks) == 0
+    if np.any(empty):
+        onehot = np.eye(int(y_ref.max()) + 1)[y_ref]  # (n_ref, C)
+        u[empty] = (counts @ onehot).max(axis=1)[None, :] / n_ref
+    return np.asarray(u, dtype=np.float64)
 
 
 def _masks_indicator(masks: IntArray, k: int) -> FloatArray:
     return ((masks[:, None] >> np.arange(k)[None, :]) & 1).astype(np.float64)
 
 
-def _ridge_accuracies(
+def _ridge_correct(
     Xs: Sequence[FloatArray],
     ys: Sequence[IntArray],
     X_ref: FloatArray,
@@ -120,8 +140,8 @@ def _ridge_accuracies(
     n_classes: int,
     masks: IntArray,
     alpha: float,
-) -> FloatArray:
-    """Reference accuracy of the ridge classifier of each non-empty coalition, batched."""
+) -> BoolArray:
+    """Per reference row: is the ridge classifier of each non-empty coalition right, batched."""
     k, d = len(Xs), X_ref.shape[1]
     eye_c = np.eye(n_classes)
     counts = np.array([X.shape[0] for X in Xs], dtype=np.float64)
@@ -133,7 +153,7 @@ def _ridge_accuracies(
     )
     per = 8 * (d * d + 2 * d * n_classes + X_ref.shape[0] * n_classes)
     chunk = max(1, _CHUNK_BYTES // per)
-    out = np.empty(masks.shape[0])
+    out = np.empty((masks.shape[0], X_ref.shape[0]), dtype=bool)
     ridge = alpha * np.eye(d)
     for start in range(0, masks.shape[0], chunk):
         M = _masks_indicator(masks[start : start + chunk], k)  # (m, K)
@@ -147,19 +167,19 @@ def _ridge_accuracies(
         W = np.linalg.solve(G + ridge, H)  # (m, d, C)
         b = sy / n[:, None] - np.einsum("md,mdc->mc", sx / n[:, None], W)
         scores = np.einsum("rd,mdc->mrc", X_ref, W) + b[:, None, :]
-        out[start : start + m] = np.mean(np.argmax(scores, axis=2) == y_ref[None, :], axis=1)
+        out[start : start + m] = np.argmax(scores, axis=2) == y_ref[None, :]
     return out
 
 
-def _refit_accuracy(
+def _refit_correct(
     X: FloatArray, y: IntArray, X_ref: FloatArray, y_ref: IntArray, model: str, n_neighbors: int
-) -> float:
+) -> BoolArray:
     from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
     from sklearn.neighbors import KNeighborsClassifier
 
     present = np.unique(y)
     if present.shape[0] == 1:
-        return float(np.mean(y_ref == present[0]))
+        return np.asarray(y_ref == present[0])
     clf: LinearDiscriminantAnalysis | KNeighborsClassifier
     if model == "lda":
         clf = LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto")
@@ -168,7 +188,47 @@ def _refit_accuracy(
     with warnings.catch_warnings():  # LDA on a class of one sample: a covariance of zeros
         warnings.filterwarnings("ignore", "Only one sample available", UserWarning)
         clf.fit(X, y)
-    return float(np.mean(clf.predict(X_ref) == y_ref))
+    return np.asarray(clf.predict(X_ref) == y_ref)
+
+
+def coalition_correct(
+    Xs: Sequence[FloatArray],
+    ys: Sequence[IntArray],
+    X_ref: FloatArray,
+    y_ref: IntArray,
+    n_classes: int,
+    masks: IntArray,
+    *,
+    model: str = "ridge",
+    alpha: float = 1.0,
+    n_neighbors: int = 5,
+) -> BoolArray:
+    """Per reference row, whether the proxy model of each coalition classifies it right.
+
+    Inputs as :func:`coalition_accuracies`, whose utilities are the row means of this matrix.
+    The empty coalition (mask 0) predicts the reference's majority class (ties: the smallest
+    label).
+
+    Returns
+    -------
+    ndarray of bool, shape (m, n_ref)
+    """
+    masks = np.asarray(masks, dtype=np.int64)
+    majority = int(np.argmax(np.bincount(y_ref)))
+    out = np.empty((masks.shape[0], y_ref.shape[0]), dtype=bool)
+    out[:] = (y_ref == majority)[None, :]
+    live = np.flatnonzero(masks != 0)
+    if live.size == 0:
+        return out
+    if model == "ridge":
+        out[live] = _ridge_correct(Xs, ys, X_ref, y_ref, n_classes, masks[live], alpha)
+        return out
+    for j in live:
+        members = [i for i in range(len(Xs)) if masks[j] >> i & 1]
+        X = np.vstack([Xs[i] for i in members])
+        y = np.concatenate([ys[i] for i in members])
+        out[j] = _refit_correct(X, y, X_ref, y_ref, model, n_neighbors)
+    return out
 
 
 def coalition_accuracies(
@@ -207,20 +267,10 @@ def coalition_accuracies(
     -------
     ndarray, shape (m,)
     """
-    masks = np.asarray(masks, dtype=np.int64)
-    out = np.full(masks.shape[0], _majority_accuracy(y_ref))
-    live = np.flatnonzero(masks != 0)
-    if live.size == 0:
-        return out
-    if model == "ridge":
-        out[live] = _ridge_accuracies(Xs, ys, X_ref, y_ref, n_classes, masks[live], alpha)
-        return out
-    for j in live:
-        members = [i for i in range(len(Xs)) if masks[j] >> i & 1]
-        X = np.vstack([Xs[i] for i in members])
-        y = np.concatenate([ys[i] for i in members])
-        out[j] = _refit_accuracy(X, y, X_ref, y_ref, model, n_neighbors)
-    return out
+    correct = coalition_correct(
+        Xs, ys, X_ref, y_ref, n_classes, masks, model=model, alpha=alpha, n_neighbors=n_neighbors
+    )
+    return np.asarray(correct.mean(axis=1), dtype=np.float64)
 
 
 def proxy_values(
@@ -234,11 +284,17 @@ def proxy_values(
     model: str = "ridge",
     alpha: float = 1.0,
     n_neighbors: int = 5,
+    resamples: IndexArray | None = None,
 ) -> ProxyValues:
     """Values of ``K`` sources under the proxy utility (inputs as :func:`coalition_accuracies`).
 
     ``kind="standalone"``: ``U({i})``; ``"loo"``: ``U(all) − U(all without i)``;
     ``"shapley"``: exact Shapley over all ``2^K`` coalitions (``K <= 12``).
+
+    ``resamples`` (``(B, n_ref)`` reference row indices): also return the values on each
+    resample of the reference, from the same coalition models' per-row correctness (no refit;
+    Shapley is linear in the utilities, so each resample is one
+    :func:`~synthmix.valuation.shapley.shapley_from_utilities` over the re-scored table).
 
     Returns
     -------
@@ -264,9 +320,10 @@ def proxy_values(
         masks = np.concatenate([[0, full], full ^ singles])
     else:
         masks = np.concatenate([[0, full], singles])
-    u = coalition_accuracies(
+    correct = coalition_correct(
         Xs, ys, X_ref, y_ref, n_classes, masks, model=model, alpha=alpha, n_neighbors=n_neighbors
     )
+    u = np.asarray(correct.mean(axis=1), dtype=np.float64)
     if kind == "shapley":
         values, used = shapley_from_utilities(u), u[singles]
     elif kind == "loo":
@@ -274,10 +331,22 @@ def proxy_values(
         values = u[1] - used
     else:
         values = used = u[2:]
+    boot = None
+    if resamples is not None:
+        from synthmix.valuation.uncertainty import resample_counts
+
+        ub = resampled_utilities(correct, masks, y_ref, resample_counts(resamples, y_ref.shape[0]))
+        if kind == "shapley":
+            boot = shapley_from_utilities(ub).T
+        elif kind == "loo":
+            boot = (ub[1][:, None] - ub[2:]).T
+        else:
+            boot = ub[2:].T
     return ProxyValues(
         values=np.asarray(values, dtype=np.float64),
         utilities=np.asarray(used, dtype=np.float64),
         utility_full=float(u[full] if kind == "shapley" else u[1]),
         utility_empty=float(u[0]),
         n_evaluations=int(masks.shape[0]),
+        bootstrap=None if boot is None else np.asarray(boot, dtype=np.float64),
     )

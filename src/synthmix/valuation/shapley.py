@@ -80,6 +80,11 @@ class ShapleyResult:
         The standard-error threshold used by the stopping rule (NaN for ``"exact"``).
     seed : object
         Entropy of the seed sequence behind ``rng`` (None for ``"exact"``).
+    permutations : tuple of tuple of int
+        The sampled orders, as player indices, one per unit in sampling order (with
+        ``antithetic=True`` each unit is the pair ``(π, reversed π)`` and only ``π`` is kept);
+        empty for ``"exact"``. With them and the cached utilities the estimate can be
+        recomputed for another utility table (e.g. a resampled reference).
     """
 
     values: dict[Hashable, float]
@@ -93,6 +98,7 @@ class ShapleyResult:
     utility_full: float
     tolerance: float
     seed: Any = None
+    permutations: tuple[tuple[int, ...], ...] = ()
 
 
 # --------------------------------------------------------------------------------------------
@@ -176,15 +182,18 @@ def shapley_from_utilities(utilities: ArrayLike) -> NDArray[np.float64]:
 
     Parameters
     ----------
-    utilities : array_like, shape (2^K,)
-        ``utilities[mask]``: bit ``i`` of ``mask`` set = player ``i`` in the coalition.
+    utilities : array_like, shape (2^K,) or (2^K, ...)
+        ``utilities[mask]``: bit ``i`` of ``mask`` set = player ``i`` in the coalition. Extra
+        axes are independent games (e.g. one column per reference resample): the value is
+        linear in the utilities.
 
     Returns
     -------
-    ndarray, shape (K,)
+    ndarray, shape (K,) or (K, ...)
     """
     u = np.asarray(utilities, dtype=np.float64)
     k = int(u.shape[0]).bit_length() - 1
+    rest = u.shape[1:]
     masks = np.arange(u.shape[0])
     sizes = np.zeros(u.shape[0], dtype=np.int64)
     for i in range(k):
@@ -193,10 +202,10 @@ def shapley_from_utilities(utilities: ArrayLike) -> NDArray[np.float64]:
     weight = np.array(
         [math.factorial(s) * math.factorial(k - s - 1) / math.factorial(k) for s in range(k)]
     )
-    phi = np.empty(k)
+    phi = np.empty((k, *rest))
     for i in range(k):
         without = masks[((masks >> i) & 1) == 0]
-        phi[i] = float(weight[sizes[without]] @ (u[without | (1 << i)] - u[without]))
+        phi[i] = np.tensordot(weight[sizes[without]], u[without | (1 << i)] - u[without], axes=1)
     return phi
 
 
@@ -409,8 +418,10 @@ def permutation_shapley(
     units = 0
     converged = False
     stderr = np.full(k, np.inf)
+    orders: list[tuple[int, ...]] = []
     while units < max_units:
         order = gen.permutation(k)
+        orders.append(tuple(int(p) for p in order))
         unit = _marginals(game, order, empty, full, truncation)
         if antithetic:
             unit = 0.5 * (unit + _marginals(game, order[::-1], empty, full, truncation))
@@ -435,4 +446,5 @@ def permutation_shapley(
         utility_full=full,
         tolerance=tol,
         seed=seed,
+        permutations=tuple(orders),
     )
