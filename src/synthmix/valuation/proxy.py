@@ -339,7 +339,7 @@ def proxy_values(
         if kind == "shapley":
             boot = shapley_from_utilities(ub).T
         elif kind == "loo":
-            boot = (ub[1][:, None] - ub[2:]).T
+            boot = (ub[1][None, :] - ub[2:]).T
         else:
             boot = ub[2:].T
     return ProxyValues(

@@ -36,10 +36,21 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from synthmix._random import RngLike, seed_sequence
+from synthmix._random import RngLike, child_sequence, seed_sequence
 from synthmix._types import FloatArray
 from synthmix._validation import check_int, check_positive, fail
 from synthmix.data import Dataset
+from synthmix.valuation.uncertainty import (
+    BOOTSTRAP_KEY,
+    DEFAULT_N_BOOTSTRAP,
+    Uncertainty,
+    bootstrap_indices,
+    check_n_bootstrap,
+    from_bootstrap,
+    from_stderr,
+    resample_counts,
+    zero,
+)
 
 __all__ = [
     "ATTRIBUTION_METHODS",
@@ -116,6 +127,24 @@ class ValuationResult:
         over init seeds, the MMD bandwidths, the library behind an attribution method.
     seed : int or None
         Entropy of the root seed.
+    stderr : dict of str to float
+        Source name → standard error of its value (same keys as ``values``): the standard
+        deviation (``ddof=1``) of the value over bootstrap resamples of the reference's rows,
+        0.0 for a value that does not depend on the reference (``size``, ``real_fraction``,
+        ``deviation``, ``ntk_only`` with the analytic NTK), the spread of the draws for
+        ``random`` (1.0). docs/math/valuation.md, "Uncertainty", lists what each method
+        resamples. Empty when the result was built without it.
+    interval : dict of str to tuple of (float, float)
+        Source name → 90 % interval: the 5th and 95th percentiles of the bootstrap values, or
+        ``value ± 1.645 stderr`` where no bootstrap applies, ``(value, value)`` when the
+        standard error is 0.
+    uncertainty : str
+        How ``stderr`` and ``interval`` were obtained, e.g. ``"bootstrap over 50 reference
+        resamples (...)"`` or ``"exact (deterministic: no sampling)"``.
+    status : str
+        Convergence of a Monte-Carlo estimate: ``"converged"`` or ``"not converged at
+        max_permutations"`` for ``shapley`` by permutation sampling (more than 10 sources),
+        ``"n/a"`` for every method without a Monte-Carlo stopping rule.
     """
 
     values: dict[str, float]
@@ -125,6 +154,10 @@ class ValuationResult:
     weights: dict[str, float] = field(default_factory=dict)
     details: dict[str, Any] = field(default_factory=dict)
     seed: Any = None
+    stderr: dict[str, float] = field(default_factory=dict)
+    interval: dict[str, tuple[float, float]] = field(default_factory=dict)
+    uncertainty: str = ""
+    status: str = "n/a"
 
     def ranking(self) -> list[str]:
         """Source names from most to least valuable (ties keep the input order)."""
@@ -289,8 +322,17 @@ def _mixture_terms(
     label_aware: bool,
     delta: float,
     seq: np.random.SeedSequence,
-) -> tuple[FloatArray, dict[str, dict[str, float]], dict[str, Any]]:
-    from synthmix.valuation.mmd import median_heuristic, mmd_to_reference
+    counts: FloatArray | None = None,
+) -> tuple[FloatArray, dict[str, dict[str, float]], dict[str, Any], FloatArray | None]:
+    """Raw terms (K, 4), the terms table, details and T2 on reference resamples (B, K).
+
+    With ``counts`` (resample multiplicities of the reference rows), T2 is re-estimated on each
+    resample with the bandwidths (and label scale) of the full reference: the unbiased
+    estimator from kernel sums computed once (:func:`~synthmix.valuation.mmd.mmd_resampled`),
+    the other estimators by normal draws of each part's MMD² with its own standard error.
+    T1, T3 and T4 do not use the reference.
+    """
+    from synthmix.valuation.mmd import median_heuristic, mmd_resampled, mmd_to_reference
     from synthmix.valuation.ntk import ntk_complexity
 
     names = list(sources)
@@ -321,8 +363,25 @@ def _mixture_terms(
         [p[2] for p in parts], embed(reference.X, ref_codes), estimator=mmd_estimator, rng=mmd_seq
     )
     part_mmd = {(p[0], p[1]): r.mmd for p, r in zip(parts, mmds, strict=True)}
+    part_boot: dict[tuple[str, bool], FloatArray] = {}
+    if counts is not None:
+        if mmd_estimator == "unbiased":
+            resampled = mmd_resampled(
+                [p[2] for p in parts],
+                embed(reference.X, ref_codes),
+                counts,
+                bandwidths=mmds[0].bandwidths,
+                weights=mmds[0].weights,
+            )
+        else:  # linear / random features: the estimator's own first-order standard error
+            draws = np.random.default_rng(child_sequence(seq, BOOTSTRAP_KEY, 1)).standard_normal(
+                (counts.shape[0], len(parts))
+            )
+            mmd2 = np.array([r.mmd2 for r in mmds]) + draws * np.array([r.stderr for r in mmds])
+            resampled = np.sqrt(np.maximum(mmd2, 0.0))
+        part_boot = {(p[0], p[1]): resampled[:, j] for j, p in enumerate(parts)}
     ntk_seeds = ntk_seq.spawn(len(names))
-    rows, table, cvs = [], {}, []
+    rows, table, cvs, t2_boot = [], {}, [], []
     for name, child in zip(names, ntk_seeds, strict=True):
         ds, y = sources[name], codes[name]
         omega = 1.0 - ds.n_synthetic / ds.n
@@ -353,6 +412,11 @@ def _mixture_terms(
         norm = sum(weight[s] for s in losses) or 1.0
         t1 = sum(weight[s] * v for s, v in losses.items()) / norm
         t2 = sum(weight[s] * v for s, v in dists.items()) / norm
+        if counts is not None:
+            boot = np.zeros(counts.shape[0])
+            for s in dists:
+                boot += weight[s] * part_boot[(name, s)] / norm
+            t2_boot.append(boot)
         t4 = 2.0 * max(omega, 1.0 - omega) * np.sqrt(np.log(8.0 / delta) / ds.n)
         row = [t1, t2, res.complexity, t4]
         rows.append(row)
@@ -370,7 +434,8 @@ def _mixture_terms(
         "mmd_bandwidths": [float(b) for b in mmds[0].bandwidths],
         "delta": delta,
     }
-    return np.asarray(rows, dtype=np.float64), table, details
+    boot_t2 = None if counts is None else np.column_stack(t2_boot)
+    return np.asarray(rows, dtype=np.float64), table, details, boot_t2
 
 
 # --------------------------------------------------------------------------------------------
@@ -392,9 +457,14 @@ def _davinz(
     hidden: int,
     n_seeds: int,
     seq: np.random.SeedSequence,
-) -> tuple[FloatArray, dict[str, dict[str, float]]]:
-    """DAVINZ: ``−κ·sqrt(ŷᵀ(Θ0 + 1e-4 I)⁻¹ŷ / N) − MMD`` (single RBF kernel, median width)."""
-    from synthmix.valuation.mmd import median_heuristic, mmd
+    counts: FloatArray | None = None,
+) -> tuple[FloatArray, dict[str, dict[str, float]], FloatArray | None]:
+    """DAVINZ: ``−κ·sqrt(ŷᵀ(Θ0 + 1e-4 I)⁻¹ŷ / N) − MMD`` (single RBF kernel, median width).
+
+    With ``counts``, also the values on reference resamples (B, K): the MMD re-estimated
+    from kernel sums (width held), ``κ`` recomputed; the NTK term does not use the reference.
+    """
+    from synthmix.valuation.mmd import median_heuristic, mmd, mmd_resampled
     from synthmix.valuation.ntk import ntk_complexity
 
     names = list(sources)
@@ -422,7 +492,17 @@ def _davinz(
     terms = {
         n: {"mmd": float(d), "ntk": float(c)} for n, d, c in zip(names, d_arr, c_arr, strict=True)
     }
-    return values, terms
+    boot = None
+    if counts is not None:
+        d_boot = np.zeros((counts.shape[0], len(names)))
+        live = [k for k, name in enumerate(names) if sources[name].n >= 2]
+        if live:  # one pass over the reference's kernel matrix for every source
+            d_boot[:, live] = mmd_resampled(
+                [sources[names[k]].X for k in live], reference.X, counts, bandwidths=[gamma]
+            )
+        k_boot = d_boot.mean(axis=1) / c_arr.mean() if c_arr.mean() > 0 else np.zeros(len(d_boot))
+        boot = -k_boot[:, None] * c_arr[None, :] - d_boot
+    return values, terms, boot
 
 
 def _deviation(
@@ -483,8 +563,15 @@ def _shapley(
     *,
     seq: np.random.SeedSequence,
     max_permutations: int,
-) -> tuple[FloatArray, dict[str, Any]]:
-    """Shapley values of reference accuracy of a logistic model on the union of a coalition."""
+    counts: FloatArray | None = None,
+) -> tuple[FloatArray, dict[str, Any], Uncertainty | None]:
+    """Shapley values of reference accuracy of a logistic model on the union of a coalition.
+
+    With ``counts`` (reference resample multiplicities), also their uncertainty: each
+    coalition's per-row correctness on the reference is kept, so a resample re-scores the same
+    models; exact Shapley is linear in the utility table, permutation sampling is re-averaged
+    over the same permutations and its Monte-Carlo standard error added in quadrature.
+    """
     from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import StandardScaler
 
@@ -496,24 +583,60 @@ def _shapley(
 
     names = list(sources)
     majority = float(np.max(np.bincount(ref_codes)) / ref_codes.shape[0])
+    correct: dict[int, NDArray[np.bool_]] = {}  # coalition bitmask -> per-row correctness
 
     def utility(coalition: tuple[Any, ...]) -> float:
         if not coalition:
             return majority
         X = np.vstack([sources[n].X for n in coalition])
         y = np.concatenate([codes[n] for n in coalition])
+        mask = sum(1 << names.index(n) for n in coalition)
         if np.unique(y).shape[0] < 2:
-            return float(np.mean(ref_codes == y[0]))
+            correct[mask] = ref_codes == y[0]
+            return float(np.mean(correct[mask]))
         scaler = StandardScaler().fit(X)
         model = LogisticRegression(max_iter=200).fit(scaler.transform(X), y)
-        return float(np.mean(model.predict(scaler.transform(reference.X)) == ref_codes))
+        correct[mask] = model.predict(scaler.transform(reference.X)) == ref_codes
+        return float(np.mean(correct[mask]))
 
     if len(names) <= MAX_EXACT_PLAYERS:
         res = exact_shapley(utility, names)
     else:
         res = permutation_shapley(utility, names, rng=seq, max_permutations=max_permutations)
     vals = np.array([res.values[n] for n in names])
-    return vals, {"shapley": res.method, "evaluations": res.n_evaluations}
+    details = {"shapley": res.method, "evaluations": res.n_evaluations}
+    if counts is None:
+        return vals, details, None
+    from synthmix.valuation.proxy import resampled_utilities
+    from synthmix.valuation.shapley import shapley_from_utilities
+
+    masks = np.array([0, *correct], dtype=np.int64)
+    table = np.vstack([np.zeros(ref_codes.shape[0], dtype=bool), *correct.values()])
+    u = resampled_utilities(table, masks, ref_codes, counts)  # (coalitions, B)
+    b = counts.shape[0]
+    if res.method == "exact":
+        full = np.empty((1 << len(names), b))
+        full[masks] = u
+        boot = shapley_from_utilities(full).T
+        return vals, details, from_bootstrap(boot, _bootstrap_text(b, "exact Shapley, 2^K models"))
+    row = {int(m): i for i, m in enumerate(masks)}
+    total = np.zeros((len(names), b))
+    for order in res.permutations:
+        mask, prev = 0, u[row[0]]
+        for p in order:
+            mask |= 1 << p
+            total[p] += u[row[mask]] - prev
+            prev = u[row[mask]]
+    boot = (total / len(res.permutations)).T
+    mc = np.array([res.stderr[n] for n in names])
+    status = "converged" if res.converged else "not converged at max_permutations"
+    how = _bootstrap_text(
+        b,
+        f"permutation sampling, {status}: the same {res.n_permutations} permutations "
+        "re-scored; Monte-Carlo standard error added in quadrature",
+    )
+    unc = from_bootstrap(boot, how, extra_stderr=mc)
+    return vals, details, Uncertainty(unc.stderr, unc.lower, unc.upper, how, status)
 
 
 # --------------------------------------------------------------------------------------------
@@ -531,8 +654,11 @@ def _proxy(
     model: str,
     alpha: float,
     n_neighbors: int,
-) -> tuple[FloatArray, dict[str, dict[str, float]], dict[str, Any]]:
-    """Proxy values (:mod:`synthmix.valuation.proxy`) on reference-standardised features."""
+    resamples: NDArray[np.intp] | None = None,
+) -> tuple[FloatArray, dict[str, dict[str, float]], dict[str, Any], FloatArray | None]:
+    """Proxy values (:mod:`synthmix.valuation.proxy`) on reference-standardised features, and
+    with ``resamples`` their values on reference resamples (B, K): the same models re-scored
+    (the standardisation keeps the full reference's statistics)."""
     from synthmix.valuation.proxy import proxy_values, reference_standardise
 
     names = list(sources)
@@ -548,6 +674,7 @@ def _proxy(
         model=model,
         alpha=alpha,
         n_neighbors=n_neighbors,
+        resamples=resamples,
     )
     key = "accuracy_without" if kind == "loo" else "accuracy"
     terms = {n: {key: float(u)} for n, u in zip(names, res.utilities, strict=True)}
@@ -560,7 +687,26 @@ def _proxy(
         "utility_empty": res.utility_empty,
         "evaluations": res.n_evaluations,
     }
-    return res.values, terms, details
+    return res.values, terms, details, res.bootstrap
+
+
+# --------------------------------------------------------------------------------------------
+# uncertainty (docs/math/valuation.md, "Uncertainty")
+
+
+def _bootstrap_text(n_bootstrap: int, what: str) -> str:
+    return f"bootstrap over {n_bootstrap} reference resamples ({what})"
+
+
+def _attribution_bootstrap(
+    scores: FloatArray, sizes: Sequence[int], counts: FloatArray
+) -> FloatArray:
+    """Attribution values on reference resamples (B, K): each source's per-reference-row
+    total score ``T[c, j] = Σ_{i ∈ S_c} S_ij`` (the value is its mean over ``j``) re-averaged
+    with the resample's multiplicities."""
+    starts = np.cumsum([0, *sizes[:-1]])
+    totals = np.add.reduceat(scores, starts, axis=0)  # (K, n_ref)
+    return np.asarray((totals @ counts.T / scores.shape[1]).T, dtype=np.float64)
 
 
 def _proxy_ensemble(
@@ -571,24 +717,31 @@ def _proxy_ensemble(
     n_classes: int,
     *,
     alpha: float,
-) -> tuple[FloatArray, dict[str, dict[str, float]], dict[str, Any]]:
-    """:data:`RECOMMENDED`: mean of the stand-alone ridge and LDA proxy accuracies."""
+    resamples: Any = None,
+) -> tuple[FloatArray, dict[str, dict[str, float]], dict[str, Any], FloatArray | None]:
+    """:data:`RECOMMENDED`: mean of the stand-alone ridge and LDA proxy accuracies, with
+    their mean on reference resamples (B, K) when ``resamples`` is given (as :func:`_proxy`)."""
     from synthmix.valuation.proxy import proxy_values, reference_standardise
 
     names = list(sources)
     Z_ref, Zs = reference_standardise(reference.X, *[sources[n].X for n in names])
     ys = [codes[n] for n in names]
-    accs = {
-        model: proxy_values(Zs, ys, Z_ref, ref_codes, n_classes, model=model, alpha=alpha).values
+    fits = {
+        model: proxy_values(
+            Zs, ys, Z_ref, ref_codes, n_classes, model=model, alpha=alpha, resamples=resamples
+        )
         for model in ENSEMBLE_MODELS
     }
+    accs = {m: fits[m].values for m in ENSEMBLE_MODELS}
     values = np.mean([accs[m] for m in ENSEMBLE_MODELS], axis=0)
+    boots = [fits[m].bootstrap for m in ENSEMBLE_MODELS]
+    boot = None if any(b is None for b in boots) else np.mean(boots, axis=0)
     terms = {
         n: {f"{m}_accuracy": float(accs[m][i]) for m in ENSEMBLE_MODELS}
         for i, n in enumerate(names)
     }
     details = {"models": list(ENSEMBLE_MODELS), "alpha": alpha, "standardise": "reference"}
-    return values, terms, details
+    return values, terms, details, boot
 
 
 # --------------------------------------------------------------------------------------------
@@ -613,6 +766,7 @@ def value_sources(
     model: str = "ridge",
     alpha: float = 1.0,
     n_neighbors: int = 5,
+    n_bootstrap: int = DEFAULT_N_BOOTSTRAP,
     **attribution_options: Any,
 ) -> ValuationResult:
     """Value data sources for the distribution ``reference`` is drawn from.
@@ -659,6 +813,12 @@ def value_sources(
         Ridge penalty of ``model="ridge"``.
     n_neighbors : int, default 5
         Neighbours of ``model="knn"`` (capped at the training set's size).
+    n_bootstrap : int, default 50
+        Resamples of the reference's rows behind ``stderr`` and ``interval`` (``>= 2``). They
+        re-score quantities computed once on the full reference (no model is refitted; see
+        docs/math/valuation.md, "Uncertainty") and are drawn from
+        :func:`synthmix.valuation.uncertainty.bootstrap_indices` of ``rng``, a child of the
+        seed sequence no method uses: the values do not depend on ``n_bootstrap``.
     **attribution_options
         Passed to :func:`synthmix.valuation.attribution.attribution_values`, or for ``lava``
         to :func:`synthmix.valuation.lava.lava_values` (``label_weight``, ``max_points``).
@@ -666,6 +826,7 @@ def value_sources(
     Returns
     -------
     ValuationResult
+        With ``stderr``, ``interval``, ``uncertainty`` and ``status`` filled for every method.
 
     Raises
     ------
@@ -673,7 +834,7 @@ def value_sources(
         Fewer than two sources, duplicate names, an empty source, a feature dimension that
         differs from the reference's (the message names the source), a one-class reference,
         an unknown method, weight mode or proxy model; ``proxy_shapley`` with more than 12
-        sources.
+        sources; ``n_bootstrap`` not an integer ``>= 2``.
     """
     srcs = _check_sources(sources)
     ref = _check_reference(reference, srcs)
@@ -685,6 +846,7 @@ def value_sources(
     if not 0.0 < float(delta) < 1.0:
         raise fail("delta", "lie in (0, 1)", delta)
     n_seeds = check_int(n_seeds, "n_seeds", minimum=1)
+    n_bootstrap = check_n_bootstrap(n_bootstrap)
     if method in (*PROXY_METHODS, RECOMMENDED):
         from synthmix.valuation.proxy import MAX_PROXY_SHAPLEY_SOURCES, PROXY_MODELS
 
@@ -709,8 +871,11 @@ def value_sources(
     terms: dict[str, dict[str, float]] = {n: {} for n in names}
     details: dict[str, Any] = {}
     used_w: dict[str, float] = {}
+    resamples = bootstrap_indices(seq, ref.n, n_bootstrap)
+    counts = resample_counts(resamples, ref.n)
+    unc: Uncertainty | None = None
     if method == "mixture" or method in ("mmd_only", "ntk_only"):
-        raw, terms, details = _mixture_terms(
+        raw, terms, details, t2_boot = _mixture_terms(
             srcs,
             ref,
             codes,
@@ -723,28 +888,81 @@ def value_sources(
             label_aware=bool(label_aware),
             delta=float(delta),
             seq=seq,
+            counts=None if method == "ntk_only" else counts,
+        )
+        t2_how = (
+            "T2 re-estimated from kernel sums, bandwidths held"
+            if mmd_estimator == "unbiased"
+            else f"T2 drawn from the {mmd_estimator} MMD estimator's own standard error"
         )
         if method == "mixture":
             vals, w = combine_terms(raw, weights)
             used_w = dict(zip(TERMS, map(float, w), strict=True))
+            assert t2_boot is not None
+            mixed = np.empty_like(t2_boot)
+            for b in range(t2_boot.shape[0]):
+                rb = raw.copy()
+                rb[:, 1] = t2_boot[b]
+                mixed[b] = combine_terms(rb, weights)[0]  # "davinz" recomputes κ
+            unc = from_bootstrap(
+                mixed,
+                _bootstrap_text(n_bootstrap, t2_how + "; T1, T3, T4 do not use the reference"),
+            )
+        elif method == "mmd_only":
+            vals = -raw[:, 1]
+            assert t2_boot is not None
+            unc = from_bootstrap(-t2_boot, _bootstrap_text(n_bootstrap, t2_how))
         else:
-            vals = -raw[:, 1 if method == "mmd_only" else 2]
+            vals = -raw[:, 2]
+            if kernel == "analytic":
+                unc = zero(
+                    vals, "exact (deterministic: the analytic NTK term does not use the reference)"
+                )
+            else:
+                se = np.array([terms[n]["ntk_cv"] for n in names]) * raw[:, 2] / np.sqrt(n_seeds)
+                unc = from_stderr(
+                    vals,
+                    se,
+                    f"normal interval from the spread of the empirical NTK over {n_seeds} "
+                    "init seeds (the term does not use the reference)",
+                )
     elif method == "davinz":
-        vals, terms = _davinz(
-            srcs, ref, codes, n_classes, ntk=kernel, hidden=hidden, n_seeds=n_seeds, seq=seq
+        vals, terms, boot = _davinz(
+            srcs,
+            ref,
+            codes,
+            n_classes,
+            ntk=kernel,
+            hidden=hidden,
+            n_seeds=n_seeds,
+            seq=seq,
+            counts=counts,
         )
+        assert boot is not None
+        how = "MMD re-estimated from kernel sums, width held, kappa recomputed"
+        unc = from_bootstrap(boot, _bootstrap_text(n_bootstrap, how))
     elif method == "deviation":
         vals, terms = _deviation(srcs, ref, codes, n_classes, mu=float(mu), seq=seq)
+        unc = zero(vals, "exact (deterministic: deviation does not use the reference)")
     elif method == "shapley":
-        vals, details = _shapley(
-            srcs, ref, codes, ref_codes, seq=seq, max_permutations=max_permutations
+        vals, details, unc = _shapley(
+            srcs,
+            ref,
+            codes,
+            ref_codes,
+            seq=seq,
+            max_permutations=max_permutations,
+            counts=counts,
         )
     elif method == RECOMMENDED:
-        vals, terms, details = _proxy_ensemble(
-            srcs, ref, codes, ref_codes, n_classes, alpha=float(alpha)
+        vals, terms, details, boot = _proxy_ensemble(
+            srcs, ref, codes, ref_codes, n_classes, alpha=float(alpha), resamples=resamples
         )
+        assert boot is not None
+        how = "both proxies fitted once per source, their reference predictions re-scored"
+        unc = from_bootstrap(boot, _bootstrap_text(n_bootstrap, how))
     elif method in PROXY_METHODS:
-        vals, terms, details = _proxy(
+        vals, terms, details, boot = _proxy(
             srcs,
             ref,
             codes,
@@ -754,24 +972,42 @@ def value_sources(
             model=model,
             alpha=float(alpha),
             n_neighbors=n_neighbors,
+            resamples=resamples,
         )
+        assert boot is not None
+        how = "the coalition models fitted once, their reference predictions re-scored"
+        unc = from_bootstrap(boot, _bootstrap_text(n_bootstrap, how))
     elif method in ATTRIBUTION_METHODS:
         from synthmix.valuation.attribution import attribution_values
 
         att = attribution_values(srcs, ref, method=method, rng=seq, **attribution_options)
         vals = np.array([att.values[n] for n in names])
         details = {"library": att.library, "peak_memory_mb": att.peak_memory_mb}
+        boot = _attribution_bootstrap(att.scores, [srcs[n].n for n in names], counts)
+        how = "per-reference-row attribution totals re-averaged, the model trained once"
+        unc = from_bootstrap(boot, _bootstrap_text(n_bootstrap, how))
     elif method == "lava":
-        from synthmix.valuation.lava import lava_values
+        from synthmix.valuation.lava import lava_values_resampled
 
-        vals = lava_values(list(srcs.values()), ref, rng=seq, **attribution_options)
+        vals, boot = lava_values_resampled(
+            list(srcs.values()), ref, counts, rng=seq, **attribution_options
+        )
         terms = {n: {"ot_distance": 0.0 - float(v)} for n, v in zip(names, vals, strict=True)}
+        how = "first order in the reference weights through the transport duals, no re-solve"
+        unc = from_bootstrap(boot, _bootstrap_text(n_bootstrap, how))
     elif method == "size":
         vals = np.array([float(srcs[n].n) for n in names])
+        unc = zero(vals, "exact (deterministic: no sampling)")
     elif method == "real_fraction":
         vals = np.array([1.0 - srcs[n].n_synthetic / srcs[n].n for n in names])
+        unc = zero(vals, "exact (deterministic: no sampling)")
     else:  # random
         vals = np.random.default_rng(seq).standard_normal(len(names))
+        unc = from_stderr(
+            vals, np.ones(len(names)), "standard normal draws: stderr 1, interval value ± 1.645"
+        )
+    if unc is None:  # pragma: no cover - every branch above sets it
+        raise AssertionError(f"no uncertainty for method {method!r}")
     return ValuationResult(
         values={n: float(v) for n, v in zip(names, vals, strict=True)},
         terms=terms,
@@ -780,4 +1016,10 @@ def value_sources(
         weights=used_w,
         details=details,
         seed=seq.entropy,
+        stderr={n: float(v) for n, v in zip(names, unc.stderr, strict=True)},
+        interval={
+            n: (float(lo), float(hi)) for n, lo, hi in zip(names, unc.lower, unc.upper, strict=True)
+        },
+        uncertainty=unc.description,
+        status=unc.status,
     )
