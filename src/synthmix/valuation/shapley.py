@@ -39,6 +39,7 @@ __all__ = [
     "MAX_EXACT_PLAYERS",
     "ShapleyResult",
     "exact_shapley",
+    "permutation_estimate",
     "permutation_shapley",
     "shapley_from_utilities",
 ]
@@ -448,3 +449,45 @@ def permutation_shapley(
         seed=seed,
         permutations=tuple(orders),
     )
+
+
+def permutation_estimate(
+    permutations: Sequence[Sequence[int]], utilities: Callable[[int], Any], k: int
+) -> NDArray[np.float64]:
+    """The permutation-sampling estimate for given orders and another utility table.
+
+    The mean over ``permutations`` of each player's marginal contribution
+    ``U(prefix ∪ {i}) − U(prefix)`` (no truncation, no antithetic pairing): with the
+    ``permutations`` of a :class:`ShapleyResult` and its utility it gives back its ``values``;
+    with utilities re-scored on resampled data (one column per resample) it gives the same
+    estimate on each resample.
+
+    Parameters
+    ----------
+    permutations : sequence of sequence of int
+        Orders of the player indices ``0..k−1``.
+    utilities : callable
+        ``utilities(mask)`` → the utility (a float, or an array of any shape: one value per
+        resample) of the coalition with bitmask ``mask``.
+    k : int
+        Number of players.
+
+    Returns
+    -------
+    ndarray, shape (k, ...)
+    """
+    total: Any = 0.0
+    for order in permutations:
+        contrib = []
+        mask = 0
+        prev = np.asarray(utilities(0), dtype=np.float64)
+        for p in order:
+            mask |= 1 << int(p)
+            value = np.asarray(utilities(mask), dtype=np.float64)
+            contrib.append((int(p), value - prev))
+            prev = value
+        per = np.zeros((k, *prev.shape))
+        for p, c in contrib:
+            per[p] = c
+        total = total + per
+    return np.asarray(total / len(permutations), dtype=np.float64)

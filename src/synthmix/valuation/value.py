@@ -608,7 +608,7 @@ def _shapley(
     if counts is None:
         return vals, details, None
     from synthmix.valuation.proxy import resampled_utilities
-    from synthmix.valuation.shapley import shapley_from_utilities
+    from synthmix.valuation.shapley import permutation_estimate, shapley_from_utilities
 
     masks = np.array([0, *correct], dtype=np.int64)
     table = np.vstack([np.zeros(ref_codes.shape[0], dtype=bool), *correct.values()])
@@ -620,14 +620,7 @@ def _shapley(
         boot = shapley_from_utilities(full).T
         return vals, details, from_bootstrap(boot, _bootstrap_text(b, "exact Shapley, 2^K models"))
     row = {int(m): i for i, m in enumerate(masks)}
-    total = np.zeros((len(names), b))
-    for order in res.permutations:
-        mask, prev = 0, u[row[0]]
-        for p in order:
-            mask |= 1 << p
-            total[p] += u[row[mask]] - prev
-            prev = u[row[mask]]
-    boot = (total / len(res.permutations)).T
+    boot = permutation_estimate(res.permutations, lambda m: u[row[m]], len(names)).T
     mc = np.array([res.stderr[n] for n in names])
     status = "converged" if res.converged else "not converged at max_permutations"
     how = _bootstrap_text(
