@@ -45,9 +45,34 @@ def test_json_matches_the_library(files: Path, capsys: pytest.CaptureFixture[str
     assert doc["values"]["b"] == pytest.approx(
         (doc["terms"]["b"]["ridge_accuracy"] + doc["terms"]["b"]["lda_accuracy"]) / 2
     )
+    assert doc["stderr"] == pytest.approx(lib.stderr)
+    assert doc["interval"] == {n: pytest.approx(list(iv)) for n, iv in lib.interval.items()}
+    assert doc["uncertainty"] == lib.uncertainty and doc["status"] == "n/a"
+    assert doc["uncertainty"].startswith("bootstrap over 50 reference resamples")
     assert (files / "out" / "values.json").exists() and (files / "out" / "values.png").exists()
     assert main([*args, "--method", "mixture"]) == 0  # --synthetic reaches the provenance
     assert json.loads(capsys.readouterr().out)["terms"]["b"]["real_fraction"] == 0.0
+
+
+def test_the_table_shows_stderr_and_interval_beside_each_value(
+    files: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["value", "--source", f"a={files / 'a.csv'}", "--source", f"b={files / 'b.npz'}"]
+    args += ["--reference", str(files / "ref.csv"), "--method", "proxy", "--n-bootstrap", "20"]
+    assert main(args) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[:7] == ["rank", "source", "value", "stderr", "90%", "low", "90%"]
+    sources = {"a": load_table(files / "a.csv"), "b": load_table(files / "b.npz")}
+    lib = value_sources(sources, load_table(files / "ref.csv"), method="proxy", n_bootstrap=20)
+    for line in lines[1:3]:
+        cells = line.split()
+        name = cells[1]
+        lo, hi = lib.interval[name]
+        assert [float(c) for c in cells[2:6]] == pytest.approx(
+            [lib.values[name], lib.stderr[name], lo, hi], rel=1e-3
+        )
+    assert lines[3] == f"stderr and 90% interval: {lib.uncertainty}"
+    assert "bootstrap over 20 reference resamples" in lines[3]
 
 
 @pytest.mark.parametrize("model", ["ridge", "knn"])
@@ -79,6 +104,7 @@ def test_proxy_method_and_model_reach_the_library(
         (["--source", "n=NAN"], "--source n ("),
         (["--source", "e=EMPTY"], "sources['e'] must contain at least one sample"),
         (["--reference", "ONE"], "reference must contain at least two classes"),
+        (["--n-bootstrap", "1"], "n_bootstrap must be >= 2; got 1"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(

@@ -47,6 +47,7 @@ def run_value(
     seed: int,
     text: str | None = None,
     proxy_model: str = "ridge",
+    n_bootstrap: int = 50,
 ) -> Any:
     """Load the files, value the sources; every input error is a ``ValidationError``."""
     from synthmix.data import Dataset, load_table
@@ -77,7 +78,14 @@ def run_value(
     except ValidationError as exc:
         raise ValidationError(f"--reference ({reference}): {exc}") from None
     return value_sources(
-        data, ref, method=method, weights=weights, ntk=ntk, model=proxy_model, rng=seed
+        data,
+        ref,
+        method=method,
+        weights=weights,
+        ntk=ntk,
+        model=proxy_model,
+        rng=seed,
+        n_bootstrap=n_bootstrap,
     )
 
 
@@ -128,6 +136,14 @@ def register(app: typer.Typer) -> None:
                 help="proxy, proxy_loo and proxy_shapley model: ridge, lda or knn.",
             ),
         ] = "ridge",
+        n_bootstrap: Annotated[
+            int,
+            typer.Option(
+                "--n-bootstrap",
+                help="Reference resamples behind each value's standard error and 90% interval "
+                "(>= 2).",
+            ),
+        ] = 50,
         label: Annotated[str, typer.Option("--label", help="Label column.")] = "label",
         text: Annotated[
             str | None,
@@ -168,6 +184,7 @@ def register(app: typer.Typer) -> None:
             seed=seed,
             text=text,
             proxy_model=proxy_model,
+            n_bootstrap=n_bootstrap,
         )
         ranked = result.ranking()
         doc = {
@@ -178,6 +195,10 @@ def register(app: typer.Typer) -> None:
             "seconds": result.seconds,
             "ranking": ranked,
             "values": result.values,
+            "stderr": result.stderr,
+            "interval": {n: list(iv) for n, iv in result.interval.items()},
+            "uncertainty": result.uncertainty,
+            "status": result.status,
             "terms": result.terms,
             "weights": result.weights,
             "details": result.details,
@@ -192,11 +213,15 @@ def register(app: typer.Typer) -> None:
             typer.echo(json.dumps(to_jsonable(doc), indent=2))
             return
         term_names = sorted({k for t in result.terms.values() for k in t})
-        header = ["rank", "source", "value", *term_names]
+        header = ["rank", "source", "value", "stderr", "90% low", "90% high", *term_names]
         typer.echo("  ".join(f"{h:>12s}" for h in header))
         for i, name in enumerate(ranked, 1):
+            lo, hi = result.interval[name]
             cells = [f"{i:>12d}", f"{name:>12s}", f"{result.values[name]:>12.4g}"]
+            cells += [f"{result.stderr[name]:>12.4g}", f"{lo:>12.4g}", f"{hi:>12.4g}"]
             cells += [f"{result.terms[name].get(k, float('nan')):>12.4g}" for k in term_names]
             typer.echo("  ".join(cells))
+        status = "" if result.status == "n/a" else f" [{result.status}]"
+        typer.echo(f"stderr and 90% interval: {result.uncertainty}{status}")
         if out is not None:
             typer.echo(f"wrote {out / 'values.json'} and {out / 'values.png'}")
