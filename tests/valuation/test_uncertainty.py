@@ -29,6 +29,7 @@ from synthmix.valuation.uncertainty import (
 
 EXACT = ("size", "real_fraction", "deviation", "ntk_only")
 BOOTSTRAPPED = (
+    "proxy_ensemble",
     "mixture",
     "davinz",
     "mmd_only",
@@ -128,6 +129,25 @@ def test_proxy_stderr_equals_a_refit_scored_on_the_resampled_rows(market) -> Non
         right = RidgeClassifier(alpha=1.0).fit(Z, ds.y).predict(Z_ref) == ref.y
         assert res.values[name] == pytest.approx(right.mean(), abs=1e-12)
         boot = right[idx].mean(axis=1)
+        assert res.stderr[name] == pytest.approx(boot.std(ddof=1), abs=1e-12)
+        assert res.interval[name] == pytest.approx(tuple(np.percentile(boot, [5, 95])), abs=1e-12)
+
+
+def test_the_recommended_valuer_resamples_both_proxies(market) -> None:
+    """``proxy_ensemble``: per resample, the mean of sklearn's ridge and shrinkage-LDA
+    correctness on the same documented resampled rows."""
+    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+
+    sources, ref = market
+    B = 25
+    res = value_sources(sources, ref, rng=3, n_bootstrap=B)
+    assert res.method == "proxy_ensemble"
+    idx = bootstrap_indices(3, ref.n, B)
+    Z_ref, Zs = reference_standardise(ref.X, *[ds.X for ds in sources.values()])
+    for (name, ds), Z in zip(sources.items(), Zs, strict=True):
+        lda = LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto")
+        right = [model.fit(Z, ds.y).predict(Z_ref) == ref.y for model in (RidgeClassifier(), lda)]
+        boot = (right[0][idx].mean(axis=1) + right[1][idx].mean(axis=1)) / 2
         assert res.stderr[name] == pytest.approx(boot.std(ddof=1), abs=1e-12)
         assert res.interval[name] == pytest.approx(tuple(np.percentile(boot, [5, 95])), abs=1e-12)
 

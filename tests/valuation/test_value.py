@@ -215,7 +215,7 @@ def test_every_method_is_documented() -> None:
     assert len(set(METHODS)) == len(METHODS)
     page = Path(__file__).resolve().parents[2] / "docs" / "math" / "valuation.md"
     listing = page.read_text(encoding="utf-8").split("Method names in `value_sources`:")[1]
-    listed = re.findall(r"`(\w+)`", listing.split(". ")[0])
+    listed = re.findall(r"`(\w+)`", re.split(r"\.\s", listing)[0])
     assert listed == list(METHODS)
     module_doc = (value_module.__doc__ or "") + (value_sources.__doc__ or "")
     undocumented = [m for m in METHODS if m not in module_doc]

@@ -727,8 +727,8 @@ def _proxy_ensemble(
     }
     accs = {m: fits[m].values for m in ENSEMBLE_MODELS}
     values = np.mean([accs[m] for m in ENSEMBLE_MODELS], axis=0)
-    boots = [fits[m].bootstrap for m in ENSEMBLE_MODELS]
-    boot = None if any(b is None for b in boots) else np.mean(boots, axis=0)
+    boots = [b for b in (fits[m].bootstrap for m in ENSEMBLE_MODELS) if b is not None]
+    boot = np.mean(boots, axis=0) if len(boots) == len(ENSEMBLE_MODELS) else None
     terms = {
         n: {f"{m}_accuracy": float(accs[m][i]) for m in ENSEMBLE_MODELS}
         for i, n in enumerate(names)
