@@ -4,11 +4,21 @@
 blocks: :mod:`~synthmix.valuation.mmd` (multi-kernel MMD estimators),
 :mod:`~synthmix.valuation.ntk` (empirical and analytic neural tangent kernels) and
 :mod:`~synthmix.valuation.shapley` (Shapley values over sources) and
-:mod:`~synthmix.valuation.lava` (the LAVA optimal-transport baseline). Importing this package
-does not import torch or pot.
+:mod:`~synthmix.valuation.lava` (the LAVA optimal-transport baseline).
+:func:`predict_coalition` and :func:`recommend_purchase`
+(:mod:`~synthmix.valuation.coalition`) predict the accuracy of buying a set of sources and
+choose what to buy within a budget. Importing this package does not import torch or pot.
 """
 
 from synthmix.valuation.attribution import AttributionResult, attribution_values
+from synthmix.valuation.coalition import (
+    CoalitionPrediction,
+    PlanOption,
+    PurchasePlan,
+    coalition_utilities,
+    predict_coalition,
+    recommend_purchase,
+)
 from synthmix.valuation.ground_truth import (
     GroundTruth,
     leave_one_out,
@@ -39,16 +49,20 @@ __all__ = [
     "TERMS",
     "Agreement",
     "AttributionResult",
+    "CoalitionPrediction",
     "GroundTruth",
     "LavaDistance",
     "MMDResult",
     "Market",
     "NTKResult",
+    "PlanOption",
+    "PurchasePlan",
     "ShapleyResult",
     "ValuationResult",
     "agreement",
     "analytic_ntk",
     "attribution_values",
+    "coalition_utilities",
     "combine_terms",
     "empirical_ntk",
     "exact_shapley",
@@ -63,6 +77,8 @@ __all__ = [
     "mmd_to_reference",
     "ntk_complexity",
     "permutation_shapley",
+    "predict_coalition",
+    "recommend_purchase",
     "shapley_truth",
     "stability",
     "standalone_accuracy",
