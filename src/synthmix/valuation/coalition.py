@@ -218,7 +218,12 @@ def _names(mask: int, market_names: Sequence[str]) -> tuple[str, ...]:
 
 
 def check_prices(
-    prices: Any, names: Sequence[str], budget: Any, *, param: str = "prices"
+    prices: Any,
+    names: Sequence[str],
+    budget: Any,
+    *,
+    param: str = "prices",
+    budget_param: str = "budget",
 ) -> tuple[dict[str, float], float]:
     """Validate a price for every source and a budget.
 
@@ -230,8 +235,9 @@ def check_prices(
         The market's source names.
     budget : float
         Finite and ``>= 0``.
-    param : str, default "prices"
-        Name of the prices in the messages (the CLI passes ``"--price"``).
+    param, budget_param : str, default "prices", "budget"
+        Names of the prices and the budget in the messages (the CLI passes ``"--price"`` and
+        ``"--budget"``).
 
     Returns
     -------
@@ -259,9 +265,9 @@ def check_prices(
         if price.ndim != 0:
             raise fail(label, "be one number", prices[name])
         out[name] = float(price)
-    budget_arr = check_nonnegative(budget, "budget")
+    budget_arr = check_nonnegative(budget, budget_param)
     if budget_arr.ndim != 0:
-        raise fail("budget", "be one number", budget)
+        raise fail(budget_param, "be one number", budget)
     return out, float(budget_arr)
 
 
