@@ -160,6 +160,21 @@ CASES: list[tuple[str, list[str], str]] = [
     ("duplicate names", [*VALUE, "--source", "a=good.csv"], "twice"),
     ("source is a folder", [*VALUE, "--source", "d=a_dir"], "--source d"),
     ("value --out is a file", [*VALUE, "--out", "a_file"], "a_file"),
+    (
+        "value --price without --budget",
+        [*VALUE, "--price", "a=1", "--out", "values"],
+        "--price must come with --budget; got 'a=1'",
+    ),
+    (
+        "value --budget without a price for b",
+        [*VALUE, "--budget", "3", "--price", "a=1", "--out", "values"],
+        "--price must give every source a price; got \"no price for 'b'\"",
+    ),
+    (
+        "value --coalition naming no source",
+        [*VALUE, "--coalition", "a,zz", "--out", "values"],
+        "--coalition a,zz: names must name sources of the market (a, b); got 'zz'",
+    ),
     # reproduce / demo
     ("unknown reproduction", ["reproduce", "no-such-figure", "--quick"], "name"),
     ("negative seed", ["reproduce", "rmt-laws", "--quick", "--seed", "-1"], "seed"),

@@ -8,13 +8,16 @@ Examples::
     synthmix value --source a=a.npz --source b=b.npz --reference val.npz --method proxy
     synthmix value --source human=tweets.jsonl --source smollm=generated.jsonl \
         --synthetic smollm --reference val.jsonl --text text
+    synthmix value --source a=a.npz --source b=b.npz --source c=c.npz --reference val.npz \
+        --budget 10 --price a=4 --price b=7.5 --price c=0 --coalition a,c
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -22,17 +25,49 @@ from synthmix import __version__
 from synthmix._io import to_jsonable, write_json
 from synthmix._validation import fail
 
-__all__ = ["register", "run_value"]
+if TYPE_CHECKING:
+    from synthmix.valuation import CoalitionPrediction, PurchasePlan, ValuationResult
+
+__all__ = ["ValueRun", "register", "run_value"]
+
+
+@dataclass(frozen=True)
+class ValueRun:
+    """What ``synthmix value`` computed: the values, the purchase plan (``--budget``) and the
+    predictions of the ``--coalition`` sets."""
+
+    result: ValuationResult
+    purchase: PurchasePlan | None = None
+    coalitions: list[CoalitionPrediction] = field(default_factory=list)
+
+
+def _parse_pairs(specs: list[str], option: str, what: str) -> list[tuple[str, str]]:
+    """``NAME=WHAT`` options as (name, text) pairs; both parts non-empty."""
+    pairs = []
+    for spec in specs:
+        name, sep, text = spec.partition("=")
+        if not sep or not name or not text:
+            raise fail(option, f"look like NAME={what}", spec)
+        pairs.append((name, text))
+    return pairs
 
 
 def _parse_sources(specs: list[str]) -> list[tuple[str, Path]]:
-    pairs = []
-    for spec in specs:
-        name, sep, path = spec.partition("=")
-        if not sep or not name or not path:
-            raise fail("--source", "look like NAME=PATH", spec)
-        pairs.append((name, Path(path)))
-    return pairs
+    return [(name, Path(path)) for name, path in _parse_pairs(specs, "--source", "PATH")]
+
+
+def _parse_prices(specs: list[str]) -> dict[str, float]:
+    prices: dict[str, float] = {}
+    for name, text in _parse_pairs(specs, "--price", "PRICE"):
+        if name in prices:
+            raise fail("--price", "give each source one price", f"{name!r} twice")
+        try:
+            prices[name] = float(text)
+        except ValueError:
+            raise fail(
+                "--price", "look like NAME=PRICE with PRICE a number", f"{name}={text}"
+            ) from None
+    return prices
 
 
 def run_value(
@@ -48,18 +83,32 @@ def run_value(
     text: str | None = None,
     proxy_model: str = "ridge",
     n_bootstrap: int = 50,
-) -> Any:
-    """Load the files, value the sources; every input error is a ``ValidationError``."""
+    budget: float | None = None,
+    prices: list[str] | None = None,
+    coalitions: list[str] | None = None,
+) -> ValueRun:
+    """Load the files, value the sources, plan a purchase within ``budget`` and predict the
+    ``coalitions`` (comma-separated names); every input error is a ``ValidationError``, the
+    price and budget errors raised before any file is read."""
     from synthmix.data import Dataset, load_table
     from synthmix.data.labeled import named_features
     from synthmix.exceptions import ValidationError
-    from synthmix.valuation import value_sources
+    from synthmix.valuation import predict_coalition, recommend_purchase, value_sources
+    from synthmix.valuation.coalition import check_prices
 
     pairs = _parse_sources(sources)
     names = [n for n, _ in pairs]
     for name in synthetic:
         if name not in names:
             raise fail("--synthetic", f"name a --source ({', '.join(names)})", name)
+    price_map: dict[str, float] | None = None
+    if budget is None:
+        if prices:
+            raise fail("--price", "come with --budget", prices[0])
+    else:
+        price_map, budget = check_prices(
+            _parse_prices(prices or []), names, budget, param="--price", budget_param="--budget"
+        )
     # Feature columns by name (never a label, y_true, provenance or id column), in the
     # reference's order; sources with other columns are refused.
     order = None if text is not None else named_features(reference, label, None, "reference")
@@ -77,7 +126,7 @@ def run_value(
         ref = load_table(reference, label=label, text=text, features=order)
     except ValidationError as exc:
         raise ValidationError(f"--reference ({reference}): {exc}") from None
-    return value_sources(
+    result = value_sources(
         data,
         ref,
         method=method,
@@ -87,6 +136,51 @@ def run_value(
         rng=seed,
         n_bootstrap=n_bootstrap,
     )
+    plan = None
+    if price_map is not None and budget is not None:
+        plan = recommend_purchase(data, ref, price_map, budget, rng=seed, n_bootstrap=n_bootstrap)
+    predictions = []
+    for spec in coalitions or []:
+        members = [n for n in spec.split(",") if n]
+        try:
+            predictions.append(
+                predict_coalition(data, ref, members, rng=seed, n_bootstrap=n_bootstrap)
+            )
+        except ValidationError as exc:
+            raise ValidationError(f"--coalition {spec}: {exc}") from None
+    return ValueRun(result, plan, predictions)
+
+
+def _prediction_text(p: CoalitionPrediction) -> str:
+    names = ", ".join(p.names) or "(nothing)"
+    lo, hi = p.interval
+    return (
+        f"{names}: predicted accuracy {p.accuracy:.4g} ± {p.stderr:.2g} s.e. "
+        f"(90% {lo:.4g} to {hi:.4g})"
+    )
+
+
+def _purchase_lines(plan: PurchasePlan) -> list[str]:
+    """The recommendation, printed after the value table."""
+    buy = ", ".join(plan.names) if plan.names else "nothing"
+    lo, hi = plan.prediction.interval
+    acc = plan.prediction
+    lines = [
+        f"purchase within budget {plan.budget:g} ({plan.method}; coalitions evaluated: "
+        f"{plan.n_evaluated}; utility: proxy_ensemble on the union)",
+        f"  buy {buy} for {plan.price:g}: predicted accuracy {acc.accuracy:.4g} ± "
+        f"{acc.stderr:.2g} s.e. (90% {lo:.4g} to {hi:.4g})",
+    ]
+    for i, option in enumerate(plan.runner_ups, 1):
+        p = option.prediction
+        lines.append(
+            f"  runner-up {i}: {', '.join(option.names) or 'nothing'} for {option.price:g}: "
+            f"predicted accuracy {p.accuracy:.4g} ± {p.stderr:.2g} s.e."
+        )
+    if plan.note:
+        lines.append(f"  note: {plan.note}")
+    lines.append(f"  optimality: {plan.guarantee}")
+    return lines
 
 
 def register(app: typer.Typer) -> None:
@@ -144,6 +238,26 @@ def register(app: typer.Typer) -> None:
                 "(>= 2).",
             ),
         ] = 50,
+        budget: Annotated[
+            float | None,
+            typer.Option(
+                "--budget",
+                help="Recommend the sources to buy within this budget (needs a --price for "
+                "every source): the best predicted accuracy of training on their union.",
+            ),
+        ] = None,
+        price: Annotated[
+            list[str] | None,
+            typer.Option("--price", help="NAME=PRICE of one source (>= 0), with --budget; repeat."),
+        ] = None,
+        coalition: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--coalition",
+                help="NAME,NAME,...: print the predicted accuracy of training on the union of "
+                "these sources; repeat.",
+            ),
+        ] = None,
         label: Annotated[str, typer.Option("--label", help="Label column.")] = "label",
         text: Annotated[
             str | None,
@@ -173,7 +287,7 @@ def register(app: typer.Typer) -> None:
         """
         if out is not None and out.exists() and not out.is_dir():
             raise fail("--out", "be a folder, not a file", str(out))
-        result = run_value(
+        run = run_value(
             source,
             reference,
             synthetic=synthetic or [],
@@ -185,7 +299,11 @@ def register(app: typer.Typer) -> None:
             text=text,
             proxy_model=proxy_model,
             n_bootstrap=n_bootstrap,
+            budget=budget,
+            prices=price,
+            coalitions=coalition,
         )
+        result = run.result
         ranked = result.ranking()
         doc = {
             "synthmix_version": __version__,
@@ -203,6 +321,10 @@ def register(app: typer.Typer) -> None:
             "weights": result.weights,
             "details": result.details,
         }
+        if run.purchase is not None:
+            doc["purchase"] = run.purchase
+        if coalition:
+            doc["coalitions"] = run.coalitions
         if out is not None:
             out.mkdir(parents=True, exist_ok=True)
             write_json(out / "values.json", doc)
@@ -223,5 +345,10 @@ def register(app: typer.Typer) -> None:
             typer.echo("  ".join(cells))
         status = "" if result.status == "n/a" else f" [{result.status}]"
         typer.echo(f"stderr and 90% interval: {result.uncertainty}{status}")
+        if run.purchase is not None:
+            for line in _purchase_lines(run.purchase):
+                typer.echo(line)
+        for prediction in run.coalitions:
+            typer.echo(f"coalition {_prediction_text(prediction)}")
         if out is not None:
             typer.echo(f"wrote {out / 'values.json'} and {out / 'values.png'}")
