@@ -4,7 +4,8 @@
 blocks: :mod:`~synthmix.valuation.mmd` (multi-kernel MMD estimators),
 :mod:`~synthmix.valuation.ntk` (empirical and analytic neural tangent kernels) and
 :mod:`~synthmix.valuation.shapley` (Shapley values over sources) and
-:mod:`~synthmix.valuation.lava` (the LAVA optimal-transport baseline).
+:mod:`~synthmix.valuation.lava` (the LAVA optimal-transport baseline) and
+:mod:`~synthmix.valuation.oob` (the Data-OOB baseline).
 :func:`predict_coalition` and :func:`recommend_purchase`
 (:mod:`~synthmix.valuation.coalition`) predict the accuracy of buying a set of sources and
 choose what to buy within a budget. Importing this package does not import torch or pot.
@@ -30,6 +31,7 @@ from synthmix.valuation.markets import Market, make_market, make_markets
 from synthmix.valuation.metrics import Agreement, agreement, market_agreement, stability
 from synthmix.valuation.mmd import MMDResult, mmd, mmd_to_reference
 from synthmix.valuation.ntk import NTKResult, analytic_ntk, empirical_ntk, ntk_complexity
+from synthmix.valuation.oob import DataOOBValues, data_oob_values
 from synthmix.valuation.shapley import ShapleyResult, exact_shapley, permutation_shapley
 from synthmix.valuation.value import (
     METHODS,
@@ -50,6 +52,7 @@ __all__ = [
     "Agreement",
     "AttributionResult",
     "CoalitionPrediction",
+    "DataOOBValues",
     "GroundTruth",
     "LavaDistance",
     "MMDResult",
@@ -64,6 +67,7 @@ __all__ = [
     "attribution_values",
     "coalition_utilities",
     "combine_terms",
+    "data_oob_values",
     "empirical_ntk",
     "exact_shapley",
     "fit_weights",
