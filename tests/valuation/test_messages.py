@@ -40,6 +40,7 @@ from synthmix.valuation.ntk import (
     kernel_ridge_terms,
     ntk_complexity,
 )
+from synthmix.valuation.oob import data_oob_values
 from synthmix.valuation.shapley import exact_shapley, permutation_shapley
 from synthmix.valuation.value import combine_terms, fit_weights, value_sources
 
@@ -66,7 +67,7 @@ KINDS = (
 METHOD_LIST = (
     "proxy_ensemble, mixture, davinz, deviation, shapley, tracin, trak, logra, knn_shapley, "
     "proxy, proxy_loo, "
-    "proxy_shapley, lava, size, real_fraction, mmd_only, ntk_only, random"
+    "proxy_shapley, lava, data_oob, size, real_fraction, mmd_only, ntk_only, random"
 )
 
 
@@ -878,8 +879,32 @@ MARKETS: list[tuple[Callable[[], Any], str]] = [
     ),
 ]
 
+OOB: list[tuple[Callable[[], Any], str]] = [
+    (
+        lambda: value_sources(TWO, REF, method="data_oob", n_estimators=5),
+        "n_estimators must be >= 10; got 5",
+    ),
+    (
+        lambda: value_sources(TWO, REF, method="data_oob", n_estimators=12.5),
+        "n_estimators must be an integer; got 12.5",
+    ),
+    (lambda: data_oob_values(TWO, n_estimators=True), "n_estimators must be an integer; got True"),
+    (lambda: data_oob_values(3), "sources must be a sequence or mapping of Datasets; got 'int'"),
+    (lambda: data_oob_values([]), "sources must contain at least one Dataset; got []"),
+    (lambda: data_oob_values([_ds(3), 3]), "sources[1] must be a synthmix.data.Dataset; got 'int'"),
+    (
+        lambda: data_oob_values({"a": _ds(3), "b": EMPTY}),
+        "sources['b'] must contain at least one sample; got 'empty'",
+    ),
+    (
+        lambda: data_oob_values([_ds(3), _ds(3, d=3)]),
+        "sources[1] must have the first source's 2 features; got '3 features'",
+    ),
+]
+
 CASES: list[tuple[Callable[[], Any], str]] = [
     *ATTRIBUTION,
+    *OOB,
     *METRICS,
     *SHAPLEY,
     *MMD,

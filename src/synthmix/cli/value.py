@@ -213,7 +213,8 @@ def register(app: typer.Typer) -> None:
                 help="proxy_ensemble (the recommended default: mean reference accuracy of ridge "
                 "and LDA proxies fitted on each source), mixture (the paper's score), davinz, "
                 "deviation, shapley, tracin, trak, logra, knn_shapley, proxy, proxy_loo, "
-                "proxy_shapley, lava, size, real_fraction, mmd_only, ntk_only or random.",
+                "proxy_shapley, lava, data_oob, size, real_fraction, mmd_only, ntk_only or "
+                "random.",
             ),
         ] = "proxy_ensemble",
         weights: Annotated[

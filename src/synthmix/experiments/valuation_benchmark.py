@@ -51,6 +51,7 @@ _BASELINES = (
     "davinz",
     "deviation",
     "lava",
+    "data_oob",
     "size",
     "real_fraction",
     "mmd_only",

@@ -22,6 +22,9 @@ accuracy over all ``2^K`` coalitions (``K <= 12``; ``U(∅)`` = the reference's 
 accuracy).
 ``lava`` is minus the class-wise optimal-transport distance to the reference (LAVA;
 :mod:`synthmix.valuation.lava`, needs ``pot`` from the ``baselines`` extra).
+``data_oob`` is Data-OOB (:mod:`synthmix.valuation.oob`): a random forest fitted on the pooled
+sources, each sample valued by the accuracy of the trees that did not see it, summed per
+source; it never uses the reference (label consistency with the pool, not closeness to ``V``).
 The sanity baselines are ``size`` (``|S|``), ``real_fraction`` (``ω``), ``mmd_only`` and
 ``ntk_only`` (one term of the score alone) and ``random``.
 """
@@ -89,6 +92,7 @@ METHODS = (
     *ATTRIBUTION_METHODS,
     *PROXY_METHODS,
     "lava",
+    "data_oob",
     "size",
     "real_fraction",
     "mmd_only",
@@ -813,8 +817,11 @@ def value_sources(
         :func:`synthmix.valuation.uncertainty.bootstrap_indices` of ``rng``, a child of the
         seed sequence no method uses: the values do not depend on ``n_bootstrap``.
     **attribution_options
-        Passed to :func:`synthmix.valuation.attribution.attribution_values`, or for ``lava``
-        to :func:`synthmix.valuation.lava.lava_values` (``label_weight``, ``max_points``).
+        Passed to :func:`synthmix.valuation.attribution.attribution_values`, for ``lava``
+        to :func:`synthmix.valuation.lava.lava_values` (``label_weight``, ``max_points``), for
+        ``data_oob`` to :func:`synthmix.valuation.oob.data_oob_values` (``n_estimators``, the
+        forest's trees, default 200, ``>= 10``): options of one method each, so they travel
+        with the other per-method options rather than as parameters of every call.
 
     Returns
     -------
@@ -827,7 +834,8 @@ def value_sources(
         Fewer than two sources, duplicate names, an empty source, a feature dimension that
         differs from the reference's (the message names the source), a one-class reference,
         an unknown method, weight mode or proxy model; ``proxy_shapley`` with more than 12
-        sources; ``n_bootstrap`` not an integer ``>= 2``.
+        sources; ``n_bootstrap`` not an integer ``>= 2``; ``data_oob`` with ``n_estimators``
+        not an integer ``>= 10``.
     """
     srcs = _check_sources(sources)
     ref = _check_reference(reference, srcs)
@@ -988,6 +996,34 @@ def value_sources(
         terms = {n: {"ot_distance": 0.0 - float(v)} for n, v in zip(names, vals, strict=True)}
         how = "first order in the reference weights through the transport duals, no re-solve"
         unc = from_bootstrap(boot, _bootstrap_text(n_bootstrap, how))
+    elif method == "data_oob":
+        from synthmix.valuation.oob import data_oob_values
+
+        oob = data_oob_values(srcs, rng=seq, **attribution_options)
+        vals = oob.values
+        terms = {
+            n: {
+                "mean_oob": float(oob.means[i]),
+                "n": float(srcs[n].n),
+                "n_never_oob": float(np.count_nonzero(np.isnan(oob.sample_values[oob.owner == i]))),
+            }
+            for i, n in enumerate(names)
+        }
+        details = {
+            "n_estimators": oob.n_estimators,
+            "learner": "sklearn RandomForestClassifier (bootstrap, max_features='sqrt', "
+            "fully grown trees)",
+            "random_state": oob.random_state,
+            "aggregate": "sum",
+            "pool_oob_accuracy": float(np.nanmean(oob.sample_values)),
+        }
+        unc = from_stderr(
+            vals,
+            oob.stderr,
+            "normal interval from the spread of each source's per-sample out-of-bag values "
+            "(the sum's standard error n sd / sqrt(n), ddof=1; the forest held fixed; the "
+            "value does not use the reference)",
+        )
     elif method == "size":
         vals = np.array([float(srcs[n].n) for n in names])
         unc = zero(vals, "exact (deterministic: no sampling)")
