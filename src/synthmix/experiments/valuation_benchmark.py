@@ -27,7 +27,6 @@ import numpy as np
 from synthmix.experiments.publish import SCALING_PAPER
 from synthmix.experiments.registry import ReproductionResult, StageProgress, register
 from synthmix.plotting.valuation import plot_agreement, plot_cost
-from synthmix.valuation import PROXY_METHODS
 from synthmix.valuation.benchmark import (
     MIXTURE_VARIANTS,
     PRIMARY,
@@ -35,6 +34,7 @@ from synthmix.valuation.benchmark import (
     MarketRecord,
     run_benchmark,
 )
+from synthmix.valuation.value import ATTRIBUTION_METHODS, METHODS
 
 __all__ = [
     "BENCHMARK_SETTINGS",
@@ -45,18 +45,11 @@ __all__ = [
 ]
 
 
-#: Methods run beside the mixture valuer in every mode (the recommended one first).
-_BASELINES = (
-    "proxy_ensemble",
-    "davinz",
-    "deviation",
-    "lava",
-    "data_oob",
-    "size",
-    "real_fraction",
-    "mmd_only",
-    "ntk_only",
-    *PROXY_METHODS,
+#: Methods run beside the mixture valuer in every market: all of :data:`METHODS` but the
+#: mixture itself (valued separately, in all its variants), the costly ones that run on a few
+#: markets (retraining Shapley, attribution) and ``random`` (its own switch).
+_BASELINES = tuple(
+    m for m in METHODS if m not in ("mixture", "shapley", "random", *ATTRIBUTION_METHODS)
 )
 
 BENCHMARK_SETTINGS: dict[str, dict[str, Any]] = {
