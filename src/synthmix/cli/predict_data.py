@@ -386,7 +386,7 @@ def _self_check(
             f"(2 s.e. = {', '.join(f'{200 * e:.1f}' for e in check.measured_se[vague])} points): "
             f"{check.n_test} held-out rows cannot confirm or refute it"
         )
-    plugin = check.predicted_plugin
+    plugin, plugin_gap = check.predicted_plugin, check.gap_plugin
     rows: list[dict[str, Any]] = [
         {
             "m": int(m),
@@ -399,7 +399,7 @@ def _self_check(
             "unresolved": bool(vague[j]),
             "kept": None if check.kept is None else float(check.kept[j]),
             "predicted_plugin": None if plugin is None else float(plugin[j]),
-            "gap_plugin": None if plugin is None else float(plugin[j] - check.measured[j]),
+            "gap_plugin": None if plugin_gap is None else float(plugin_gap[j]),
         }
         for j, m in enumerate(check.m)
     ]
@@ -434,8 +434,8 @@ def _self_check(
         + ("  !" if r["disagrees"] else "")
         for r in rows
     ]
-    if plugin is not None:
-        gaps = ", ".join(f"{100 * g:+.1f}" for g in plugin - check.measured)
+    if plugin_gap is not None:
+        gaps = ", ".join(f"{100 * g:+.1f}" for g in plugin_gap)
         lines.append(
             f"# predicted with the k/n covariance correction (k = {result.surrogate.k}, "
             f"n = {check.n_train}); with the sample covariance plugged in the gaps would be "

@@ -222,7 +222,11 @@ def holdout_check(
         sur = fit_surrogate(X[train], y[train], n_components=n_components)
         z_tr, z_te, z_syn = sur.transform(X[train]), sur.transform(X[test]), sur.transform(Xs)
         fitted = GaussianGenerator.fit(z_syn, yi, fold_offset=True)
-        models = [sur.model(fitted), sur.model(fitted, consistent=False)]
+        model = sur.model(fitted)
+        # the plug-in twin only where the correction changed the model (the same in every
+        # split: it depends on n_train and k alone)
+        corrected = model.real_samples is not None
+        models = [model, sur.model(fitted, consistent=False)] if corrected else [model]
         order = gen.permutation(Xs.shape[0])
         keep = np.ones(Xs.shape[0], dtype=bool)
         if verifier is not None:
@@ -231,9 +235,9 @@ def holdout_check(
             measured = flipped_rates(judge, Xs[cal], yi[cal], eps, rng=gen)
             rates[r] = measured.rho, measured.phi
             keep = np.asarray(judge.decide(Xs, ys, rng=gen, y_true=yi).keep, dtype=bool)
-        pred, plugin = (
+        accuracies = [
             predict(
-                model,
+                each,
                 n=n_train,
                 m=counts.astype(float),
                 epsilon=eps,
@@ -241,8 +245,9 @@ def holdout_check(
                 phi=rates[r, 1],
                 gamma=gamma,
             ).accuracy
-            for model in models
-        )
+            for each in models
+        ]
+        pred, plugin = accuracies[0], accuracies[-1]  # the same without a correction
         gram, rhs = z_tr.T @ z_tr, z_tr.T @ y[train]
         for j, count in enumerate(counts):
             pick = order[:count][keep[order[:count]]]
@@ -275,7 +280,7 @@ def holdout_check(
         rho=None if verifier is None else rates[:, 0].copy(),
         phi=None if verifier is None else rates[:, 1].copy(),
         kept=None if verifier is None else kept.mean(axis=0),
-        predicted_plugin=out[..., 3].mean(axis=0) if sur.correctable else None,
+        predicted_plugin=out[..., 3].mean(axis=0) if corrected else None,
     )
 
 
