@@ -687,6 +687,40 @@ def _proxy(
     return res.values, terms, details, res.bootstrap
 
 
+def _proxy_ensemble(
+    sources: Mapping[str, Dataset],
+    reference: Dataset,
+    codes: Mapping[str, NDArray[np.int64]],
+    ref_codes: NDArray[np.int64],
+    n_classes: int,
+    *,
+    alpha: float,
+    resamples: NDArray[np.intp] | None = None,
+) -> tuple[FloatArray, dict[str, dict[str, float]], dict[str, Any], FloatArray | None]:
+    """:data:`RECOMMENDED`: mean of the stand-alone ridge and LDA proxy accuracies, with
+    their mean on reference resamples (B, K) when ``resamples`` is given (as :func:`_proxy`)."""
+    from synthmix.valuation.proxy import proxy_values, reference_standardise
+
+    names = list(sources)
+    Z_ref, Zs = reference_standardise(reference.X, *[sources[n].X for n in names])
+    ys = [codes[n] for n in names]
+    fits = [
+        proxy_values(
+            Zs, ys, Z_ref, ref_codes, n_classes, model=model, alpha=alpha, resamples=resamples
+        )
+        for model in ENSEMBLE_MODELS
+    ]
+    boot = None
+    if resamples is not None:
+        boot = np.mean([np.asarray(f.bootstrap) for f in fits], axis=0)
+    terms = {
+        n: {f"{m}_accuracy": float(f.values[i]) for m, f in zip(ENSEMBLE_MODELS, fits, strict=True)}
+        for i, n in enumerate(names)
+    }
+    details = {"models": list(ENSEMBLE_MODELS), "alpha": alpha, "standardise": "reference"}
+    return np.mean([f.values for f in fits], axis=0), terms, details, boot
+
+
 # --------------------------------------------------------------------------------------------
 # uncertainty (docs/math/valuation.md, "Uncertainty")
 
@@ -704,41 +738,6 @@ def _attribution_bootstrap(
     starts = np.cumsum([0, *sizes[:-1]])
     totals = np.add.reduceat(scores, starts, axis=0)  # (K, n_ref)
     return np.asarray((totals @ counts.T / scores.shape[1]).T, dtype=np.float64)
-
-
-def _proxy_ensemble(
-    sources: Mapping[str, Dataset],
-    reference: Dataset,
-    codes: Mapping[str, NDArray[np.int64]],
-    ref_codes: NDArray[np.int64],
-    n_classes: int,
-    *,
-    alpha: float,
-    resamples: Any = None,
-) -> tuple[FloatArray, dict[str, dict[str, float]], dict[str, Any], FloatArray | None]:
-    """:data:`RECOMMENDED`: mean of the stand-alone ridge and LDA proxy accuracies, with
-    their mean on reference resamples (B, K) when ``resamples`` is given (as :func:`_proxy`)."""
-    from synthmix.valuation.proxy import proxy_values, reference_standardise
-
-    names = list(sources)
-    Z_ref, Zs = reference_standardise(reference.X, *[sources[n].X for n in names])
-    ys = [codes[n] for n in names]
-    fits = {
-        model: proxy_values(
-            Zs, ys, Z_ref, ref_codes, n_classes, model=model, alpha=alpha, resamples=resamples
-        )
-        for model in ENSEMBLE_MODELS
-    }
-    accs = {m: fits[m].values for m in ENSEMBLE_MODELS}
-    values = np.mean([accs[m] for m in ENSEMBLE_MODELS], axis=0)
-    boots = [b for b in (fits[m].bootstrap for m in ENSEMBLE_MODELS) if b is not None]
-    boot = np.mean(boots, axis=0) if len(boots) == len(ENSEMBLE_MODELS) else None
-    terms = {
-        n: {f"{m}_accuracy": float(accs[m][i]) for m in ENSEMBLE_MODELS}
-        for i, n in enumerate(names)
-    }
-    details = {"models": list(ENSEMBLE_MODELS), "alpha": alpha, "standardise": "reference"}
-    return values, terms, details, boot
 
 
 # --------------------------------------------------------------------------------------------
