@@ -405,3 +405,18 @@ def _concatenate(items: Sequence[Dataset], *, name: str | None, param: str) -> D
     synthetic = np.concatenate([item.synthetic for item in items])
     out_name = name if name is not None else _merged_name([item.name for item in items])
     return Dataset._from_parts(X, y, synthetic, out_name)
+
+
+def check_dataset(
+    ds: Any, name: str, *, d: int | None = None, owner: str = "the reference's"
+) -> Dataset:
+    """``ds`` as a non-empty :class:`Dataset` (of ``d`` features when given), else a
+    :class:`~synthmix.exceptions.ValidationError` naming ``name``; ``owner`` says whose
+    feature count it must match (``"the reference's"``, ``"the first source's"``)."""
+    if not isinstance(ds, Dataset):
+        raise fail(name, "be a synthmix.data.Dataset", type(ds).__name__)
+    if ds.n == 0:
+        raise fail(name, "contain at least one sample", "empty")
+    if d is not None and ds.d != d:
+        raise fail(name, f"have {owner} {d} features", f"{ds.d} features")
+    return ds

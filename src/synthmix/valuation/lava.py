@@ -37,6 +37,7 @@ from synthmix._random import RngLike, child_sequence, seed_sequence
 from synthmix._types import FloatArray, IndexArray
 from synthmix._validation import check_int, fail
 from synthmix.data import Dataset
+from synthmix.data.dataset import check_dataset
 from synthmix.exceptions import ConvergenceError
 from synthmix.valuation.ntk import OptionalDependencyError
 
@@ -116,16 +117,6 @@ def _check_options(label_weight: Any, max_points: Any) -> tuple[float, int]:
     if not math.isfinite(weight) or weight < 0:
         raise fail("label_weight", "be >= 0 and finite", label_weight)
     return weight, check_int(max_points, "max_points", minimum=2)
-
-
-def _check_dataset(ds: Any, name: str, d: int | None) -> Dataset:
-    if not isinstance(ds, Dataset):
-        raise fail(name, "be a synthmix.data.Dataset", type(ds).__name__)
-    if ds.n == 0:
-        raise fail(name, "contain at least one sample", "empty")
-    if d is not None and ds.d != d:
-        raise fail(name, f"have the reference's {d} features", f"{ds.d} features")
-    return ds
 
 
 def _side(
@@ -233,7 +224,7 @@ def _prepare(
 ) -> tuple[Any, float, int, FloatArray, FloatArray, _Side, np.random.SeedSequence]:
     ot = _ot()
     weight, cap = _check_options(label_weight, max_points)
-    ref = _check_dataset(reference, "reference", None)
+    ref = check_dataset(reference, "reference")
     if ref.n < 2:
         raise fail("reference", "contain at least two samples", ref.n)
     root = seed_sequence(rng)
@@ -283,7 +274,7 @@ def lava_distance(
         ``pot`` (the ``baselines`` extra) is not installed.
     """
     ot, weight, cap, mean, scale, ref, src_seq = _prepare(reference, label_weight, max_points, rng)
-    src = _check_dataset(source, "source", reference.d)
+    src = check_dataset(source, "source", d=reference.d)
     return _distance(ot, _side(src, mean, scale, cap, src_seq), ref, weight)[0]
 
 
@@ -297,43 +288,44 @@ def lava_values(
 ) -> FloatArray:
     """LAVA value of each source: minus its class-wise OT distance to the reference.
 
-    Parameters
-    ----------
-    sources : mapping of str to Dataset, or sequence of Dataset
-        ``K ≥ 1`` sources, each of shape (n_k, d) with the reference's ``d``.
-    reference : Dataset
-        Shape (m, d), ``m >= 2``: a sample of the test distribution.
-    label_weight : float, default 1.0
-        ``λ ≥ 0`` of the ground cost ``‖x − x'‖² + λ W(y, y')``.
-    max_points : int, default 2000
-        Row cap per side (``>= 2``), as in :func:`lava_distance`.
-    rng : seed
-        As in :func:`lava_distance`. Every source is subsampled by a fresh generator from the
-        same seed, so a source's value does not depend on its position or on the other
-        sources.
+        Parameters
+        ----------
+        sources : mapping of str to Dataset, or sequence of Dataset
+            ``K ≥ 1`` sources, each of shape (n_k, d) with the reference's ``d``.
+        reference : Dataset
+            Shape (m, d), ``m >= 2``: a sample of the test distribution.
+        label_weight : float, default 1.0
+            ``λ ≥ 0`` of the ground cost ``‖x − x'‖² + λ W(y, y')``.
+        max_points : int, default 2000
+            Row cap per side (``>= 2``), as in :func:`lava_distance`.
+        rng : seed
+            As in :func:`lava_distance`. Every source is subsampled by a fresh generator from the
+            same seed, so a source's value does not depend on its position or on the other
+            sources.
 
-    Returns
-    -------
-    ndarray, shape (K,)
-        ``−OT(source_k, reference)`` in the order of ``sources`` (≤ 0; higher = closer to the
-        reference).
+        Returns
+        -------
+        ndarray, shape (K,)
+            ``−OT(source_k, reference)`` in the order of ``sources`` (≤ 0; higher = closer to the
+            reference).
 
-    Raises
-    ------
-    ValidationError
-        As :func:`lava_distance`, or no sources.
-    OptionalDependencyError
-        ``pot`` (the ``baselines`` extra) is not installed.
+        Raises
+        ------
+        ValidationError
+            As :func:`lava_distance`, or no sources.
+        OptionalDependencyError
+            ``pot`` (the ``baselines`` extra) is not installed.
 
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from synthmix.data import Dataset
-    >>> X = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
-    >>> ref = Dataset(X, [0, 0, 1, 1])
-    >>> vals = lava_values([ref, Dataset(X, [1, 0, 1, 0])], ref)
-    >>> float(vals[0]), bool(vals[1] < 0)
-    (0.0, True)
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from synthmix.data import Dataset
+    from synthmix.data.dataset import check_dataset
+        >>> X = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+        >>> ref = Dataset(X, [0, 0, 1, 1])
+        >>> vals = lava_values([ref, Dataset(X, [1, 0, 1, 0])], ref)
+        >>> float(vals[0]), bool(vals[1] < 0)
+        (0.0, True)
     """
     return _lava(sources, reference, None, label_weight, max_points, rng)[0]
 
@@ -393,7 +385,7 @@ def _lava(
     if isinstance(sources, str | bytes) or not items:
         raise fail("sources", "contain at least one Dataset", sources)
     ot, weight, cap, mean, scale, ref, src_seq = _prepare(reference, label_weight, max_points, rng)
-    checked = [_check_dataset(ds, f"sources[{k}]", reference.d) for k, ds in enumerate(items)]
+    checked = [check_dataset(ds, f"sources[{k}]", d=reference.d) for k, ds in enumerate(items)]
     out = np.empty(len(checked))
     boot = None
     if counts is not None:

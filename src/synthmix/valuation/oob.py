@@ -44,6 +44,7 @@ from synthmix._random import RngLike, child_sequence, seed_sequence
 from synthmix._types import FloatArray, IntArray
 from synthmix._validation import check_int, fail
 from synthmix.data import Dataset
+from synthmix.data.dataset import check_dataset
 
 __all__ = [
     "DEFAULT_N_ESTIMATORS",
@@ -117,13 +118,8 @@ def _check_sources(sources: Any) -> list[Dataset]:
     out: list[Dataset] = []
     for key, ds in items:
         name = f"sources[{key!r}]" if isinstance(sources, Mapping) else f"sources{key}"
-        if not isinstance(ds, Dataset):
-            raise fail(name, "be a synthmix.data.Dataset", type(ds).__name__)
-        if ds.n == 0:
-            raise fail(name, "contain at least one sample", "empty")
-        if out and ds.d != out[0].d:
-            raise fail(name, f"have the first source's {out[0].d} features", f"{ds.d} features")
-        out.append(ds)
+        first = out[0].d if out else None
+        out.append(check_dataset(ds, name, d=first, owner="the first source's"))
     return out
 
 
