@@ -117,3 +117,70 @@ def test_paired_row_interval_is_a_90_percent_bootstrap_of_the_mean() -> None:
     # percentiles 5 and 95: about 1.645 standard errors either side (normal approximation)
     assert lo == pytest.approx(diffs.mean() - 1.645 * se, abs=0.4 * se)
     assert hi == pytest.approx(diffs.mean() + 1.645 * se, abs=0.4 * se)
+
+
+# --------------------------------------------------------------------------------------------
+# the yardstick and the recommended valuer's checks, on one real digits market
+
+
+@pytest.fixture(scope="module")
+def digits_market() -> Any:
+    from synthmix.valuation import make_market, value_sources
+
+    market = make_market("digits", rng=3)
+    return market, value_sources(dict(market.contributors), market.reference, rng=0)
+
+
+def test_rescored_on_the_reference_gives_the_valuers_own_values(digits_market) -> None:
+    """The test-side scorer must be the very models behind the values: counted on the
+    reference, its row means are the values themselves (a different alpha, standardisation or
+    label coding would break the equality)."""
+    from synthmix.valuation.benchmark import _rescored
+
+    market, res = digits_market
+    rows = _rescored(market, res, market.reference)
+    assert rows.shape == (len(market.names), market.reference.n)
+    np.testing.assert_allclose(
+        rows.mean(axis=1), [res.values[n] for n in market.names], rtol=0, atol=1e-12
+    )
+
+
+def test_ceiling_is_the_truths_model_scored_on_the_reference(digits_market) -> None:
+    """The ceiling retrains exactly the ground truth's model: with the market's test set
+    replaced by its reference, the stand-alone ground truth gives the same numbers."""
+    from dataclasses import replace
+
+    from synthmix.valuation import standalone_accuracy
+    from synthmix.valuation.benchmark import _ceiling
+
+    market, _ = digits_market
+    swapped = replace(market, test=market.reference)
+    truth = standalone_accuracy(swapped, model="logistic", rng=0)
+    assert _ceiling(market) == pytest.approx(dict(truth.values), abs=1e-12)
+
+
+def test_checks_measure_coverage_and_top3_on_unseen_rows(digits_market) -> None:
+    from synthmix.valuation.benchmark import _checks, _rescored
+    from synthmix.valuation.uncertainty import Z90
+
+    market, res = digits_market
+    truth = {n: float(i) for i, n in enumerate(market.names)}  # the last three are the top 3
+    out = _checks(market, res, truth, np.random.default_rng(0))
+    rows = _rescored(market, res, market.test)
+    test_value = rows.mean(axis=1)
+    assert list(out["test_value"].values()) == pytest.approx(test_value, abs=1e-12)
+    inside = [
+        res.interval[n][0] <= v <= res.interval[n][1]
+        for n, v in zip(market.names, test_value, strict=True)
+    ]
+    assert out["covered"] == pytest.approx(np.mean(inside))
+    # the coverage exact intervals would have, from the two standard errors
+    s = np.array([res.stderr[n] for n in market.names])
+    t = rows.std(axis=1, ddof=1) / np.sqrt(rows.shape[1])
+    from scipy.stats import norm
+
+    expected = np.mean(2 * norm.cdf(Z90 * s / np.sqrt(s**2 + t**2)) - 1)
+    assert out["expected_coverage"] == pytest.approx(expected)
+    top = set(res.ranking()[:3])
+    assert out["top3_overlap_truth"] == len(top & set(market.names[-3:])) / 3
+    assert 0 < out["top3_overlap_fresh"] <= 1 and isinstance(out["top3_same"], bool)

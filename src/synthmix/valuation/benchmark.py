@@ -19,7 +19,7 @@ import copy
 import time
 import tracemalloc
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -27,8 +27,11 @@ import numpy as np
 from synthmix._random import RngLike, seed_sequence
 from synthmix._types import StageProgress
 from synthmix.parallel import map_tasks, stage_callback
+from synthmix.valuation.uncertainty import Z90
 
 __all__ = [
+    "CEILING",
+    "DEFAULT_SOURCES",
     "MIXTURE_VARIANTS",
     "PRIMARY",
     "BenchmarkResult",
@@ -42,6 +45,10 @@ __all__ = [
 #: docs/math/valuation.md with fitted weights (fitted on calibration markets, disjoint from the
 #: evaluation markets), and ours with the label-aware MMD.
 PRIMARY = ("proxy_ensemble", "mixture (fit)", "mixture label-aware (fit)")
+
+#: Label of the yardstick row (:func:`_ceiling`): the truth's own model retrained on each source
+#: and scored on the reference. It retrains, so verdicts do not count it among the methods.
+CEILING = "ceiling: truth's model on the reference"
 
 #: Variants of the mixture score derived from one computation of its terms: (label, T2 kind,
 #: weight mode). ``fit`` weights come from the calibration markets.
@@ -79,6 +86,14 @@ class MarketRecord:
     shapley_truth : dict of str to float
         Exact Shapley value of each contributor for the pooled retrained model (only on the
         first ``shapley_truth_markets`` markets of a task; empty otherwise).
+    group : str
+        The task, or ``"<task>, <K> sources"`` for the large markets (``large_markets``).
+    ceiling : dict of str to float
+        The ground truth's own model retrained on each contributor and scored on the
+        *reference* (not the test set): what a valuer that retrains the truth's model would
+        see through the reference's noise (:func:`_ceiling`).
+    checks : dict
+        The recommended valuer's interval coverage and top-3 stability (:func:`_checks`).
     """
 
     task: str
@@ -92,7 +107,14 @@ class MarketRecord:
     kinds: dict[str, str]
     stability: dict[str, dict[float, float]]
     shapley_truth: dict[str, float]
+    group: str = ""
+    ceiling: dict[str, float] = field(default_factory=dict)
+    checks: dict[str, Any] = field(default_factory=dict)
 
+
+#: Contributors of a regular benchmark market (``make_market``'s default); the large markets
+#: (``large_markets`` per task, ``large_sources`` contributors) are summarised apart.
+DEFAULT_SOURCES = 10
 
 #: Methods timed once, without a second traced run: the attribution methods report their own
 #: memory (resident-set growth; tracemalloc does not see torch), retraining Shapley is too slow
@@ -123,7 +145,100 @@ def _measured(fn: Any, gen: np.random.Generator, *, trace: bool) -> tuple[Any, f
     return out, seconds, peak
 
 
-def _value_market(task: tuple[str, int, int, dict[str, Any]], gen: np.random.Generator) -> Any:
+def _ceiling(market: Any) -> dict[str, float]:
+    """Reference accuracy of the truth's model (logistic) retrained on each contributor.
+
+    The same fits as :func:`~synthmix.valuation.standalone_accuracy`, scored on the reference
+    instead of the test set: a valuer that retrained the very model of the ground truth would
+    still see the contributors through the reference's sampling noise, so its agreement with
+    the truth bounds what any valuer working from the reference can reach. It retrains, so it
+    is a yardstick, not a retraining-free method.
+    """
+    from synthmix.valuation.ground_truth import _majority, training_accuracy
+
+    ref = market.reference
+    return {
+        n: training_accuracy(ds, ref, model="logistic", seed=0, fallback=_majority(ref.y))
+        for n, ds in market.contributors.items()
+    }
+
+
+def _rescored(market: Any, result: Any, data: Any) -> Any:
+    """Per row of ``data``, the mean correctness of the recommended valuer's proxy models of
+    each contributor, shape (K, n): the models behind ``result`` (same reference
+    standardisation, same ``alpha``), counted on other rows. On the reference itself the row
+    means are ``result``'s values; a row of a class that no source and no reference row has
+    gets the code ``n_classes``, which no model predicts."""
+    from synthmix.valuation.proxy import coalition_correct, reference_standardise
+    from synthmix.valuation.value import ENSEMBLE_MODELS, _label_codes
+
+    names = list(market.names)
+    sources, ref = dict(market.contributors), market.reference
+    codes, _, n_classes = _label_codes(sources, ref)
+    classes = np.unique(np.concatenate([ref.y, *[ds.y for ds in sources.values()]]))
+    where = np.clip(np.searchsorted(classes, data.y), 0, classes.shape[0] - 1)
+    y = np.where(classes[where] == data.y, where, n_classes)
+    _, (Z, *Zs) = reference_standardise(ref.X, data.X, *[sources[n].X for n in names])
+    masks = 1 << np.arange(len(names), dtype=np.int64)
+    alpha = float(result.details["alpha"])
+    ys = [codes[n] for n in names]
+    return np.mean(
+        [
+            coalition_correct(Zs, ys, Z, y, n_classes, masks, model=m, alpha=alpha)
+            for m in ENSEMBLE_MODELS
+        ],
+        axis=0,
+    )
+
+
+def _checks(market: Any, result: Any, truth: Mapping[str, float], gen: Any) -> dict[str, Any]:
+    """The recommended valuer's intervals and top 3, checked on data it never saw.
+
+    * **Coverage.** Its value of a source is the accuracy of proxy models fitted on that source,
+      counted on the reference; the 90 % interval is a bootstrap over reference rows, so its
+      estimand is the same fitted models' accuracy on the test distribution. That accuracy is
+      counted on the market's test set (``test_value``, standard error ``test_se`` from its
+      per-row correctness). Because the test count has its own noise, an exact interval would
+      cover it with probability ``2Φ(1.645 s/√(s² + t²)) − 1`` (``s`` the value's standard
+      error, ``t`` the test's): ``expected_coverage``, the mean of that over sources.
+    * **Top 3.** The valuer rerun with a fresh reference (the first ``|V|`` test rows, a new
+      draw from the same distribution): is its top 3 the same set (``top3_same``)? Also the
+      share of the top 3 shared with the fresh run and with the ground truth's top 3.
+    """
+    from scipy.stats import norm
+
+    from synthmix.data import Dataset
+    from synthmix.valuation import value_sources
+    from synthmix.valuation.value import RECOMMENDED
+
+    names = list(market.names)
+    ref, test = market.reference, market.test
+    rows = _rescored(market, result, test)  # (K, n_test): 0, 1/2 or 1 per test row
+    test_value = rows.mean(axis=1)
+    test_se = rows.std(axis=1, ddof=1) / np.sqrt(rows.shape[1])
+    lower = np.array([result.interval[n][0] for n in names])
+    upper = np.array([result.interval[n][1] for n in names])
+    s_v = np.array([result.stderr[n] for n in names])
+    spread = np.sqrt(s_v**2 + test_se**2)
+    ratio = np.divide(Z90 * s_v, spread, out=np.zeros_like(s_v), where=spread > 0)
+    n_ref = ref.n
+    fresh_ref = Dataset(test.X[:n_ref], test.y[:n_ref], name="fresh reference")
+    fresh = value_sources(dict(market.contributors), fresh_ref, method=RECOMMENDED, rng=gen)
+    top = set(result.ranking()[:3])
+    top_fresh = set(fresh.ranking()[:3])
+    top_truth = set(sorted(truth, key=lambda n: -truth[n])[:3])
+    return {
+        "test_value": dict(zip(names, test_value.tolist(), strict=True)),
+        "test_se": dict(zip(names, test_se.tolist(), strict=True)),
+        "covered": float(np.mean((lower <= test_value) & (test_value <= upper))),
+        "expected_coverage": float(np.mean(2.0 * norm.cdf(ratio) - 1.0)),
+        "top3_same": bool(top == top_fresh),
+        "top3_overlap_fresh": len(top & top_fresh) / 3.0,
+        "top3_overlap_truth": len(top & top_truth) / 3.0,
+    }
+
+
+def _value_market(task: tuple[str, int, int, dict[str, Any], int], gen: np.random.Generator) -> Any:
     from synthmix.valuation import (
         leave_one_out,
         make_market,
@@ -133,16 +248,17 @@ def _value_market(task: tuple[str, int, int, dict[str, Any]], gen: np.random.Gen
         value_sources,
     )
     from synthmix.valuation.ntk import OptionalDependencyError
-    from synthmix.valuation.value import TERMS
+    from synthmix.valuation.value import RECOMMENDED, TERMS
 
-    name, index, seed, s = task
-    market = make_market(name, rng=seed)
+    name, index, seed, s, k = task
+    large = k != DEFAULT_SOURCES
+    market = make_market(name, rng=seed, n_contributors=k)
     sources, ref = dict(market.contributors), market.reference
     names = list(market.names)
     truth = standalone_accuracy(market, model="logistic", rng=seed)
     loo = leave_one_out(market, model="logistic", rng=seed)
     shap_truth: dict[str, float] = {}
-    if index < s["shapley_truth_markets"]:
+    if not large and index < s["shapley_truth_markets"]:
         shap_truth = dict(shapley_truth(market, model="logistic", rng=seed).values)
     values: dict[str, dict[str, float]] = {}
     seconds: dict[str, float] = {}
@@ -160,10 +276,13 @@ def _value_market(task: tuple[str, int, int, dict[str, Any]], gen: np.random.Gen
         seconds["mixture label-aware" if label_aware else "mixture"] = sec
         peak["mixture label-aware" if label_aware else "mixture"] = mb
     methods = list(s["baselines"]) + (["random"] if s["random"] else [])
-    if index < s["shapley_markets"]:
+    if large:  # exact proxy Shapley is refused above 12 sources; the costly methods skip these
+        methods = [m for m in methods if m != "proxy_shapley"]
+    if not large and index < s["shapley_markets"]:
         methods.append("shapley")
-    if index < s["attribution_markets"]:
+    if not large and index < s["attribution_markets"]:
         methods += list(s["attribution"])
+    checks: dict[str, Any] = {}
     for method in methods:
         try:
             res, sec, mb = _measured(
@@ -178,8 +297,10 @@ def _value_market(task: tuple[str, int, int, dict[str, Any]], gen: np.random.Gen
         values[method] = res.values
         seconds[method] = sec
         peak[method] = float(res.details.get("peak_memory_mb", mb))
+        if method == RECOMMENDED:
+            checks = _checks(market, res, truth.values, gen)
     stab: dict[str, dict[float, float]] = {}
-    if index < s["stability_markets"]:
+    if not large and index < s["stability_markets"]:
         for label, kwargs in (
             ("mixture label-aware", {"method": "mixture", "label_aware": True, "weights": "equal"}),
             ("mixture", {"method": "mixture", "weights": "equal"}),
@@ -204,6 +325,9 @@ def _value_market(task: tuple[str, int, int, dict[str, Any]], gen: np.random.Gen
         kinds={n: str(market.descriptions[n].get("kind", "")) for n in names},
         stability=stab,
         shapley_truth=shap_truth,
+        group=f"{name}, {k} sources" if large else name,
+        ceiling=_ceiling(market),
+        checks=checks,
     )
 
 
@@ -246,8 +370,13 @@ class BenchmarkResult:
     stability : list of dict
         Method, task, fraction → mean Spearman with the full-data values.
     paired : list of dict
-        For each :data:`PRIMARY` variant and each other method: the mean per-market difference
-        in Spearman on the markets both valued, its 90% bootstrap interval and the win count.
+        For each :data:`PRIMARY` variant and each other method (and the :data:`CEILING`): the
+        mean per-market difference in Spearman on the markets both valued, its 90% bootstrap
+        interval and the win count.
+    checks : list of dict
+        Per task: the recommended valuer's interval coverage on the test set against the
+        coverage exact intervals would have there, and how often its top 3 stays the same with
+        a fresh reference (:func:`_checks`, averaged over markets).
     """
 
     records: tuple[MarketRecord, ...]
@@ -256,6 +385,7 @@ class BenchmarkResult:
     ablation: list[dict[str, Any]]
     stability: list[dict[str, Any]]
     paired: list[dict[str, Any]]
+    checks: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _agreement_row(
@@ -293,11 +423,10 @@ def _summarise(
     from synthmix.valuation import combine_terms, market_agreement
     from synthmix.valuation.value import TERMS
 
-    table, ablation, stab, paired = [], [], [], []
-    for task in settings["tasks"]:
-        recs = [r for r in records if r.task == task]
-        if not recs:
-            continue
+    table, ablation, stab, paired, checks = [], [], [], [], []
+    for group in dict.fromkeys(r.group for r in records):
+        recs = [r for r in records if r.group == group]
+        task = recs[0].task
         by_label: dict[str, dict[str, dict[str, float]]] = {}
         for label, label_aware, mode in MIXTURE_VARIANTS:
             pairs = []
@@ -310,7 +439,7 @@ def _summarise(
                 pairs.append(
                     (named, r.truth, r.loo, r.seconds[key], r.peak_mb[key], r.shapley_truth)
                 )
-            table.append(_agreement_row(task, label, pairs, rng))
+            table.append(_agreement_row(group, label, pairs, rng))
         methods = sorted({m for r in recs for m in r.values}, key=lambda m: (m == "random", m))
         for method in methods:
             pairs = [
@@ -326,16 +455,39 @@ def _summarise(
                 if method in r.values
             ]
             by_label[method] = {r.market: r.values[method] for r in recs if method in r.values}
-            table.append(_agreement_row(task, method, pairs, rng))
+            table.append(_agreement_row(group, method, pairs, rng))
+        ceiling = [
+            (r.ceiling, r.truth, r.loo, float("nan"), float("nan"), r.shapley_truth) for r in recs
+        ]
+        by_label[CEILING] = {r.market: r.ceiling for r in recs}
+        table.append(_agreement_row(group, CEILING, ceiling, rng))
         truth = {r.market: r.truth for r in recs}
         for primary in PRIMARY:
             if primary not in by_label:
                 continue
-            for method in methods:
+            for method in [*methods, CEILING]:
                 if method != primary:
-                    paired.append(_paired_row(task, primary, method, by_label, truth, rng))
+                    paired.append(_paired_row(group, primary, method, by_label, truth, rng))
+        checked = [r.checks for r in recs if r.checks]
+        if checked:
+            checks.append(
+                {
+                    "task": group,
+                    "method": PRIMARY[0],
+                    "n_markets": len(checked),
+                    "coverage": float(np.mean([c["covered"] for c in checked])),
+                    "expected_coverage": float(np.mean([c["expected_coverage"] for c in checked])),
+                    "top3_same": float(np.mean([c["top3_same"] for c in checked])),
+                    "top3_overlap_fresh": float(
+                        np.mean([c["top3_overlap_fresh"] for c in checked])
+                    ),
+                    "top3_overlap_truth": float(
+                        np.mean([c["top3_overlap_truth"] for c in checked])
+                    ),
+                }
+            )
         for label_aware in (False, True):
-            row: dict[str, Any] = {"task": task, "label_aware": label_aware}
+            row: dict[str, Any] = {"task": group, "label_aware": label_aware}
             for drop in (None, *range(4)):
                 w = np.ones(4)
                 if drop is not None:
@@ -356,14 +508,14 @@ def _summarise(
                 got = [r.stability[method][float(f)] for r in recs if method in r.stability]
                 stab.append(
                     {
-                        "task": task,
+                        "task": group,
                         "method": method,
                         "fraction": float(f),
                         "spearman": float(np.mean(got)),
                         "n_markets": len(got),
                     }
                 )
-    return table, ablation, stab, paired
+    return table, ablation, stab, paired, checks
 
 
 def _paired_row(
@@ -412,8 +564,9 @@ def run_benchmark(
         Tasks, market counts, baselines and attribution methods, as in
         ``synthmix.experiments.valuation_benchmark.BENCHMARK_SETTINGS``.
     rng : seed
-        Child 0 seeds the calibration markets, child 1 the evaluation markets (disjoint seeds),
-        children 2 and 3 their valuation draws (one child per market), child 4 the bootstrap.
+        Child 0 seeds the calibration markets, child 1 the evaluation markets (disjoint seeds;
+        the large markets come from child 1's first child), children 2 and 3 their valuation
+        draws (one child per market), child 4 the bootstrap.
     n_jobs, scheduler, progress
         Parallelism over markets (:func:`~synthmix.parallel.map_tasks`); stages
         ``"calibration markets"`` and ``"evaluation markets"``.
@@ -459,11 +612,18 @@ def run_benchmark(
             weights[(task, label_aware)] = fit_weights(
                 [c[0][label_aware] for c in mine], [c[1] for c in mine]
             )
-    eval_tasks = [
-        (task, i, int(eval_seeds[t * s["n_markets"] + i]), s)
-        for t, task in tasks
-        for i in range(s["n_markets"])
-    ]
+    n_large = s["large_markets"]
+    large_seeds = roots[1].spawn(1)[0].generate_state(max(1, len(s["tasks"]) * n_large)).tolist()
+    eval_tasks = []
+    for t, task in tasks:
+        eval_tasks += [
+            (task, i, int(eval_seeds[t * s["n_markets"] + i]), s, DEFAULT_SOURCES)
+            for i in range(s["n_markets"])
+        ]
+        eval_tasks += [
+            (task, i, int(large_seeds[t * n_large + i]), s, s["large_sources"])
+            for i in range(n_large)
+        ]
     records: list[MarketRecord] = map_tasks(
         _value_market,
         eval_tasks,
@@ -472,8 +632,8 @@ def run_benchmark(
         **opts,
     )
     s["tasks"] = tuple(task for _, task in tasks)
-    table, ablation, stab, paired = _summarise(records, weights, s, roots[4])
-    return BenchmarkResult(tuple(records), weights, table, ablation, stab, paired)
+    table, ablation, stab, paired, checks = _summarise(records, weights, s, roots[4])
+    return BenchmarkResult(tuple(records), weights, table, ablation, stab, paired, checks)
 
 
 # --------------------------------------------------------------------------------------------
