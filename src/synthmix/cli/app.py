@@ -79,7 +79,7 @@ def _root(
 
 def _register_commands() -> None:
     """Add every command, in the order ``synthmix --help`` lists them."""
-    from synthmix.cli import demo, predict, prune, report, reproduce, simulate, value
+    from synthmix.cli import demo, generate, predict, prune, report, reproduce, simulate, value
     from synthmix.cli.scaling import scaling_app
 
     predict.register(app)
@@ -89,6 +89,7 @@ def _register_commands() -> None:
     report.register(app)
     demo.register(app)
     prune.register(app)
+    generate.register(app)
     reproduce.register(app)
 
 
