@@ -176,3 +176,46 @@ def test_cli_generate_writes_jsonl_and_rejects_bad_flags(tmp_path) -> None:
     ]
     assert not (tmp_path / "y.jsonl").exists()
     assert not list(Path(tmp_path).glob("y.jsonl*"))
+
+
+JUDGED = [
+    "I love this, best day ever!",
+    "This is terrible, I hate waiting in the rain.",
+    "ok",
+    "Worst customer service I have ever had, never again. Three hours on hold and nobody cared.",
+]
+
+
+@needs_model
+@pytest.mark.parametrize("method", ["channel", "ask"])
+def test_judge_scores_do_not_depend_on_batching(method) -> None:
+    """Left padding must not leak into the scores: each text judged alone (no padding) and in
+    one padded batch gives the same log-probabilities."""
+    from synthmix.data.llm import judge_text
+
+    alone = judge_text(JUDGED, method=method, batch_size=1)
+    together = judge_text(JUDGED, method=method, batch_size=4)
+    assert alone.scores.shape == (4, 2) and alone.labels == ("negative", "positive")
+    import numpy as np
+
+    np.testing.assert_allclose(together.scores, alone.scores, rtol=0, atol=2e-4)
+    assert together.predicted == tuple(alone.labels[i] for i in np.argmax(alone.scores, axis=1))
+    assert np.all(alone.scores <= 0)  # log-probabilities
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"texts": "one string"}, "^texts"),
+        ({"labels": ["positive"]}, "^labels must name at least two"),
+        ({"method": "vote"}, "^method"),
+        ({"method": "channel", "template": "no label"}, r"^template must contain \{label\}"),
+        ({"method": "ask", "template": "no text {choices}"}, r"^template must contain \{text\}"),
+    ],
+)
+def test_judge_rejects_bad_arguments(kwargs, message) -> None:
+    from synthmix.data.llm import judge_text
+
+    args = {"texts": JUDGED, **kwargs}
+    with pytest.raises(ValidationError, match=message):
+        judge_text(**args)

@@ -125,6 +125,30 @@ def test_disagreement_needs_both_two_points_and_two_standard_errors() -> None:
             "verifier must be a callable (X_train, y_train) -> Verifier; got 'model'",
         ),
         ({"verifier": ModelVerifier.fit, "calibration": 5}, "calibration must be >= 20; got 5"),
+        (
+            {"rates": (0.1, 0.9)},
+            "rates must come with keep (the verifier's decisions); got (0.1, 0.9)",
+        ),
+        (
+            {"keep": np.ones(40, dtype=bool)},
+            "rates must be given with keep: the verifier's measured (rho, phi); got None",
+        ),
+        (
+            {"keep": np.ones(39, dtype=bool), "rates": (0, 1)},
+            "keep must be booleans, one per synthetic row (shape (40,)); got (39,)",
+        ),
+        (
+            {"keep": np.ones(40), "rates": (0, 1)},
+            "keep must be booleans, one per synthetic row (shape (40,)); got (40,)",
+        ),
+        (
+            {"keep": np.ones(40, dtype=bool), "rates": (0, 1), "verifier": ModelVerifier.fit},
+            "keep must not be combined with verifier (give one of them); got 'both'",
+        ),
+        (
+            {"keep": np.ones(40, dtype=bool), "rates": (0.1, 1.2)},
+            "rates phi must lie in [0, 1]; got 1.2",
+        ),
     ],
 )
 def test_bad_settings_are_named(kwargs: dict[str, object], message: str) -> None:
@@ -230,6 +254,44 @@ def test_with_a_verifier_the_ridge_trains_on_the_kept_rows_and_the_theory_on_its
     np.testing.assert_allclose(np.c_[chk.rho, chk.phi], rates, atol=1e-12)
     np.testing.assert_allclose(chk.predicted, np.mean(preds, axis=0), atol=1e-12)
     assert 0 < chk.kept[1] < 40
+
+
+def test_fixed_decisions_train_on_the_kept_rows_and_predict_with_the_given_rates() -> None:
+    """A verifier built elsewhere (``keep`` + ``rates``): the same splits and draws as without
+    one, the ridge on the kept rows among the first m, the theory at the given (ρ, φ); keeping
+    every row at (1, 1) is exactly the unpruned check."""
+    rng = np.random.default_rng(5)
+    x, y, _ = _gaussian(60, rng)
+    xs, ys_true, ys = _gaussian(50, rng, flip=0.3)
+    opts = {"m": [0, 40], "y_intended": ys_true, "epsilon": 0.3, "n_repeats": 3, "rng": 2}
+    plain = holdout_check(x, y, xs, ys, **opts)  # type: ignore[arg-type]
+    every = holdout_check(x, y, xs, ys, keep=np.ones(50, dtype=bool), rates=(1, 1), **opts)  # type: ignore[arg-type]
+    np.testing.assert_array_equal(every.measured, plain.measured)
+    np.testing.assert_array_equal(every.predicted, plain.predicted)
+    keep = ys == ys_true  # an oracle's decisions
+    chk = holdout_check(x, y, xs, ys, keep=keep, rates=(0.0, 1.0), **opts)  # type: ignore[arg-type]
+    assert chk.rho.tolist() == [0.0] * 3 and chk.phi.tolist() == [1.0] * 3
+    from synthmix.theory import predict
+
+    preds, accs, kept = [], [], []
+    for seq in np.random.SeedSequence(2).spawn(3):
+        gen = np.random.default_rng(seq)
+        perm, order = gen.permutation(60), gen.permutation(50)
+        test, train = perm[:18], perm[18:]
+        sur = fit_surrogate(x[train], y[train])
+        z, zt = sur.transform(x[train]), sur.transform(x[test])
+        pick = order[:40][keep[order[:40]]]
+        zs = sur.transform(xs[pick])
+        w = solve_ridge(z.T @ z + zs.T @ zs, z.T @ y[train] + zs.T @ ys[pick], 82, 1.0)
+        accs.append(np.mean(np.sign(zt @ w) == y[test]))
+        kept.append(pick.shape[0])
+        from synthmix.data.generators import GaussianGenerator
+
+        model = sur.model(GaussianGenerator.fit(sur.transform(xs), ys_true, fold_offset=True))
+        preds.append(predict(model, n=42, m=40.0, epsilon=0.3, rho=0.0, phi=1.0).accuracy)
+    np.testing.assert_allclose(chk.measured[1], np.mean(accs), atol=1e-12)
+    np.testing.assert_allclose(chk.kept[1], np.mean(kept), atol=1e-12)
+    np.testing.assert_allclose(chk.predicted[1], np.mean(preds), atol=1e-12)
 
 
 def test_without_a_verifier_nothing_is_pruned_or_measured() -> None:

@@ -53,9 +53,11 @@ __all__ = [
     "MODEL_NAME",
     "TOPICS",
     "GenerationRun",
+    "JudgeResult",
     "SamplingSettings",
     "clean_text",
     "generate_text",
+    "judge_text",
     "read_generated",
 ]
 
@@ -564,3 +566,187 @@ def read_generated(path: str | os.PathLike[str]) -> tuple[dict[str, Any], list[d
         if not isinstance(row, dict) or not isinstance(row.get("text"), str) or "label" not in row:
             raise fail("path", f"hold rows with text and label (row {i} has not)", str(target))
     return dict(lines[0]["provenance"]), rows
+
+
+# --------------------------------------------------------------------------------------------
+# the language model as a judge (the verifier of paper 1's LLM experiments)
+
+#: Request whose likelihood of the text the ``"channel"`` judge compares across labels.
+CHANNEL_TEMPLATE = "Write one short {label} tweet. Reply with the tweet only."
+#: Question of the ``"ask"`` judge; ``{text}`` is the text, ``{choices}`` the labels.
+ASK_TEMPLATE = (
+    "Is the sentiment of the following tweet {choices}?\n\nTweet: {text}\n\n"
+    "Answer with one word: {choices}."
+)
+#: Ways :func:`judge_text` can use the model.
+JUDGE_METHODS = ("channel", "ask")
+
+
+@dataclass(frozen=True)
+class JudgeResult:
+    """What :func:`judge_text` decided.
+
+    Attributes
+    ----------
+    labels : tuple of str
+        The candidate labels, in the order of ``scores``' columns.
+    predicted : tuple of str
+        The label with the highest score, per text.
+    scores : ndarray, shape (n, L)
+        ``"channel"``: ``log P(text | request for a text of that label)``, summed over the
+        text's tokens. ``"ask"``: log-probability that the answer starts with the label (its
+        spellings' first tokens, probabilities summed).
+    method, template : str
+    """
+
+    labels: tuple[str, ...]
+    predicted: tuple[str, ...]
+    scores: np.ndarray
+    method: str
+    template: str
+
+
+def _label_token_ids(tok: Any, label: str) -> list[int]:
+    """First token of each spelling of ``label`` an answer may start with."""
+    ids = set()
+    for variant in (label, label.capitalize(), " " + label, " " + label.capitalize()):
+        pieces = tok.encode(variant, add_special_tokens=False)
+        if pieces:
+            ids.add(int(pieces[0]))
+    return sorted(ids)
+
+
+def _ask_scores(
+    tok: Any, model: Any, texts: Sequence[str], cands: Sequence[str], template: str
+) -> Any:
+    """(n, L) log-probabilities of the answer starting with each label."""
+    import torch
+
+    token_ids = [_label_token_ids(tok, lab) for lab in cands]
+    for i in range(len(cands)):
+        for j in range(i + 1, len(cands)):
+            if set(token_ids[i]) & set(token_ids[j]):
+                raise fail("labels", "start with different tokens", f"{cands[i]}, {cands[j]}")
+    choices = " or ".join(cands)
+    chats = [[{"role": "user", "content": template.format(text=t, choices=choices)}] for t in texts]
+    enc = tok.apply_chat_template(
+        chats, add_generation_prompt=True, return_tensors="pt", padding=True, return_dict=True
+    )
+    logits = model(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"]).logits
+    logp = torch.log_softmax(logits[:, -1, :].double(), dim=-1)
+    return torch.stack([torch.logsumexp(logp[:, ids], dim=-1) for ids in token_ids], dim=1)
+
+
+def _channel_scores(
+    tok: Any, model: Any, texts: Sequence[str], cands: Sequence[str], template: str
+) -> Any:
+    """(n, L) ``log P(text | request for label)``, summed over the text's tokens."""
+    import torch
+
+    cols = []
+    for lab in cands:
+        prompt = tok.apply_chat_template(
+            [{"role": "user", "content": template.format(label=lab)}],
+            add_generation_prompt=True,
+            tokenize=False,
+        )
+        n_prompt = len(tok(prompt, add_special_tokens=False)["input_ids"])
+        enc = tok(
+            [prompt + t for t in texts], return_tensors="pt", padding=True, add_special_tokens=False
+        )
+        ids, mask = enc["input_ids"], enc["attention_mask"]
+        logits = model(input_ids=ids, attention_mask=mask).logits.double()
+        token_logp = torch.log_softmax(logits[:, :-1], dim=-1).gather(2, ids[:, 1:, None])[..., 0]
+        # left padding: row i's text starts at pad_i + n_prompt; logits at j predict token j+1
+        pads = (mask == 0).sum(dim=1)
+        pos = torch.arange(ids.shape[1] - 1)[None, :]
+        take = pos >= (pads + n_prompt - 1)[:, None]
+        cols.append((token_logp * take).sum(dim=1))
+    return torch.stack(cols, dim=1)
+
+
+def judge_text(
+    texts: Sequence[str],
+    labels: Sequence[str] = DEFAULT_LABELS,
+    *,
+    method: str = "channel",
+    template: str | None = None,
+    batch_size: int = 16,
+    threads: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+) -> JudgeResult:
+    """Let SmolLM2 label each text, zero-shot and deterministically (no sampling).
+
+    ``method="channel"`` (default) is the noisy-channel classifier: the label whose request
+    (:data:`CHANNEL_TEMPLATE`, "Write one short {label} tweet.") makes the model most likely
+    to write exactly this text, ``argmax_ℓ log P(text | request(ℓ))`` (equal label priors).
+    ``method="ask"`` asks the question (:data:`ASK_TEMPLATE`) and compares the probabilities
+    of the answer's first token. On 160 real negative/positive tweets (seed 1) the channel
+    judge separates the classes with AUC 0.77 (balanced accuracy 0.73), the asking judge with
+    AUC 0.58 (balanced accuracy 0.50: it answers "negative" to nearly everything). A
+    135M-parameter model follows the question poorly but models text well (docs/math/llm.md).
+
+    Parameters
+    ----------
+    texts : sequence of str, length n
+    labels : sequence of str, default ("negative", "positive")
+        Candidate labels (at least two).
+    method : {"channel", "ask"}
+    template : str, optional
+        Replaces the method's template; ``"channel"`` needs ``{label}``, ``"ask"`` needs
+        ``{text}`` (and may use ``{choices}``, the labels joined by "or").
+    batch_size, threads : int
+        Texts per forward pass; torch threads (restored afterwards).
+    progress : callable, optional
+        ``progress(done, total)`` after each batch.
+
+    Returns
+    -------
+    JudgeResult
+
+    Raises
+    ------
+    synthmix.exceptions.ValidationError
+        Bad ``texts``, ``labels``, ``method`` or ``template``; for ``"ask"``, two labels
+        sharing a first token.
+    DataUnavailableError
+        The ``llm`` extra or the weights are missing.
+    """
+    import torch
+
+    if isinstance(texts, str) or not all(isinstance(t, str) for t in texts):
+        raise fail("texts", "be a sequence of strings", type(texts).__name__)
+    items = list(texts)
+    cands = _check_labels(labels)
+    if len(cands) < 2:
+        raise fail("labels", "name at least two labels", ", ".join(cands))
+    if method not in JUDGE_METHODS:
+        raise fail("method", f"be one of {', '.join(JUDGE_METHODS)}", method)
+    needed = "{label}" if method == "channel" else "{text}"
+    if template is None:
+        template = CHANNEL_TEMPLATE if method == "channel" else ASK_TEMPLATE
+    if not isinstance(template, str) or needed not in template:
+        raise fail("template", f"contain {needed} (method {method!r})", template)
+    try:
+        template.format(text="x", choices="y", label="z")
+    except (KeyError, IndexError, ValueError) as exc:
+        raise fail(
+            "template", "use only the placeholders {label}, {text}, {choices}", template
+        ) from exc
+    batch_size = check_int(batch_size, "batch_size", minimum=1, maximum=1024)
+    threads = check_int(threads, "threads", minimum=1, maximum=256)
+    tok, model = _load_model()
+    scorer = _channel_scores if method == "channel" else _ask_scores
+    scores = np.empty((len(items), len(cands)))
+    if progress is not None:
+        progress(0, len(items))
+    with _torch_threads(threads), torch.inference_mode():
+        for lo in range(0, len(items), batch_size):
+            chunk = items[lo : lo + batch_size]
+            scores[lo : lo + len(chunk)] = scorer(tok, model, chunk, cands, template).numpy()
+            if progress is not None:
+                progress(lo + len(chunk), len(items))
+    predicted = tuple(cands[int(i)] for i in np.argmax(scores, axis=1))
+    return JudgeResult(
+        labels=cands, predicted=predicted, scores=scores, method=method, template=template
+    )

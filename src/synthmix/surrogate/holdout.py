@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -77,7 +78,8 @@ class HoldoutCheck:
     epsilon, gamma : float
         Label-noise rate given to the theory and the ridge penalty.
     rho, phi : ndarray, shape (n_repeats,) or None
-        With a verifier: its (ρ̂, φ̂) measured in each repetition (what the prediction used).
+        With a verifier: its (ρ̂, φ̂) measured in each repetition (what the prediction used);
+        with ``keep``: the given ``rates`` in every repetition.
     kept : ndarray, shape (J,) or None
         With a verifier: mean number of the ``m`` synthetic rows it kept.
     predicted_plugin : ndarray, shape (J,) or None
@@ -141,6 +143,8 @@ def holdout_check(
     n_repeats: int = 10,
     verifier: VerifierFactory | None = None,
     calibration: int = 2000,
+    keep: ArrayLike | None = None,
+    rates: tuple[float, float] | None = None,
     rng: RngLike = 0,
 ) -> HoldoutCheck:
     """Check the prediction for ``n_train`` real + ``m`` synthetic rows on held-out real rows.
@@ -175,6 +179,12 @@ def holdout_check(
         in the normalisation ``N = n + m``, as in the theory).
     calibration : int, default 2000
         Synthetic rows behind each repetition's measured rates.
+    keep : array_like of bool, shape (M,), optional
+        Instead of ``verifier``: the decisions of a verifier built elsewhere (trained on other
+        data, or a language-model judge), one per synthetic row; the ridge trains on the kept
+        rows among the ``m`` drawn. Needs ``rates``.
+    rates : (float, float), optional
+        With ``keep``: that verifier's measured ``(ρ̂, φ̂)``, given to the prediction.
     rng : None, int, SeedSequence or Generator
         Chooses the splits, the ``m`` synthetic rows of each repetition and the verifier's
         calibration flips.
@@ -211,8 +221,11 @@ def holdout_check(
         if not callable(verifier):
             raise fail("verifier", "be a callable (X_train, y_train) -> Verifier", verifier)
         calibration = check_int(calibration, "calibration", minimum=20)
+    fixed = _fixed_decisions(keep, rates, verifier, Xs.shape[0])
     out = np.empty((reps, counts.size, 4))
-    rates = np.ones((reps, 2))
+    measured_rates = np.ones((reps, 2))
+    if fixed is not None:
+        measured_rates[:] = fixed[1]
     kept = np.zeros((reps, counts.size))
     for r, gen in enumerate(streams):
         perm = gen.permutation(X.shape[0])
@@ -228,21 +241,21 @@ def holdout_check(
         corrected = model.real_samples is not None
         models = [model, sur.model(fitted, consistent=False)] if corrected else [model]
         order = gen.permutation(Xs.shape[0])
-        keep = np.ones(Xs.shape[0], dtype=bool)
+        kept_rows = np.ones(Xs.shape[0], dtype=bool) if fixed is None else fixed[0]
         if verifier is not None:
             judge = verifier(X[train], y[train])
             cal = order[:calibration]
             measured = flipped_rates(judge, Xs[cal], yi[cal], eps, rng=gen)
-            rates[r] = measured.rho, measured.phi
-            keep = np.asarray(judge.decide(Xs, ys, rng=gen, y_true=yi).keep, dtype=bool)
+            measured_rates[r] = measured.rho, measured.phi
+            kept_rows = np.asarray(judge.decide(Xs, ys, rng=gen, y_true=yi).keep, dtype=bool)
         accuracies = [
             predict(
                 each,
                 n=n_train,
                 m=counts.astype(float),
                 epsilon=eps,
-                rho=rates[r, 0],
-                phi=rates[r, 1],
+                rho=measured_rates[r, 0],
+                phi=measured_rates[r, 1],
                 gamma=gamma,
             ).accuracy
             for each in models
@@ -250,7 +263,7 @@ def holdout_check(
         pred, plugin = accuracies[0], accuracies[-1]  # the same without a correction
         gram, rhs = z_tr.T @ z_tr, z_tr.T @ y[train]
         for j, count in enumerate(counts):
-            pick = order[:count][keep[order[:count]]]
+            pick = order[:count][kept_rows[order[:count]]]
             kept[r, j] = pick.shape[0]
             w = solve_ridge(
                 gram + z_syn[pick].T @ z_syn[pick],
@@ -264,6 +277,7 @@ def holdout_check(
                 float(np.asarray(plugin)[j]),
             )
     predicted, measured = out[..., 0].mean(axis=0), out[..., 1].mean(axis=0)
+    pruned = verifier is not None or fixed is not None
     return HoldoutCheck(
         m=counts,
         predicted=predicted,
@@ -277,10 +291,35 @@ def holdout_check(
         epsilon=eps,
         gamma=float(gamma),
         seed=seed,
-        rho=None if verifier is None else rates[:, 0].copy(),
-        phi=None if verifier is None else rates[:, 1].copy(),
-        kept=None if verifier is None else kept.mean(axis=0),
+        rho=None if pruned is False else measured_rates[:, 0].copy(),
+        phi=None if pruned is False else measured_rates[:, 1].copy(),
+        kept=None if pruned is False else kept.mean(axis=0),
         predicted_plugin=out[..., 3].mean(axis=0) if corrected else None,
+    )
+
+
+def _fixed_decisions(
+    keep: ArrayLike | None, rates: Any, verifier: Any, n_synth: int
+) -> tuple[np.ndarray, tuple[float, float]] | None:
+    """``(keep, (rho, phi))`` of a verifier built elsewhere, checked; None without one."""
+    if keep is None:
+        if rates is not None:
+            raise fail("rates", "come with keep (the verifier's decisions)", rates)
+        return None
+    if verifier is not None:
+        raise fail("keep", "not be combined with verifier (give one of them)", "both")
+    mask = np.asarray(keep)
+    if mask.dtype != bool or mask.shape != (n_synth,):
+        raise fail("keep", f"be booleans, one per synthetic row (shape ({n_synth},))", mask.shape)
+    if rates is None:
+        raise fail("rates", "be given with keep: the verifier's measured (rho, phi)", None)
+    try:
+        rho, phi = rates
+    except (TypeError, ValueError):
+        raise fail("rates", "be a pair (rho, phi)", rates) from None
+    return mask, (
+        float(check_probability(rho, "rates rho")),
+        float(check_probability(phi, "rates phi")),
     )
 
 
