@@ -47,17 +47,20 @@ from synthmix._validation import check_int, fail
 from synthmix.data.bundled import DataUnavailableError
 
 __all__ = [
+    "CORPUS_DIR",
     "DEFAULT_LABELS",
     "DEFAULT_TEMPLATE",
     "MODEL_FILE",
     "MODEL_NAME",
     "TOPICS",
+    "GeneratedCorpus",
     "GenerationRun",
     "JudgeResult",
     "SamplingSettings",
     "clean_text",
     "generate_text",
     "judge_text",
+    "load_corpus",
     "read_generated",
 ]
 
@@ -750,3 +753,69 @@ def judge_text(
     return JudgeResult(
         labels=cands, predicted=predicted, scores=scores, method=method, template=template
     )
+
+
+# --------------------------------------------------------------------------------------------
+# the shipped corpus
+
+#: The corpus of SmolLM2 tweets shipped with synthmix (built by ``tools/build-llm-corpus``).
+CORPUS_DIR = Path(__file__).resolve().parent / "corpora" / "smollm2"
+
+
+@dataclass(frozen=True)
+class GeneratedCorpus:
+    """The shipped SmolLM2 tweets, one entry per sampling setting.
+
+    Attributes
+    ----------
+    settings : dict of str to dict
+        Setting name (e.g. ``"T1.0-p0.9"``) → its manifest entry (temperature, top_p, seed,
+        batch size, threads, max_new_tokens, sha256).
+    provenance : dict of str to dict
+        Setting → the provenance line of its file (model, versions, settings, run hash).
+    rows : dict of str to list of dict
+        Setting → its rows, as :func:`generate_text` wrote them.
+    judge : dict of str to dict or None
+        Setting → the channel judge's verdicts on its texts (``predicted``, ``scores``) and
+        how they were made, or None when the judge file is absent.
+    """
+
+    settings: dict[str, dict[str, Any]]
+    provenance: dict[str, dict[str, Any]]
+    rows: dict[str, list[dict[str, Any]]]
+    judge: dict[str, dict[str, Any]] | None
+
+
+def load_corpus(folder: str | os.PathLike[str] | None = None) -> GeneratedCorpus:
+    """Read the shipped corpus, checking every file against its SHA-256 in ``MANIFEST.json``.
+
+    Raises
+    ------
+    DataUnavailableError
+        The folder or its manifest is missing.
+    synthmix.exceptions.ValidationError
+        A file does not match its recorded hash (the message names it).
+    """
+    import hashlib
+
+    root = CORPUS_DIR if folder is None else Path(folder)
+    manifest_path = root / "MANIFEST.json"
+    if not manifest_path.is_file():
+        raise DataUnavailableError(
+            f"the SmolLM2 corpus is missing ({manifest_path}); build it with tools/build-llm-corpus"
+        )
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    settings, provenance, rows = {}, {}, {}
+    for name, entry in manifest["files"].items():
+        path = root / name
+        digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "missing"
+        if digest != entry["sha256"]:
+            raise fail("corpus", f"match MANIFEST.json's sha256 for {name}", digest)
+        key = entry["setting"]
+        settings[key] = dict(entry)
+        provenance[key], rows[key] = read_generated(path)
+    judge = None
+    judge_path = root / "judge.json.gz"
+    if judge_path.is_file():
+        judge = json.loads(gzip.decompress(judge_path.read_bytes()).decode("utf-8"))
+    return GeneratedCorpus(settings=settings, provenance=provenance, rows=rows, judge=judge)

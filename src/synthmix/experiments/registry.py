@@ -73,6 +73,7 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "synthmix.experiments.rmt_phase",
     "synthmix.experiments.rmt_realdata",
     "synthmix.experiments.rmt_tweets",
+    "synthmix.experiments.rmt_llm",
     "synthmix.experiments.scaling_exact",
     "synthmix.experiments.scaling_learned",
     "synthmix.experiments.valuation_benchmark",
