@@ -43,7 +43,7 @@ import numpy as np
 
 from synthmix._io import config_hash
 from synthmix._random import RngLike, child_sequence, root_entropy, seed_sequence
-from synthmix._validation import check_int, fail
+from synthmix._validation import check_int, check_nonnegative, check_probability, fail
 from synthmix.data.bundled import DataUnavailableError
 
 __all__ = [
@@ -128,11 +128,11 @@ class SamplingSettings:
     template: str = DEFAULT_TEMPLATE
 
     def __post_init__(self) -> None:
-        t = _number(self.temperature, "temperature")
-        if not 0.0 <= t <= 5.0:
+        t = check_nonnegative(self.temperature, "temperature")
+        if t.ndim != 0 or not t <= 5.0:
             raise fail("temperature", "be in [0, 5] (0 = greedy)", self.temperature)
-        p = _number(self.top_p, "top_p")
-        if not 0.0 < p <= 1.0:
+        p = check_probability(self.top_p, "top_p")
+        if p.ndim != 0 or not p > 0.0:
             raise fail("top_p", "be in (0, 1] (1 = off)", self.top_p)
         check_int(self.top_k, "top_k", minimum=0)
         check_int(self.max_new_tokens, "max_new_tokens", minimum=1, maximum=512)
@@ -146,22 +146,10 @@ class SamplingSettings:
             ) from exc
         if "{label}" not in self.template:
             raise fail("template", "contain {label}", self.template)
-        object.__setattr__(self, "temperature", t)
-        object.__setattr__(self, "top_p", p)
+        object.__setattr__(self, "temperature", float(t))
+        object.__setattr__(self, "top_p", float(p))
         object.__setattr__(self, "top_k", int(self.top_k))
         object.__setattr__(self, "max_new_tokens", int(self.max_new_tokens))
-
-
-def _number(value: Any, name: str) -> float:
-    if isinstance(value, bool):
-        raise fail(name, "be a number", value)
-    try:
-        out = float(value)
-    except (TypeError, ValueError):
-        raise fail(name, "be a number", value) from None
-    if not np.isfinite(out):
-        raise fail(name, "be finite", value)
-    return out
 
 
 @dataclass(frozen=True)
