@@ -631,9 +631,18 @@ def _ask_scores(
 def _channel_scores(
     tok: Any, model: Any, texts: Sequence[str], cands: Sequence[str], template: str
 ) -> Any:
-    """(n, L) ``log P(text | request for label)``, summed over the text's tokens."""
+    """(n, L) ``log P(text | request for label)``, summed over the text's tokens.
+
+    The request is the same for every text, so it runs once per batch and label (its key/value
+    cache repeated over the batch); the texts follow it right-padded, their padding masked out.
+    """
     import torch
 
+    texts_enc = tok(list(texts), return_tensors="pt", padding=True, add_special_tokens=False)
+    ids, mask = texts_enc["input_ids"], texts_enc["attention_mask"]
+    if tok.padding_side == "left":  # move the padding to the right, after each text
+        order = torch.argsort(mask, dim=1, descending=True, stable=True)
+        ids, mask = ids.gather(1, order), mask.gather(1, order)
     cols = []
     for lab in cands:
         prompt = tok.apply_chat_template(
@@ -641,18 +650,16 @@ def _channel_scores(
             add_generation_prompt=True,
             tokenize=False,
         )
-        n_prompt = len(tok(prompt, add_special_tokens=False)["input_ids"])
-        enc = tok(
-            [prompt + t for t in texts], return_tensors="pt", padding=True, add_special_tokens=False
-        )
-        ids, mask = enc["input_ids"], enc["attention_mask"]
-        logits = model(input_ids=ids, attention_mask=mask).logits.double()
-        token_logp = torch.log_softmax(logits[:, :-1], dim=-1).gather(2, ids[:, 1:, None])[..., 0]
-        # left padding: row i's text starts at pad_i + n_prompt; logits at j predict token j+1
-        pads = (mask == 0).sum(dim=1)
-        pos = torch.arange(ids.shape[1] - 1)[None, :]
-        take = pos >= (pads + n_prompt - 1)[:, None]
-        cols.append((token_logp * take).sum(dim=1))
+        pre = tok(prompt, return_tensors="pt", add_special_tokens=False)["input_ids"]
+        head = model(input_ids=pre, use_cache=True)
+        cache = head.cache
+        cache.batch_repeat_interleave(ids.shape[0])
+        full_mask = torch.cat([torch.ones(ids.shape[0], pre.shape[1], dtype=mask.dtype), mask], 1)
+        logits = model(input_ids=ids, attention_mask=full_mask, cache=cache).logits
+        # position j's logits predict text token j + 1; the prompt's last logits predict token 0
+        first = torch.log_softmax(head.logits[0, -1].double(), dim=-1)[ids[:, 0]]
+        rest = torch.log_softmax(logits[:, :-1].double(), dim=-1).gather(2, ids[:, 1:, None])
+        cols.append(first * mask[:, 0] + (rest[..., 0] * mask[:, 1:]).sum(dim=1))
     return torch.stack(cols, dim=1)
 
 
@@ -731,10 +738,13 @@ def judge_text(
     scores = np.empty((len(items), len(cands)))
     if progress is not None:
         progress(0, len(items))
+    # batches of similar length waste little on padding; scores go back to the input order
+    order = np.argsort([len(t) for t in items], kind="stable")
     with _torch_threads(threads), torch.inference_mode():
         for lo in range(0, len(items), batch_size):
-            chunk = items[lo : lo + batch_size]
-            scores[lo : lo + len(chunk)] = scorer(tok, model, chunk, cands, template).numpy()
+            idx = order[lo : lo + batch_size]
+            chunk = [items[i] for i in idx]
+            scores[idx] = scorer(tok, model, chunk, cands, template).numpy()
             if progress is not None:
                 progress(lo + len(chunk), len(items))
     predicted = tuple(cands[int(i)] for i in np.argmax(scores, axis=1))
