@@ -28,11 +28,15 @@ def main() -> None:
     parser.add_argument("--markets", type=int, default=30)
     parser.add_argument("--attribution-markets", type=int, default=5)
     parser.add_argument("--shapley-markets", type=int, default=3)
+    parser.add_argument("--large-markets", type=int, default=0, help="24-source markets per task")
+    parser.add_argument(
+        "--tasks", default="digits,mnist,fashion,tweets,llm-tweets", help="comma-separated"
+    )
     parser.add_argument("--n-jobs", type=int, default=2)
     parser.add_argument("--json", help="also write the rows to this file")
     args = parser.parse_args()
     settings = {
-        "tasks": ("digits", "mnist", "fashion", "tweets"),
+        "tasks": tuple(args.tasks.split(",")),
         "n_markets": args.markets,
         "n_calibration": 10,
         "baselines": ("proxy_ensemble", "proxy", "proxy_shapley", "lava", "davinz", "size"),
@@ -42,17 +46,21 @@ def main() -> None:
         "attribution_markets": args.attribution_markets,
         "stability_markets": 0,
         "shapley_truth_markets": args.shapley_markets,
+        "large_markets": args.large_markets,
+        "large_sources": 24,
         "fractions": (0.25,),
     }
     start = time.perf_counter()
     res = run_benchmark(settings, rng=0, n_jobs=args.n_jobs)
     print(f"{time.perf_counter() - start:.0f} s\n")
-    print(f"{'task':<8} {'method':<30} {'stand-alone':>20} {'LOO':>7} {'Shapley':>16} {'s/mkt':>7}")
+    print(
+        f"{'task':<10} {'method':<30} {'stand-alone':>20} {'LOO':>7} {'Shapley':>16} {'s/mkt':>7}"
+    )
     for r in res.table:
         sa = f"{r['spearman']:.3f} [{r['spearman_ci'][0]:.2f}, {r['spearman_ci'][1]:.2f}]"
         sh = r.get("spearman_shapley", float("nan"))
         print(
-            f"{r['task']:<8} {r['method']:<30} {sa:>20} {r['spearman_loo']:>7.3f} "
+            f"{r['task']:<10} {r['method']:<30} {sa:>20} {r['spearman_loo']:>7.3f} "
             f"{sh:>8.3f} (n={r.get('n_shapley_markets', 0)}) {r['seconds']:>7.3f}"
         )
     print(f"\npaired per-market Spearman difference, {PRIMARY} minus each method (90% interval)")
@@ -60,12 +68,13 @@ def main() -> None:
         if r["primary"] == PRIMARY and "difference" in r:
             lo, hi = r["difference_ci"]
             print(
-                f"{r['task']:<8} {r['baseline']:<30} {r['difference']:+.3f} [{lo:+.3f}, {hi:+.3f}]"
+                f"{r['task']:<10} {r['baseline']:<30} {r['difference']:+.3f} [{lo:+.3f}, {hi:+.3f}]"
                 f"  wins {r['wins']}/{r['n_markets']}"
             )
     if args.json:
         with open(args.json, "w", encoding="utf-8") as fh:
-            json.dump({"table": res.table, "paired": res.paired}, fh, default=str, indent=1)
+            rows = {"table": res.table, "paired": res.paired, "checks": res.checks}
+            json.dump(rows, fh, default=str, indent=1)
 
 
 if __name__ == "__main__":

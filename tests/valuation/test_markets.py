@@ -406,3 +406,55 @@ def test_pca_features_are_the_pools_principal_components() -> None:
     np.testing.assert_allclose(
         syn @ axes.T, m.contributors["c01-synthetic"].X, atol=1e-9
     )  # the same draws as in the PCA market
+
+
+def test_llm_kinds_only_on_the_llm_tweets_menu() -> None:
+    with pytest.raises(ValidationError, match=r"^specs"):
+        make_market("digits", rng=0, specs=[{"kind": "llm"}, {"kind": "real"}])
+    with pytest.raises(ValidationError, match=r"^kinds"):
+        make_market("tweets", rng=0, kinds=["llm_mixed"])
+
+
+def test_llm_tweets_market_holds_the_corpus_texts_with_their_asked_for_labels() -> None:
+    """An ``llm`` contributor is rows of the shipped corpus of its setting: synthetic, labelled
+    as asked, and (projected) equal to the embeddings of those texts; ``llm_mixed`` adds a share
+    ω of real pool tweets; a bad setting is refused naming the parameter."""
+    from synthmix.data.embeddings import embed_texts
+    from synthmix.data.llm import load_corpus
+
+    corpus = load_corpus()
+    setting = sorted(corpus.rows)[0]
+    m = make_market(
+        "llm-tweets",
+        rng=0,
+        specs=[
+            {"kind": "llm", "size": 120, "setting": setting},
+            {"kind": "llm_mixed", "size": 100, "omega": 0.5, "setting": setting},
+            {"kind": "real", "size": 80},
+        ],
+    )
+    assert m.classes.tolist() == ["negative", "positive"]
+    llm, mixed = m.contributors["c00-llm"], m.contributors["c01-llm_mixed"]
+    assert llm.synthetic.all() and mixed.synthetic.sum() == 50
+    assert m.descriptions["c00-llm"]["setting"] == setting
+    rows = corpus.rows[setting]
+    emb = np.asarray(embed_texts([r["text"] for r in rows]), dtype=np.float64)
+    labels = np.array([r["label"] for r in rows])
+    # every llm row is one corpus text, in the market's PCA coordinates, with its asked-for label
+    dist = ((llm.X[:, None, :] - _project_like(m, emb)[None, :, :]) ** 2).sum(axis=2)
+    match = dist.argmin(axis=1)
+    np.testing.assert_allclose(dist[np.arange(llm.n), match], 0.0, atol=1e-9)
+    assert (labels[match] == llm.y).all()
+    assert len(set(match.tolist())) == llm.n  # drawn without replacement
+    with pytest.raises(ValidationError, match=r"^setting"):
+        make_market("llm-tweets", rng=0, specs=[{"kind": "llm", "setting": "T9"}, {"kind": "real"}])
+
+
+def _project_like(market: Market, X: np.ndarray) -> np.ndarray:
+    """The market's projection (its pool's top principal axes), rebuilt from its split."""
+    from synthmix.valuation.markets import _fit_space, _load_task
+
+    data = _load_task("llm-tweets", 3000)
+    held = np.r_[market.reference_index, market.test_index]
+    pool = np.setdiff1d(np.arange(data.X.shape[0]), held)
+    return _fit_space(data.X[pool], market.n_components, False).project(X)

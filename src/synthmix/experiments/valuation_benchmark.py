@@ -56,7 +56,7 @@ _BASELINES = tuple(
 
 BENCHMARK_SETTINGS: dict[str, dict[str, Any]] = {
     "full": {
-        "tasks": ("digits", "mnist", "fashion", "tweets"),
+        "tasks": ("digits", "mnist", "fashion", "tweets", "llm-tweets"),
         "n_markets": 30,
         "n_calibration": 10,
         "baselines": _BASELINES,

