@@ -91,7 +91,14 @@ class LLMProtocol:
 
 
 FULL = LLMProtocol()
-QUICK = dataclasses.replace(FULL, n_tweets=3000, n_repeats=4, m=(0, 200, 800))
+#: Three settings (two temperatures, the tightest nucleus), 3 splits: under 2 minutes.
+QUICK = dataclasses.replace(
+    FULL,
+    n_tweets=3000,
+    n_repeats=3,
+    m=(0, 200, 800),
+    settings=("T0.7-p1.0", "T1.3-p1.0", "T1.0-p0.5"),
+)
 
 
 def _verifier_decisions(
