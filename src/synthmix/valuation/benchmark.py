@@ -201,8 +201,8 @@ def _checks(market: Any, result: Any, truth: Mapping[str, float], gen: Any) -> d
       per-row correctness). Because the test count has its own noise, an exact interval would
       cover it with probability ``2Φ(1.645 s/√(s² + t²)) − 1`` (``s`` the value's standard
       error, ``t`` the test's): ``expected_coverage``, the mean of that over sources.
-    * **Top 3.** The valuer rerun with a fresh reference (the first ``|V|`` test rows, a new
-      draw from the same distribution): is its top 3 the same set (``top3_same``)? Also the
+    * **Top 3.** The valuer rerun with a fresh reference (``|V|`` test rows drawn at random by
+      ``gen``, a new draw from the same distribution): is its top 3 the same set (``top3_same``)? Also the
       share of the top 3 shared with the fresh run and with the ground truth's top 3.
     """
     from scipy.stats import norm
@@ -221,8 +221,9 @@ def _checks(market: Any, result: Any, truth: Mapping[str, float], gen: Any) -> d
     s_v = np.array([result.stderr[n] for n in names])
     spread = np.sqrt(s_v**2 + test_se**2)
     ratio = np.divide(Z90 * s_v, spread, out=np.zeros_like(s_v), where=spread > 0)
-    n_ref = ref.n
-    fresh_ref = Dataset(test.X[:n_ref], test.y[:n_ref], name="fresh reference")
+    # a random |V| of the test rows (their order can follow the class: files sorted by label)
+    pick = np.sort(gen.choice(test.n, size=min(ref.n, test.n), replace=False))
+    fresh_ref = Dataset(test.X[pick], test.y[pick], name="fresh reference")
     fresh = value_sources(dict(market.contributors), fresh_ref, method=RECOMMENDED, rng=gen)
     top = set(result.ranking()[:3])
     top_fresh = set(fresh.ranking()[:3])
