@@ -202,8 +202,9 @@ def _checks(market: Any, result: Any, truth: Mapping[str, float], gen: Any) -> d
       cover it with probability ``2Φ(1.645 s/√(s² + t²)) − 1`` (``s`` the value's standard
       error, ``t`` the test's): ``expected_coverage``, the mean of that over sources.
     * **Top 3.** The valuer rerun with a fresh reference (``|V|`` test rows drawn at random by
-      ``gen``, a new draw from the same distribution): is its top 3 the same set (``top3_same``)? Also the
-      share of the top 3 shared with the fresh run and with the ground truth's top 3.
+      ``gen``, a new draw from the same distribution): is its top 3 the same set
+      (``top3_same``)? Also the share of the top 3 shared with the fresh run and with the
+      ground truth's top 3.
     """
     from scipy.stats import norm
 
