@@ -720,11 +720,11 @@ GROUND_TRUTH: list[tuple[Callable[[], Any], str]] = [
 MARKETS: list[tuple[Callable[[], Any], str]] = [
     (
         lambda: make_market("x"),
-        "task must be one of ['mnist', 'fashion', 'digits', 'tweets']; got 'x'",
+        "task must be one of ['mnist', 'fashion', 'digits', 'tweets', 'llm-tweets']; got 'x'",
     ),
     (
         lambda: make_market(None),
-        "task must be one of ['mnist', 'fashion', 'digits', 'tweets']; got None",
+        "task must be one of ['mnist', 'fashion', 'digits', 'tweets', 'llm-tweets']; got None",
     ),
     (
         lambda: make_market("digits", specs="ab"),
@@ -799,7 +799,7 @@ MARKETS: list[tuple[Callable[[], Any], str]] = [
     (lambda: make_market("digits", n_components=65), "n_components must be <= 64; got 65"),
     (
         lambda: make_markets("x", 1),
-        "task must be one of ['mnist', 'fashion', 'digits', 'tweets']; got 'x'",
+        "task must be one of ['mnist', 'fashion', 'digits', 'tweets', 'llm-tweets']; got 'x'",
     ),
     (lambda: make_markets("digits", 0), "n_markets must be >= 1; got 0"),
     # contributor parameters, checked while the market is built
