@@ -423,8 +423,9 @@ def generate_text(
 
     Notes
     -----
-    On one core of the 2-core machine the project is developed on, a batch of 16 tweets of at
-    most 48 tokens takes about 8 s (the README has the measured rates).
+    Loading the model takes 20–45 s. On one core of the 2-core machine the project is developed
+    on, with other jobs running, batches of 16 tweets of at most 48 tokens came at 0.55–1.1
+    texts per second (``benchmarks/generate_speed.py``; the README has the table).
     """
     n = check_int(n, "n", minimum=1, maximum=10**6)
     labels = _check_labels(labels)
