@@ -613,24 +613,15 @@ def _make_contributor(
         return _llm_contributor(ctx, spec, size, desc, rng)
 
     if kind in _SYNTHETIC_KINDS:
-        n_real = 0
-        if kind == "mixed":
-            omega = _check_number(_draw(spec, "omega", rng.uniform(0.2, 0.8)), "omega", 0, 1)
-            n_real = min(round(omega * size), n_pool)
-        n_syn = size - n_real
+        n_real = _real_count(ctx, spec, size, rng) if kind == "mixed" else 0
         prior, prior_desc = _class_prior(ctx, kind, spec, rng)
         gen, gen_desc = _fit_generator(ctx, spec, rng)
-        counts = rng.multinomial(n_syn, prior)
+        counts = rng.multinomial(size - n_real, prior)
         y_syn = np.repeat(ctx.classes, counts)
         Z = gen.sample_by_class(counts, rng)
         real_rows = rng.choice(ctx.pool, size=n_real, replace=False)
-        X = np.concatenate([space.project(data.X[real_rows]), space.from_pca(Z)])
-        y = np.concatenate([data.y[real_rows], y_syn])
-        source = np.concatenate([real_rows, np.full(n_syn, -1)]).astype(np.intp)
         desc.update(gen_desc, **prior_desc)
-        desc["omega"] = n_real / size if size else 0.0
-        order = rng.permutation(size)
-        return X[order], y[order], source[order], desc
+        return _with_real(ctx, real_rows, space.from_pca(Z), y_syn, desc, rng)
 
     if kind == "duplicates":
         n_unique = check_int(
@@ -696,20 +687,38 @@ def _llm_contributor(
     setting = _draw(spec, "setting", names[int(rng.integers(len(names)))])
     if setting not in pools:
         raise fail("setting", f"be one of {names}", setting)
-    n_real = 0
-    if spec["kind"] == "llm_mixed":
-        omega = _check_number(_draw(spec, "omega", rng.uniform(0.2, 0.8)), "omega", 0, 1)
-        n_real = min(round(omega * size), ctx.pool.shape[0])
+    n_real = _real_count(ctx, spec, size, rng) if spec["kind"] == "llm_mixed" else 0
     X_pool, y_pool = pools[setting]
     n_llm = size - n_real
     if n_llm > X_pool.shape[0]:
         raise fail("size", f"leave at most {X_pool.shape[0]} texts of setting {setting}", size)
     texts = rng.choice(X_pool.shape[0], size=n_llm, replace=False)
     real_rows = rng.choice(ctx.pool, size=n_real, replace=False)
-    X = np.concatenate([ctx.space.project(ctx.data.X[real_rows]), ctx.space.project(X_pool[texts])])
-    y = np.concatenate([ctx.data.y[real_rows], y_pool[texts]])
-    source = np.concatenate([real_rows, np.full(n_llm, -1)]).astype(np.intp)
-    desc.update(setting=setting, omega=n_real / size if size else 0.0)
+    desc["setting"] = setting
+    return _with_real(ctx, real_rows, ctx.space.project(X_pool[texts]), y_pool[texts], desc, rng)
+
+
+def _real_count(ctx: _Context, spec: Mapping[str, Any], size: int, rng: np.random.Generator) -> int:
+    """Real samples of a mixed contributor: ``round(ω · size)``, ω ~ U(0.2, 0.8) unless given."""
+    omega = _check_number(_draw(spec, "omega", rng.uniform(0.2, 0.8)), "omega", 0, 1)
+    return min(round(omega * size), ctx.pool.shape[0])
+
+
+def _with_real(
+    ctx: _Context,
+    real_rows: IndexArray,
+    X_syn: FloatArray,
+    y_syn: NDArray[Any],
+    desc: dict[str, Any],
+    rng: np.random.Generator,
+) -> tuple[FloatArray, NDArray[Any], IndexArray, dict[str, Any]]:
+    """A contributor of real pool rows and synthetic rows (already in market features), in a
+    random order; source row ``-1`` marks a synthetic sample, ``desc["omega"]`` the real share."""
+    size = real_rows.shape[0] + X_syn.shape[0]
+    X = np.concatenate([ctx.space.project(ctx.data.X[real_rows]), X_syn])
+    y = np.concatenate([ctx.data.y[real_rows], y_syn])
+    source = np.concatenate([real_rows, np.full(X_syn.shape[0], -1)]).astype(np.intp)
+    desc["omega"] = real_rows.shape[0] / size if size else 0.0
     order = rng.permutation(size)
     return X[order], y[order], source[order], desc
 
