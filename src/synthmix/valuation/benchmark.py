@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from synthmix._random import RngLike, seed_sequence
+from synthmix._random import RngLike, child_sequence, seed_sequence
 from synthmix._types import StageProgress
 from synthmix.parallel import map_tasks, stage_callback
 from synthmix.valuation.uncertainty import Z90
@@ -115,6 +115,15 @@ class MarketRecord:
 #: Contributors of a regular benchmark market (``make_market``'s default); the large markets
 #: (``large_markets`` per task, ``large_sources`` contributors) are summarised apart.
 DEFAULT_SOURCES = 10
+
+#: Per-market checks averaged over a task's markets: (summary key, :func:`_checks` key).
+_CHECK_MEANS = (
+    ("coverage", "covered"),
+    ("expected_coverage", "expected_coverage"),
+    ("top3_same", "top3_same"),
+    ("top3_overlap_fresh", "top3_overlap_fresh"),
+    ("top3_overlap_truth", "top3_overlap_truth"),
+)
 
 #: Methods timed once, without a second traced run: the attribution methods report their own
 #: memory (resident-set growth; tracemalloc does not see torch), retraining Shapley is too slow
@@ -472,22 +481,11 @@ def _summarise(
                     paired.append(_paired_row(group, primary, method, by_label, truth, rng))
         checked = [r.checks for r in recs if r.checks]
         if checked:
-            checks.append(
-                {
-                    "task": group,
-                    "method": PRIMARY[0],
-                    "n_markets": len(checked),
-                    "coverage": float(np.mean([c["covered"] for c in checked])),
-                    "expected_coverage": float(np.mean([c["expected_coverage"] for c in checked])),
-                    "top3_same": float(np.mean([c["top3_same"] for c in checked])),
-                    "top3_overlap_fresh": float(
-                        np.mean([c["top3_overlap_fresh"] for c in checked])
-                    ),
-                    "top3_overlap_truth": float(
-                        np.mean([c["top3_overlap_truth"] for c in checked])
-                    ),
-                }
-            )
+            summary: dict[str, Any] = {"task": group, "method": PRIMARY[0]}
+            summary["n_markets"] = len(checked)
+            for key, name in _CHECK_MEANS:
+                summary[key] = float(np.mean([c[name] for c in checked]))
+            checks.append(summary)
         for label_aware in (False, True):
             row: dict[str, Any] = {"task": group, "label_aware": label_aware}
             for drop in (None, *range(4)):
@@ -615,7 +613,9 @@ def run_benchmark(
                 [c[0][label_aware] for c in mine], [c[1] for c in mine]
             )
     n_large = s["large_markets"]
-    large_seeds = roots[1].spawn(1)[0].generate_state(max(1, len(s["tasks"]) * n_large)).tolist()
+    large_seeds = (
+        child_sequence(roots[1], 0).generate_state(max(1, len(s["tasks"]) * n_large)).tolist()
+    )
     eval_tasks = []
     for t, task in tasks:
         eval_tasks += [
