@@ -44,13 +44,12 @@ from numpy.typing import NDArray
 
 from synthmix.experiments.publish import RMT_PAPER
 from synthmix.experiments.registry import ReproductionResult, StageProgress, register
+from synthmix.experiments.rmt_realdata import EXPLAIN_ABOVE, TARGET_POINTS, gap_reason
 
 __all__ = ["FULL", "QUICK", "VERIFIERS", "LLMProtocol", "reproduce_rmt_llm", "run_rmt_llm"]
 
 #: Verifiers compared, in the report's order.
 VERIFIERS = ("none", "oracle", "model", "knn", "cleanlab", "llm judge")
-_TARGET_POINTS = 2.0
-_EXPLAIN_ABOVE = 3.0
 
 
 @dataclass(frozen=True)
@@ -132,30 +131,6 @@ def _verifier_decisions(
     except ImportError:
         return None  # cleanlab missing: the report says "not run"
     return np.asarray(verifier.decide(Xs, ys, rng=seed, y_true=y_ref).keep, dtype=bool)
-
-
-def _explain(gap: float, gaussian_gap: float, verifier: str, epsilon: float) -> str | None:
-    """Why a condition's |gap| exceeds 3 points (None when it does not)."""
-    if abs(gap) <= _EXPLAIN_ABOVE:
-        return None
-    if abs(gaussian_gap) <= 1.0:
-        return (
-            "the predicted score moments are right (a Gaussian score with the measured test "
-            "moments lands within 1 point of the prediction); the held-out scores are not "
-            "Gaussian"
-        )
-    if verifier not in ("none", "oracle"):
-        return (
-            "the verifier's decisions depend on the text, not only on whether its label is "
-            "right, so the kept texts are not the coin-flip subsample the theory models "
-            f"(moments off by {gaussian_gap:+.1f} points)"
-        )
-    return (
-        f"the generated texts break the theory's synthetic model: their label noise "
-        f"(ε̂ = {epsilon:.2f}) is not a symmetric coin flip — it depends on the asked-for "
-        "label and on the text — and their two classes are not balanced "
-        f"(moments off by {gaussian_gap:+.1f} points)"
-    )
 
 
 def run_rmt_llm(
@@ -245,9 +220,16 @@ def run_rmt_llm(
                 "phi_ci": rates.phi_ci,
                 "kept_fraction": float(np.mean(keep)),
             }
+            # a gap above 3 points with the moments off and no text-dependent verifier: the
+            # generated texts themselves break the theory's synthetic model
+            otherwise = (
+                f"the generated texts break the theory's synthetic model: their label noise "
+                f"(ε̂ = {epsilon:.2f}) is not a symmetric coin flip — it depends on the asked-for "
+                "label and on the text — and their two classes are not balanced "
+                "(moments off by {moments_gap:+.1f} points)"
+            )
             for j, count in enumerate(check.m):
                 gap = 100.0 * float(check.gap[j])
-                gaussian_gap = 100.0 * float(check.predicted[j] - check.gaussian[j])
                 conditions.append(
                     {
                         "setting": name,
@@ -260,7 +242,14 @@ def run_rmt_llm(
                         "measured_se": float(check.measured_se[j]),
                         "gaussian_score": float(check.gaussian[j]),
                         "gap_points": gap,
-                        "explanation": _explain(gap, gaussian_gap, vname, epsilon),
+                        "explanation": gap_reason(
+                            gap,
+                            float(check.predicted[j]),
+                            float(check.gaussian[j]),
+                            verifier=vname not in ("none", "oracle"),
+                            item="tweet",
+                            otherwise=otherwise,
+                        ),
                     }
                 )
         settings_out.append(entry)
@@ -283,8 +272,8 @@ def run_rmt_llm(
         "settings": settings_out,
         "conditions": conditions,
         "mean_abs_gap_points": float(gaps.mean()),
-        "target_points": _TARGET_POINTS,
-        "n_gaps_above_3_points": int(np.sum(gaps > _EXPLAIN_ABOVE)),
+        "target_points": TARGET_POINTS,
+        "n_gaps_above_3_points": int(np.sum(gaps > EXPLAIN_ABOVE)),
         "mean_abs_gap_points_by_verifier": by["verifier"],
         "mean_abs_gap_points_by_setting": by["setting"],
     }
@@ -330,8 +319,8 @@ def _report(path: Path, payload: dict[str, Any], figure: Path, seconds: float) -
     by_v = ", ".join(f"{k} {v:.2f}" for k, v in payload["mean_abs_gap_points_by_verifier"].items())
     verdict = (
         f"Mean |predicted − measured| {payload['mean_abs_gap_points']:.2f} points over "
-        f"{len(payload['conditions'])} conditions (target ≤ {_TARGET_POINTS:g}: "
-        + ("met" if payload["mean_abs_gap_points"] <= _TARGET_POINTS else "missed")
+        f"{len(payload['conditions'])} conditions (target ≤ {TARGET_POINTS:g}: "
+        + ("met" if payload["mean_abs_gap_points"] <= TARGET_POINTS else "missed")
         + f"); by verifier: {by_v}; {payload['n_gaps_above_3_points']} gaps above 3 points."
     )
     rate_rows = []

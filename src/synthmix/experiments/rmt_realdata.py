@@ -59,6 +59,7 @@ __all__ = [
     "SETTINGS",
     "comparison_payload",
     "explain_gap",
+    "gap_reason",
     "run_overlay",
 ]
 
@@ -84,26 +85,53 @@ def explain_gap(
 
     ``item`` names one real sample in the wording ("image", "tweet").
     """
-    if abs(cell.gap_points) <= EXPLAIN_ABOVE:
+    return gap_reason(
+        cell.gap_points,
+        cell.predicted,
+        cell.gaussian_score,
+        verifier=setting.verifier is not None,
+        item=item,
+        otherwise=(
+            "the surrogate's moments are off ({moments_gap:+.1f} points): the two classes have "
+            f"different covariances and the pooled estimate from few {item}s misstates the "
+            "noise along the classifier"
+        ),
+    )
+
+
+def gap_reason(
+    gap_points: float,
+    predicted: float,
+    gaussian_score: float,
+    *,
+    verifier: bool,
+    item: str,
+    otherwise: str,
+) -> str | None:
+    """Which assumption breaks when ``|gap_points|`` exceeds 3 points (else None).
+
+    ``gaussian_score`` is the accuracy a Gaussian score with the measured test moments would
+    have: within 1 point of ``predicted``, the moments are right and the scores' shape is not;
+    otherwise a real ``verifier``'s text-dependent decisions, or else ``otherwise`` (a
+    format string that may use ``{moments_gap}``, the prediction's distance in points from
+    that Gaussian accuracy).
+    """
+    if abs(gap_points) <= EXPLAIN_ABOVE:
         return None
-    moments_gap = 100.0 * (cell.predicted - cell.gaussian_score)
+    moments_gap = 100.0 * (predicted - gaussian_score)
     if abs(moments_gap) <= 1.0:
         return (
             f"the predicted moments are right (a Gaussian score with the measured test moments "
-            f"scores {cell.gaussian_score:.3f}, the theory {cell.predicted:.3f}); the real test "
+            f"scores {gaussian_score:.3f}, the theory {predicted:.3f}); the real test "
             f"scores are not Gaussian — atypical {item}s form heavier tails than Φ assumes"
         )
-    if setting.verifier is not None:
+    if verifier:
         return (
             f"the real verifier's decisions depend on the {item}, not only on whether its label "
             "is right, so the kept set is not the coin-flip subsample the theory models "
             f"(moments off by {moments_gap:+.1f} points)"
         )
-    return (
-        "the surrogate's moments are off "
-        f"({moments_gap:+.1f} points): the two classes have different covariances and the "
-        f"pooled estimate from few {item}s misstates the noise along the classifier"
-    )
+    return otherwise.format(moments_gap=moments_gap)
 
 
 def run_overlay(
