@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from synthmix._io import config_hash
+from synthmix._io import atomic_open, config_hash
 from synthmix._random import RngLike, child_sequence, root_entropy, seed_sequence
 from synthmix._validation import check_int, check_nonnegative, check_probability, fail
 from synthmix.data.bundled import DataUnavailableError
@@ -469,7 +469,7 @@ def generate_text(
         partial.parent.mkdir(parents=True, exist_ok=True)
         # rewrite the whole batches kept (drops a torn tail), then append batch by batch
         with open(partial, "w", encoding="utf-8") as fh:
-            fh.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+            fh.writelines(map(_json_line, rows))
         sink = open(partial, "a", encoding="utf-8")  # noqa: SIM115 (closed below)
     try:
         with _torch_threads(threads):
@@ -493,7 +493,7 @@ def generate_text(
                 ]
                 rows.extend(batch)
                 if sink is not None:
-                    sink.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in batch)
+                    sink.writelines(map(_json_line, batch))
                     sink.flush()
                     os.fsync(sink.fileno())
                 if progress is not None:
@@ -517,14 +517,16 @@ def generate_text(
     )
 
 
+def _json_line(obj: dict[str, Any]) -> str:
+    """One JSONL line (UTF-8 text kept as is)."""
+    return json.dumps(obj, ensure_ascii=False) + "\n"
+
+
 def _write_rows(path: Path, rows: Sequence[dict[str, Any]], provenance: dict[str, Any]) -> None:
     """JSONL (gzip when the name ends in .gz), written atomically: the first line is
     ``{"provenance": ...}``, then one row per line."""
-    from synthmix._io import atomic_open
-
-    lines = [json.dumps({"provenance": provenance}, ensure_ascii=False)]
-    lines += [json.dumps(r, ensure_ascii=False) for r in rows]
-    data = ("\n".join(lines) + "\n").encode("utf-8")
+    lines = [_json_line({"provenance": provenance}), *map(_json_line, rows)]
+    data = "".join(lines).encode("utf-8")
     if path.name.endswith(".gz"):
         data = gzip.compress(data, compresslevel=9, mtime=0)
     with atomic_open(path, "wb") as fh:

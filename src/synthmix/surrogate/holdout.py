@@ -291,9 +291,9 @@ def holdout_check(
         epsilon=eps,
         gamma=float(gamma),
         seed=seed,
-        rho=None if pruned is False else measured_rates[:, 0].copy(),
-        phi=None if pruned is False else measured_rates[:, 1].copy(),
-        kept=None if pruned is False else kept.mean(axis=0),
+        rho=None if not pruned else measured_rates[:, 0].copy(),
+        phi=None if not pruned else measured_rates[:, 1].copy(),
+        kept=None if not pruned else kept.mean(axis=0),
         predicted_plugin=out[..., 3].mean(axis=0) if corrected else None,
     )
 
