@@ -9,13 +9,21 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from synthmix._random import seed_sequence
 from synthmix.data.llm import (
     DEFAULT_TEMPLATE,
     SamplingSettings,
+    _batch_seed,
+    _generate_batch,
+    _plan,
+    _torch_threads,
     clean_text,
     generate_text,
+    judge_text,
+    load_corpus,
     read_generated,
 )
 from synthmix.exceptions import ValidationError
@@ -181,13 +189,9 @@ JUDGED = [
 def test_judge_scores_do_not_depend_on_batching(method) -> None:
     """Left padding must not leak into the scores: each text judged alone (no padding) and in
     one padded batch gives the same log-probabilities."""
-    from synthmix.data.llm import judge_text
-
     alone = judge_text(JUDGED, method=method, batch_size=1)
     together = judge_text(JUDGED, method=method, batch_size=4)
     assert alone.scores.shape == (4, 2) and alone.labels == ("negative", "positive")
-    import numpy as np
-
     np.testing.assert_allclose(together.scores, alone.scores, rtol=0, atol=2e-4)
     assert together.predicted == tuple(alone.labels[i] for i in np.argmax(alone.scores, axis=1))
     assert np.all(alone.scores <= 0)  # log-probabilities
@@ -204,8 +208,6 @@ def test_judge_scores_do_not_depend_on_batching(method) -> None:
     ],
 )
 def test_judge_rejects_bad_arguments(kwargs, message) -> None:
-    from synthmix.data.llm import judge_text
-
     args = {"texts": JUDGED, **kwargs}
     with pytest.raises(ValidationError, match=message):
         judge_text(**args)
@@ -216,8 +218,6 @@ def test_the_shipped_corpus_regenerates_from_its_recorded_seeds() -> None:
     """The first batch of one shipped setting, regenerated from the provenance the corpus
     records (settings, seed, batch size, threads), gives the same texts: the corpus is what
     ``synthmix generate`` produces, and the backend is deterministic on this CPU."""
-    from synthmix._random import seed_sequence
-    from synthmix.data.llm import _batch_seed, _generate_batch, _plan, _torch_threads, load_corpus
 
     corpus = load_corpus()
     name = min(corpus.rows)  # any one setting
