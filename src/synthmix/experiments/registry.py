@@ -76,6 +76,7 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "synthmix.experiments.rmt_llm",
     "synthmix.experiments.scaling_exact",
     "synthmix.experiments.scaling_learned",
+    "synthmix.experiments.scaling_text",
     "synthmix.experiments.valuation_benchmark",
 )
 
