@@ -82,7 +82,7 @@ def test_outputs_exist(demo: tuple[DemoResult, Calls]) -> None:
     assert 0 < res.seconds < 120
 
 
-def test_results_json_has_the_four_analyses_and_their_key_numbers(
+def test_results_json_has_the_five_analyses_and_their_key_numbers(
     results: dict[str, Any],
 ) -> None:
     assert results["synthmix_version"] == synthmix.__version__
@@ -97,6 +97,7 @@ def test_results_json_has_the_four_analyses_and_their_key_numbers(
         "phase_transition",
         "scaling",
         "valuation",
+        "text",
         "bottom_line",
     }
     val = results["summary"]["valuation"]
@@ -172,6 +173,63 @@ def test_decisions_are_derived_from_the_analyses(results: dict[str, Any]) -> Non
     truth = results["analyses"]["valuation"]["ground_truth"]["values"]
     assert val["top"][0] == max(truth, key=lambda n: truth[n])
     assert val["top"][0] in val["text"]
+
+
+def test_text_decision_follows_from_its_conditions(results: dict[str, Any]) -> None:
+    """The text section's effect, verifier choice and valuation figures are recomputed from
+    the saved conditions and market (two standard errors, the report's convention)."""
+    stage, dec = results["analyses"]["text"], results["summary"]["text"]
+    if not stage["available"]:
+        assert dec["text"].startswith("Not run: ") and stage["reason"] in dec["text"]
+        return
+    cells = stage["share"]["conditions"]
+    m_max = max(c["m"] for c in cells)
+    at = {c["verifier"]: c for c in cells if c["m"] == m_max}
+    base = next(c for c in cells if c["m"] == 0)
+    assert {c["measured"] for c in cells if c["m"] == 0} == {base["measured"]}  # shared splits
+    assert dec["effect_points"] == pytest.approx(100 * (at["none"]["measured"] - base["measured"]))
+    usable = [v for v in ("model", "knn", "cleanlab", "llm judge") if v in at]
+    best = max(usable, key=lambda v: at[v]["measured"])
+    assert dec["best_verifier"] == best and "oracle" not in (dec["recommended"],)
+    gain = 100 * (at[best]["measured"] - at["none"]["measured"])
+    two_se = 200 * np.hypot(at[best]["measured_se"], at["none"]["measured_se"])
+    assert dec["best_gain_points"] == pytest.approx(gain)
+    assert dec["recommended"] == (best if gain > two_se else "no pruning")
+    assert dec["mean_abs_gap_points"] == pytest.approx(
+        np.mean([abs(c["gap_points"]) for c in cells])
+    )
+    truth = stage["valuation"]["ground_truth"]["values"]
+    assert (
+        dec["ranking"][0] == max(truth, key=lambda n: truth[n]) and dec["ranking"][0] in dec["text"]
+    )
+    ours = next(m for m in stage["valuation"]["methods"] if m["method"] == "proxy_ensemble")
+    assert dec["spearman"] == ours["spearman"] and f"{ours['spearman']:.2f}" in dec["text"]
+    clause = "For LLM-written text"
+    assert clause in results["summary"]["bottom_line"]["text"]
+
+
+def test_text_stage_without_its_data_says_why_and_the_report_still_renders(
+    demo: tuple[DemoResult, Calls], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from synthmix.data import DataUnavailableError
+    from synthmix.experiments import rmt_llm
+
+    def missing(*args: Any, **kwargs: Any) -> Any:
+        raise DataUnavailableError("the SmolLM2 corpus is missing (test)")
+
+    out = _copy_run(demo, tmp_path)
+    (out / "stages" / "text.json").unlink()  # only the text stage is recomputed
+    monkeypatch.setattr(rmt_llm, "run_rmt_llm", missing)
+    res = run_demo(out, quick=True, seed=0)
+    assert [s.name for s in res.stages if not s.reused] == ["text"]
+    doc = json.loads(res.results_path.read_text(encoding="utf-8"))
+    assert doc["analyses"]["text"] == {
+        "available": False,
+        "reason": "the SmolLM2 corpus is missing (test)",
+    }
+    assert doc["summary"]["text"]["text"] == "Not run: the SmolLM2 corpus is missing (test)."
+    assert "For LLM-written text" not in doc["summary"]["bottom_line"]["text"]
+    assert "Not run: the SmolLM2 corpus is missing (test)." in res.report_path.read_text("utf-8")
 
 
 def test_phase_transition_curves_cross_one_half_at_epsilon_star(results: dict[str, Any]) -> None:
@@ -284,13 +342,14 @@ def test_a_deleted_stage_is_recomputed_alone(
     out = _copy_run(demo, tmp_path)
     (out / "stages" / "phase_transition.json").unlink()
     (out / "stages" / "scaling.json").write_text("{truncated")  # e.g. a crash mid-write
-    _forbid_computing(monkeypatch, "synthetic_share", "valuation")
+    _forbid_computing(monkeypatch, "synthetic_share", "valuation", "text")
     again = run_demo(out, quick=True, seed=0)
     assert {s.name: s.reused for s in again.stages} == {
         "synthetic_share": True,
         "phase_transition": False,
         "scaling": False,
         "valuation": True,
+        "text": True,
     }
     doc = json.loads(again.results_path.read_text(encoding="utf-8"))
     assert doc["analyses"] == results["analyses"]  # recomputed from the same seeds

@@ -1,6 +1,6 @@
 """``synthmix demo``: the whole system on bundled real data, as one report to forward.
 
-:func:`run_demo` runs four analyses, each a resumable *stage* whose result is saved
+:func:`run_demo` runs five analyses, each a resumable *stage* whose result is saved
 atomically under ``out/stages/<name>.json`` with a hash of its configuration:
 
 ``synthetic_share``
@@ -19,6 +19,11 @@ atomically under ``out/stages/<name>.json`` with a hash of its configuration:
     What each source is worth: ≥ 10 contributors of a data market valued without retraining
     (``mixture``) and by baselines, against retraining ground truth (Spearman with a bootstrap
     interval, :func:`synthmix.valuation.agreement`).
+``text``
+    Real vs LLM-written text, from the SmolLM2 tweets shipped with synthmix: what adding them
+    does to a ridge model on real tweets with each verifier (the LLM judge among them), theory
+    vs measurement (:func:`synthmix.experiments.rmt_llm.run_rmt_llm` on one sampling setting),
+    and what each text source of an ``llm-tweets`` market is worth against retraining.
 
 It then writes ``results.json`` (the decisions, their numbers and every number behind the
 figures), ``figures/*.png`` and a self-contained ``report.html`` whose first section states the
@@ -26,7 +31,8 @@ decisions. A rerun with the same settings reuses every finished stage (a killed 
 only what is missing); ``force=True`` recomputes all. :func:`rebuild_report` redraws the figures
 and the report from saved artifacts without recomputing (``synthmix report DIR``).
 
-Budgets on 2 cores: ``quick=True`` well under 2 minutes (~22 s), the default well under 10 (~65 s).
+Budgets on 2 cores: ``quick=True`` under 2 minutes (~27 s; ~110 s when the text stage first
+embeds its ~10,600 tweets on a fresh machine), the default well under 10 (~80 s warm).
 """
 
 from __future__ import annotations
@@ -68,16 +74,17 @@ __all__ = [
 
 #: The analyses, in report order, with their titles (also the progress-bar labels).
 STAGES: Mapping[str, str] = {
-    "synthetic_share": "1/4 synthetic share (theory vs real digits)",
-    "phase_transition": "2/4 label-noise phase transition",
-    "scaling": "3/4 three-phase learning curve",
-    "valuation": "4/4 valuing data sources",
+    "synthetic_share": "1/5 synthetic share (theory vs real digits)",
+    "phase_transition": "2/5 label-noise phase transition",
+    "scaling": "3/5 three-phase learning curve",
+    "valuation": "4/5 valuing data sources",
+    "text": "5/5 real vs LLM-written text",
 }
 #: ``spawn_key`` of each stage's seed: ``SeedSequence(seed, spawn_key=(k,))``.
 _STAGE_KEY = {name: k for k, name in enumerate(STAGES)}
 
 #: Per mode, each stage's settings (what its cache key hashes, with the seed, the data set
-#: and the synthmix version). Measured on 2 shared cores: quick ~22 s, full ~65 s (n_jobs=2).
+#: and the synthmix version). Measured on 2 shared cores: quick ~27 s, full ~80 s (warm caches).
 DEMO_CONFIG: Mapping[str, Mapping[str, Mapping[str, Any]]] = {
     "quick": {
         "synthetic_share": {
@@ -103,6 +110,19 @@ DEMO_CONFIG: Mapping[str, Mapping[str, Mapping[str, Any]]] = {
             "methods": ("proxy_ensemble", "proxy", "mixture", "davinz", "size"),
             "n_boot": 1000,
         },
+        "text": {
+            "share": {
+                "n_tweets": 3000,
+                "n_repeats": 3,
+                "m": (0, 200, 800),
+                "settings": ("T1.0-p0.9",),
+            },
+            "valuation": {
+                "n_contributors": 10,
+                "methods": ("proxy_ensemble", "proxy", "size"),
+                "n_boot": 1000,
+            },
+        },
     },
     "full": {
         "synthetic_share": {
@@ -127,6 +147,19 @@ DEMO_CONFIG: Mapping[str, Mapping[str, Mapping[str, Any]]] = {
             "n_contributors": 16,
             "methods": ("proxy_ensemble", "proxy", "mixture", "davinz", "size", "tracin"),
             "n_boot": 1000,
+        },
+        "text": {
+            "share": {
+                "n_tweets": 3000,
+                "n_repeats": 10,
+                "m": (0, 100, 200, 400, 800),
+                "settings": ("T1.0-p0.9",),
+            },
+            "valuation": {
+                "n_contributors": 12,
+                "methods": ("proxy_ensemble", "proxy", "mixture", "size"),
+                "n_boot": 1000,
+            },
         },
     },
 }
@@ -322,7 +355,7 @@ def run_demo(
     progress: StageProgress | None = None,
     force: bool = False,
 ) -> DemoResult:
-    """Run the four analyses (resuming finished stages) and write results and the report.
+    """Run the five analyses (resuming finished stages) and write results and the report.
 
     Parameters
     ----------

