@@ -39,6 +39,10 @@ def _inputs(root: Path) -> None:
         "n,error\n" + "".join(f"{10**i},{'inf' if i == 3 else 0.5}\n" for i in range(9))
     )
     (root / "curve_text.csv").write_text("n,error\n10,abc\n")
+    # duplicated names: pandas would read the second 'a' as 'a.1' (its data under another name)
+    (root / "dup.csv").write_text("a,a,label,y_true\n1,10,1,1\n2,20,-1,-1\n3,30,1,1\n4,40,-1,-1\n")
+    (root / "duplabel.csv").write_text("x0,label,x1,label\n0,-1,0,-1\n1,1,1,1\n0,-1,1,-1\n")
+    (root / "headeronly.csv").write_text("x0,x1,label,y_true\n")
     (root / "a_file").write_text("not a folder")
     (root / "a_dir").mkdir()
 
@@ -137,6 +141,63 @@ CASES: list[tuple[str, list[str], str]] = [
     # scaling
     ("beta at most 1", ["scaling", "predict", "--k", "5", "--beta", "0.5"], "beta"),
     ("no truncation", ["scaling", "predict", "--beta", "2"], "k"),
+    (
+        "prune: a repeated column name",
+        [
+            "prune",
+            "--out",
+            "k.csv",
+            "--synthetic",
+            "dup.csv",
+            "--verifier",
+            "oracle",
+            "--rho",
+            "0",
+            "--phi",
+            "1",
+        ],
+        "synthetic must have distinct column names; got 'repeated: a'",
+    ),
+    (
+        "prune: a repeated label column",
+        [
+            "prune",
+            "--out",
+            "k.csv",
+            "--synthetic",
+            "duplabel.csv",
+            "--verifier",
+            "oracle",
+            "--rho",
+            "0",
+            "--phi",
+            "1",
+        ],
+        "repeated: label",
+    ),
+    (
+        "prune: header only",
+        [
+            "prune",
+            "--out",
+            "k.csv",
+            "--synthetic",
+            "headeronly.csv",
+            "--verifier",
+            "oracle",
+            "--rho",
+            "0",
+            "--phi",
+            "1",
+        ],
+        "synthetic must hold at least one data row",
+    ),
+    ("value: a repeated column name", [*VALUE, "--source", "d=dup.csv"], "repeated: a"),
+    (
+        "predict: a repeated label column",
+        ["predict", "--real", "duplabel.csv", "--generator", "gaussian"],
+        "repeated: label",
+    ),
     ("pi above 1", ["scaling", "predict", "--k", "5", "--pi", "1.5"], "pi"),
     ("negative k", ["scaling", "predict", "--k", "-3"], "k"),
     ("missing curve", ["scaling", "fit", "nope.csv"], "curve"),
@@ -149,7 +210,11 @@ CASES: list[tuple[str, list[str], str]] = [
     ("unknown method", [*VALUE, "--method", "astrology"], "method"),
     ("NaN in a source", [*VALUE, "--source", "n=nan.csv"], "--source n"),
     ("inf in a source", [*VALUE, "--source", "i=inf.csv"], "--source i"),
-    ("empty source", [*VALUE, "--source", "e=empty.csv"], "sources['e']"),
+    (
+        "empty source",
+        [*VALUE, "--source", "e=empty.csv"],
+        "--source e (empty.csv): path must hold at least one data row",
+    ),
     ("one-class reference", [*VALUE[:5], "--reference", "one.csv"], "two classes"),
     (
         "mismatched source",

@@ -102,7 +102,7 @@ def test_proxy_method_and_model_reach_the_library(
         (["--synthetic", "zzz"], "--synthetic"),
         (["--method", "mixture", "--weights", "heavy"], "weights"),
         (["--source", "n=NAN"], "--source n ("),
-        (["--source", "e=EMPTY"], "sources['e'] must contain at least one sample"),
+        (["--source", "e=EMPTY"], "path must hold at least one data row"),
         (["--reference", "ONE"], "reference must contain at least two classes"),
         (["--n-bootstrap", "1"], "n_bootstrap must be >= 2; got 1"),
     ],

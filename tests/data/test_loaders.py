@@ -229,6 +229,65 @@ def test_errors_name_the_parameter(
     assert str(info.value).startswith(f"{param} must "), str(info.value)
 
 
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ("a,a,label\n1,10,0\n2,20,1\n", "repeated: a"),
+        ("a,label,b,label\n1,0,2,0\n2,1,3,1\n", "repeated: label"),
+        ("a,a.1,a,label\n1,2,3,0\n", "repeated: a$"),
+    ],
+)
+def test_repeated_column_names_are_refused_before_any_renaming(
+    tmp_path: Path, csv_reader: str, text: str, match: str
+) -> None:
+    """pandas would rename the second ``a`` to ``a.1`` and read its data under that name."""
+    path = _write(tmp_path, "dup.csv", text)
+    with pytest.raises(ValidationError, match=r"^path must have distinct column names; got "):
+        load_table(path)
+    with pytest.raises(ValidationError, match=match.rstrip("$") + "'$"):
+        load_table(path)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_a_byte_order_mark_is_read_like_its_absence(tmp_path: Path, suffix: str) -> None:
+    ds = _mixed()
+    plain = tmp_path / f"plain{suffix}"
+    save_table(ds, plain)
+    bom = tmp_path / f"bom{suffix}"
+    bom.write_bytes(b"\xef\xbb\xbf" + plain.read_bytes())
+    _assert_same(load_table(plain), load_table(bom))
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_a_file_without_rows_is_refused(tmp_path: Path, csv_reader: str, suffix: str) -> None:
+    text = "x,label\n" if suffix == ".csv" else "\n\n"
+    path = _write(tmp_path, f"e{suffix}", text)
+    with pytest.raises(ValidationError, match=r"^path must hold at least one"):
+        load_table(path)
+
+
+def test_repeated_json_keys_are_refused_not_merged(tmp_path: Path) -> None:
+    """``json.loads`` alone would keep the second ``a`` and drop the first silently."""
+    path = _write(tmp_path, "d.jsonl", '{"a": 1, "a": 2, "label": 0}\n{"a": 3, "label": 1}\n')
+    with pytest.raises(
+        ValidationError, match=r"^path must have distinct column names; got 'repeated: a'$"
+    ):
+        load_table(path)
+
+
+def test_integers_beyond_int64_are_read_as_numbers_in_every_format(
+    tmp_path: Path, csv_reader: str
+) -> None:
+    """10^20 overflows int64: JSON lines and CSV both read it as the float it is."""
+    rows = [(10**20, 0), (2, 1), (3, 0)]
+    csv_path = _write(tmp_path, "big.csv", "a,label\n" + "".join(f"{a},{y}\n" for a, y in rows))
+    jsonl = _write(
+        tmp_path, "big.jsonl", "".join(json.dumps({"a": a, "label": y}) + "\n" for a, y in rows)
+    )
+    for path in (csv_path, jsonl):
+        assert load_table(path).X[:, 0].tolist() == [1e20, 2.0, 3.0]
+
+
 def test_ragged_csv_is_refused(tmp_path: Path, csv_reader: str) -> None:
     path = _write(tmp_path, "r.csv", "a,label\n1,0,7,8\n2,1\n")
     with pytest.raises(ValidationError, match=r"^path must "):

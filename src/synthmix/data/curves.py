@@ -40,7 +40,7 @@ def load_learning_curve(
     path = Path(path)
     if not path.is_file():
         raise fail("curve", "be an existing CSV file", str(path))
-    with path.open(newline="", encoding="utf-8") as fh:
+    with path.open(newline="", encoding="utf-8-sig") as fh:
         rows = list(csv.DictReader(fh))
     if not rows or not {"n", "error"} <= set(rows[0]):
         raise fail(

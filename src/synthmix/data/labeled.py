@@ -21,7 +21,7 @@ from synthmix._io import atomic_open
 from synthmix._types import BoolArray, FloatArray, IntArray
 from synthmix._validation import fail
 from synthmix.data.dataset import Dataset
-from synthmix.data.loaders import load_table
+from synthmix.data.loaders import check_column_names, json_object, load_table
 from synthmix.exceptions import ValidationError
 
 __all__ = [
@@ -269,14 +269,16 @@ def peek_columns(path: Path) -> list[str] | None:
     suffix = path.suffix.lower()
     try:
         if suffix == ".csv":
-            with open(path, encoding="utf-8", newline="") as fh:
+            with open(path, encoding="utf-8-sig", newline="") as fh:
                 header = next(csv.reader(fh), None)
+            if header is not None:
+                check_column_names(header)  # repeated names: None, and load_table refuses them
             return None if header is None else [str(h) for h in header]
         if suffix == ".jsonl":
-            with open(path, encoding="utf-8") as fh:
+            with open(path, encoding="utf-8-sig") as fh:
                 for line in fh:
                     if line.strip():
-                        record = json.loads(line)
+                        record = json.loads(line, object_pairs_hook=json_object)
                         return [str(k) for k in record] if isinstance(record, dict) else None
             return None
         if suffix == ".npy":
@@ -553,11 +555,11 @@ def write_kept_rows(
     if kind not in (".csv", ".jsonl") or out.suffix.lower() != kind:
         return False
     if kind == ".csv":
-        with open(source, encoding="utf-8", newline="") as fh:
+        with open(source, encoding="utf-8-sig", newline="") as fh:
             table = [r for r in csv.reader(fh) if r]
         header, body = table[0], table[1:]
     else:
-        with open(source, encoding="utf-8") as fh:
+        with open(source, encoding="utf-8-sig") as fh:
             records = [json.loads(line) for line in fh if line.strip()]
         header = list(records[0]) if records else []
     n = len(body) if kind == ".csv" else len(records)

@@ -255,21 +255,62 @@ def _read_npy(target: Path) -> Columns:
     return {str(j): arr[:, j] for j in range(arr.shape[1])}
 
 
+def check_column_names(names: Sequence[str]) -> None:
+    """Refuse a table whose column names repeat (an error naming ``path``).
+
+    Checked on the names as written, before any parser renames anything: pandas turns a
+    repeated ``a`` into ``a.1`` and JSON keeps only the last of two equal keys, so the data of
+    one of them would silently vanish or move under another name.
+    """
+    repeated = sorted({h for h in names if list(names).count(h) > 1})
+    if repeated:
+        raise fail("path", "have distinct column names", "repeated: " + ", ".join(repeated))
+
+
+def csv_header(target: Path) -> list[str]:
+    """The header line of a CSV file as written (a UTF-8 byte-order mark dropped), checked by
+    :func:`check_column_names`.
+
+    Raises
+    ------
+    synthmix.exceptions.ValidationError
+        Naming ``path``: unreadable, no header line, or a column name used twice.
+    """
+    try:
+        with open(target, encoding="utf-8-sig", newline="") as fh:
+            header = next(csv.reader(fh), None)
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise fail("path", "be a readable UTF-8 CSV file", str(target)) from exc
+    if not header:
+        raise fail("path", "start with a header line", str(target))
+    check_column_names(header)
+    return header
+
+
+def json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``json.loads`` hook: a JSON object whose keys repeat is refused, not silently merged."""
+    check_column_names([k for k, _ in pairs])
+    return dict(pairs)
+
+
 def _read_csv(target: Path) -> Columns:
+    header = csv_header(target)
     try:
         import pandas as pd
     except ImportError:
-        return _read_csv_stdlib(target)
+        return _read_csv_stdlib(target, header)
     try:
         with warnings.catch_warnings():
             # A row longer than the header would silently lose data: refuse it instead.
             warnings.simplefilter("error", pd.errors.ParserWarning)
-            frame = pd.read_csv(target, index_col=False)
+            frame = pd.read_csv(target, index_col=False, encoding="utf-8-sig")
     except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserWarning) as exc:
         # pandas' ParserError and EmptyDataError are ValueErrors
         raise fail("path", "be a readable CSV file with a header line", str(target)) from exc
-    if frame.columns.has_duplicates:
-        raise fail("path", "have distinct column names", list(frame.columns))
+    # never a renamed column (pandas names an empty one "Unnamed: j", as in its own index column)
+    renamed = [h for h, c in zip(header, frame.columns, strict=False) if h and str(c) != h]
+    if renamed or len(frame.columns) != len(header):
+        raise fail("path", "have column names pandas reads as written", renamed or header)
     return {str(col): _series_to_array(frame[col]) for col in frame.columns}
 
 
@@ -285,17 +326,13 @@ def _is_missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def _read_csv_stdlib(target: Path) -> Columns:
+def _read_csv_stdlib(target: Path, header: list[str]) -> Columns:
     try:
-        with open(target, encoding="utf-8", newline="") as fh:
+        with open(target, encoding="utf-8-sig", newline="") as fh:
             rows = list(csv.reader(fh))
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise fail("path", "be a readable UTF-8 CSV file", str(target)) from exc
-    if not rows:
-        raise fail("path", "start with a header line", str(target))
-    header, body = rows[0], [r for r in rows[1:] if r]
-    if len(set(header)) != len(header):
-        raise fail("path", "have distinct column names", header)
+    body = [r for r in rows[1:] if r]
     for number, row in enumerate(body, start=1):
         if len(row) != len(header):
             raise fail(
@@ -323,12 +360,12 @@ def _infer_column(cells: list[str]) -> NDArray[Any]:
 def _read_jsonl(target: Path) -> Columns:
     records: list[dict[str, Any]] = []
     try:
-        with open(target, encoding="utf-8") as fh:
+        with open(target, encoding="utf-8-sig") as fh:
             for lineno, line in enumerate(fh, start=1):
                 if not line.strip():
                     continue
                 try:
-                    record = json.loads(line)
+                    record = json.loads(line, object_pairs_hook=json_object)
                 except json.JSONDecodeError:
                     raise fail("path", "hold one JSON object per line", f"line {lineno}") from None
                 if not isinstance(record, dict):
@@ -354,7 +391,10 @@ def _json_column(values: list[Any]) -> NDArray[Any]:
     if all(isinstance(v, bool) for v in values):
         return np.array(values, dtype=np.bool_)
     if all(isinstance(v, int) and not isinstance(v, bool) for v in values):
-        return np.array(values, dtype=np.int64)
+        try:
+            return np.array(values, dtype=np.int64)
+        except OverflowError:  # beyond ±2^63: a number like any other, as in CSV
+            return np.array(values, dtype=np.float64)
     if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
         return np.array(values, dtype=np.float64)
     if all(v is None or (isinstance(v, int | float) and not isinstance(v, bool)) for v in values):
@@ -407,6 +447,8 @@ def _table_to_dataset(
     name: str,
 ) -> Dataset:
     names = list(columns)
+    if not names or next(iter(columns.values())).shape[0] == 0:
+        raise fail("path", "hold at least one data row", f"{name}: header only")
     label_col = _resolve(label, names, "label")
     flags = None
     synth_col = None
