@@ -205,3 +205,26 @@ def test_fit_compares_with_the_models_corners(tmp_path, capsys: pytest.CaptureFi
         err
         == "synthmix: error: k must be given together with --pi to compare with the model; got 30"
     )
+
+
+@pytest.mark.parametrize(
+    ("args", "header"),
+    [
+        (["--k", "1", "--M", "1"], "k = M = 1 leaves no tail, no breakpoints"),
+        (["--temperature", "1e-9"], "no hard cut, no breakpoints"),
+        (["--beta", "1e6", "--k", "3"], "n1=inf (end of rapid learning), n2=inf"),
+        (["--k", "30", "--M", "1000000000000"], "M=1000000000000: n1=1454"),
+    ],
+)
+def test_degenerate_and_huge_models_answer_with_numbers(
+    capsys: pytest.CaptureFixture[str], args: list[str], header: str
+) -> None:
+    """Where the model has a limit, the command prints it: no NaN, no traceback, no hang."""
+    beta = [] if "--beta" in args else ["--beta", "2"]
+    code = main(["scaling", "predict", *beta, "--pi", "0.1", "--n", "10,1000,100000", *args])
+    out, err = capsys.readouterr()
+    assert code == 0 and err == "", err
+    assert header in out.splitlines()[0]
+    rows = [line.split() for line in out.splitlines() if not line.startswith("#")][1:]
+    errors = [float(r[1]) for r in rows]
+    assert len(errors) == 3 and all(0.0 <= e <= 1.0 for e in errors), out

@@ -74,10 +74,11 @@ def predict_command(
     points: dict[str, Any] = {"n": sizes, "error": error}
     n1 = n2 = None
     hinges: dict[str, Any] | None = None
-    if model.cut is not None:
+    if model.cut is not None and model.cut < model.M:  # k = M leaves no tail to learn
         n1, n2 = breakpoints(model)
         points["phase"] = np.where(sizes < n1, 1, np.where(sizes < n2, 2, 3))
-        hinges = _hinges(model, sizes)
+        if np.isfinite(n2):  # a huge beta puts the breakpoints beyond every float
+            hinges = _hinges(model, sizes)
     if json_output:
         doc = {
             "synthmix_version": __version__,
@@ -99,7 +100,8 @@ def predict_command(
         typer.echo(json.dumps(to_jsonable(doc), indent=2))
         return
     if n1 is None:
-        typer.echo(f"# beta={model.beta:g} pi={pi:g} M={model.M}: no hard cut, no breakpoints")
+        why = "no hard cut" if model.cut is None else f"k = M = {model.M} leaves no tail"
+        typer.echo(f"# beta={model.beta:g} pi={pi:g} M={model.M}: {why}, no breakpoints")
     else:
         typer.echo(
             f"# beta={model.beta:g} k={model.cut} pi={pi:g} M={model.M}: n1={n1:.4g} (end of rapid "
