@@ -53,6 +53,25 @@ PRUNE = ["prune", "--out", "kept.csv", "--synthetic", "pm.csv"]
 CASES: list[tuple[str, list[str], str]] = [
     # predict / simulate: ranges, sizes, configs
     ("negative gamma", ["predict", "--gamma", "-1"], "gamma"),
+    # sizes beyond the memory budget are refused before anything is allocated
+    (
+        "predict: a billion dimensions",
+        ["predict", "--p", "1000000000"],
+        "p must keep the memory needed (about 238 GiB) within the budget of",
+    ),
+    ("predict: p beyond int64", ["predict", "--p", "9223372036854775808"], "p must keep"),
+    (
+        "predict: an explicit budget",
+        ["predict", "--p", "1000000", "--max-memory", "0.01"],
+        "within the budget of 10.2 MiB (--max-memory 0.01); got 1000000",
+    ),
+    ("predict: a zero budget", ["predict", "--max-memory", "0"], "max_memory must be a positive"),
+    ("simulate: p = 100,000", ["simulate", "--p", "100000", "--trials", "2"], "p must keep"),
+    (
+        "simulate: a billion trials",
+        ["simulate", "--trials", "1000000000", "--p", "2", "--n", "2", "--m", "0"],
+        "trials must keep the memory needed",
+    ),
     ("epsilon above 1", ["predict", "--epsilon", "1.5"], "epsilon"),
     ("rho below 0", ["predict", "--rho", "-0.1"], "rho"),
     ("phi above 1", ["predict", "--phi", "2"], "phi"),

@@ -24,6 +24,27 @@ def test_results_independent_of_n_jobs_and_in_order() -> None:
     assert map_tasks(_draw, range(12), rng=6) != one
 
 
+def test_workers_are_capped_at_cores_and_tasks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """--n-jobs 1000 on a 2-core machine starts 2 workers, never 1000; on one core (or one
+    task) no pool at all, with the same numbers."""
+    started: list[int] = []
+    real = engine.joblib.Parallel
+
+    def counting(*args: object, n_jobs: int = 1, **kwargs: object) -> object:
+        started.append(n_jobs)
+        return real(*args, n_jobs=n_jobs, **kwargs)
+
+    monkeypatch.setattr(engine.joblib, "Parallel", counting)
+    monkeypatch.setattr(engine, "usable_cores", lambda: 2)
+    reference = map_tasks(_draw, range(5), n_jobs=1, rng=3)
+    assert map_tasks(_draw, range(5), n_jobs=1000, rng=3) == reference
+    assert map_tasks(_draw, range(5), n_jobs=-1, rng=3) == reference
+    assert started == [2, 2]
+    monkeypatch.setattr(engine, "usable_cores", lambda: 1)
+    assert map_tasks(_draw, range(5), n_jobs=50, rng=3) == reference
+    assert started == [2, 2]  # one core: run in this process
+
+
 def test_child_streams_do_not_depend_on_task_count() -> None:
     assert map_tasks(_draw, range(3), rng=1) == map_tasks(_draw, range(10), rng=1)[:3]
 

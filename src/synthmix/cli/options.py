@@ -19,6 +19,7 @@ __all__ = [
     "JsonOpt",
     "LocalJobsOpt",
     "MOpt",
+    "MaxMemoryOpt",
     "MuOpt",
     "NHatOpt",
     "NJobsOpt",
@@ -156,6 +157,16 @@ NJobsOpt = Annotated[
     typer.Option(
         "--n-jobs",
         help="Local worker processes; -1 for all cores (default 1).",
+        show_default=False,
+        rich_help_panel=RUN_PANEL,
+    ),
+]
+MaxMemoryOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--max-memory",
+        help="Memory budget in GiB; work estimated to need more is refused before it starts "
+        "(default: half the available memory).",
         show_default=False,
         rich_help_panel=RUN_PANEL,
     ),

@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from synthmix._validation import fail
-from synthmix.cli.config import GRID_AXES, Parameters, resolve_parameters
+from synthmix.cli.config import GRID_AXES, Parameters, check_parameters_memory, resolve_parameters
 from synthmix.cli.options import (
     ConfigOpt,
     EpsOpt,
     GammaOpt,
     JsonOpt,
+    MaxMemoryOpt,
     MOpt,
     MuOpt,
     NHatOpt,
@@ -155,6 +156,7 @@ def predict_command(
         ),
     ] = False,
     seed: SeedOpt = None,
+    max_memory: MaxMemoryOpt = None,
     json_output: JsonOpt = False,
     out: OutOpt = None,
 ) -> None:
@@ -199,6 +201,7 @@ def predict_command(
         if value is not None:
             raise fail(option, "be given only with --real", str(value))
     params = resolve_parameters(flags, config=config)
+    check_parameters_memory(params, simulation=False, max_memory_gib=max_memory)
     _emit_prediction(predict_grid(params), params, context_line(params), json_output, out)
 
 

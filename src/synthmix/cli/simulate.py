@@ -9,12 +9,13 @@ from typing import Annotated, Any
 
 import typer
 
-from synthmix.cli.config import GRID_AXES, resolve_parameters
+from synthmix.cli.config import GRID_AXES, check_parameters_memory, resolve_parameters
 from synthmix.cli.options import (
     ConfigOpt,
     EpsOpt,
     GammaOpt,
     JsonOpt,
+    MaxMemoryOpt,
     MOpt,
     MuOpt,
     NHatOpt,
@@ -60,6 +61,7 @@ def simulate_command(
     seed: SeedOpt = None,
     n_jobs: NJobsOpt = None,
     scheduler: SchedulerOpt = None,
+    max_memory: MaxMemoryOpt = None,
     compare: Annotated[
         bool, typer.Option("--compare", help="Also show the theory and z = (mc - theory) / stderr.")
     ] = False,
@@ -77,6 +79,7 @@ def simulate_command(
     flags = {"p": p, "mu": mu, "n": n, "m": m, "epsilon": epsilon, "rho": rho, "phi": phi}
     flags.update(gamma=gamma, n_hat=n_hat, trials=trials, seed=seed, n_jobs=n_jobs)
     params = resolve_parameters(flags, config=config, integer_counts=True)
+    check_parameters_memory(params, simulation=True, max_memory_gib=max_memory)
     theory = predict_grid(params) if compare else None  # also validates every point up front
     run_point: Callable[..., SimulationResult]
     if params.n_hat is None:

@@ -12,6 +12,7 @@ them down 5-30x.
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
@@ -116,6 +117,8 @@ def map_tasks(
     rngs = spawn(rng, len(tasks))
     total = len(tasks)
     results: list[R] = []
+    # never more workers than cores or tasks: --n-jobs 1000 on 2 cores starts 2 (same results)
+    n_jobs = min(usable_cores() if n_jobs == -1 else n_jobs, usable_cores(), max(total, 1))
     if scheduler is None and (n_jobs == 1 or total <= 1):
         for i, (task, child) in enumerate(zip(tasks, rngs, strict=True)):
             results.append(_single_threaded(fn, task, child))
@@ -136,6 +139,14 @@ def map_tasks(
             if progress is not None:
                 progress(i + 1, total)
     return results
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (its CPU affinity where the platform reports one)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
 
 
 def stage_callback(progress: StageProgress | None, stage: str) -> Callable[[int, int], None] | None:
