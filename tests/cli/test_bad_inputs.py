@@ -43,6 +43,7 @@ def _inputs(root: Path) -> None:
     (root / "dup.csv").write_text("a,a,label,y_true\n1,10,1,1\n2,20,-1,-1\n3,30,1,1\n4,40,-1,-1\n")
     (root / "duplabel.csv").write_text("x0,label,x1,label\n0,-1,0,-1\n1,1,1,1\n0,-1,1,-1\n")
     (root / "headeronly.csv").write_text("x0,x1,label,y_true\n")
+    (root / "deep.toml").write_text("p = " + "[" * 5000 + "1" + "]" * 5000 + "\n")
     (root / "a_file").write_text("not a folder")
     (root / "a_dir").mkdir()
 
@@ -53,6 +54,9 @@ PRUNE = ["prune", "--out", "kept.csv", "--synthetic", "pm.csv"]
 CASES: list[tuple[str, list[str], str]] = [
     # predict / simulate: ranges, sizes, configs
     ("negative gamma", ["predict", "--gamma", "-1"], "gamma"),
+    # numerical failures: the one error line, no RuntimeWarning lines before it
+    ("vanishing gamma", ["predict", "--gamma", "1e-300"], "did not converge in 200 iterations"),
+    ("huge mu", ["predict", "--mu", "1e200"], "variance is not positive"),
     # sizes beyond the memory budget are refused before anything is allocated
     (
         "predict: a billion dimensions",
@@ -81,6 +85,7 @@ CASES: list[tuple[str, list[str], str]] = [
     ("non-numeric grid", ["predict", "--m", "ten"], "m"),
     ("missing config", ["predict", "--config", "missing.toml"], "config"),
     ("malformed TOML", ["predict", "--config", "bad.toml"], "config"),
+    ("TOML nested 5,000 deep", ["predict", "--config", "deep.toml"], "nested hundreds deep"),
     ("unknown config key", ["predict", "--config", "unknown.toml"], "what"),
     ("zero trials", ["simulate", "--trials", "0"], "trials"),
     ("zero workers", ["simulate", "--n-jobs", "0", "--trials", "2"], "n_jobs"),

@@ -666,3 +666,46 @@ def test_reproduce_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     doc = json.loads(out)
     assert code == 0 and doc["name"] == "rmt-laws" and doc["quick"] and not doc["cached"]
     assert Path(doc["report"]).is_file() and all(Path(f).is_file() for f in doc["figures"])
+
+
+def test_an_internal_error_is_one_line_with_exit_1_and_debug_shows_the_traceback(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An unforeseen failure (a bug) is one line naming it and --debug; --debug re-raises."""
+    import synthmix.cli.predict as predict_mod
+
+    def broken(*args: object, **kwargs: object) -> object:
+        raise KeyError("arms")
+
+    monkeypatch.setattr(predict_mod, "predict_grid", broken)
+    code = main(["predict", "--p", "20"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err == (
+        "synthmix: error: internal error (KeyError: 'arms'); rerun with --debug for the "
+        "traceback and report it\n"
+    )
+    with pytest.raises(KeyError, match="arms"):
+        main(["predict", "--p", "20", "--debug"])
+
+
+def test_user_strings_in_figures_are_drawn_as_written(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """A source named like broken TeX is a name: the figure is drawn, nothing half-written."""
+    good = tmp_path / "good.csv"
+    good.write_text("x0,x1,label\n0,0,0\n1,1,1\n0.5,0.2,0\n0.9,0.8,1\n")
+    out = tmp_path / "v"
+    code = main(
+        [
+            "value",
+            "--source",
+            "$\\frac{1}$=" + str(good),
+            "--source",
+            f"b={good}",
+            "--reference",
+            str(good),
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0, capsys.readouterr().err
+    assert sorted(p.name for p in out.iterdir()) == ["values.json", "values.png"]

@@ -12,6 +12,7 @@ error — to one line on stderr and exit code 2.
 from __future__ import annotations
 
 import sys
+import warnings
 from collections.abc import Sequence
 from typing import Annotated
 
@@ -135,7 +136,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     -------
     int
         0 on success, 2 for invalid input (one line on stderr, no traceback), 1 for other
-        reported failures, 130 when interrupted.
+        reported failures and internal errors (one line; ``--debug`` anywhere on the command
+        line shows the traceback instead), 130 when interrupted.
 
     Examples
     --------
@@ -144,9 +146,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     0
     """
     args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args  # anywhere on the line: show the traceback of an internal error
+    args = [a for a in args if a != "--debug"]
     command = typer.main.get_command(app)
     try:
-        rv = command.main(args=args, prog_name="synthmix", standalone_mode=False)
+        with warnings.catch_warnings():
+            # numpy's floating-point RuntimeWarnings would print before the one error line;
+            # every such condition that matters is an error or a line of the output itself
+            warnings.simplefilter("ignore", RuntimeWarning)
+            rv = command.main(args=args, prog_name="synthmix", standalone_mode=False)
     except SynthmixError as exc:
         error(str(exc))
         return EXIT_USAGE
@@ -167,6 +175,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if code == EXIT_INTERRUPTED:  # typer's own Ctrl-C handling
             error("interrupted; every file already written is complete (outputs are atomic)")
         return code
+    except Exception as exc:  # a bug or an unforeseen failure: one line, the traceback on demand
+        if debug:
+            raise
+        error(
+            f"internal error ({type(exc).__name__}: {exc}); rerun with --debug for the "
+            "traceback and report it"
+        )
+        return 1
     code = rv if isinstance(rv, int) and not isinstance(rv, bool) else 0
     if code == EXIT_INTERRUPTED:  # typer turns Ctrl-C into Exit(130), returned when embedded
         error("interrupted; every file already written is complete (outputs are atomic)")

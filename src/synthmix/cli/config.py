@@ -248,6 +248,10 @@ def load_config(path: str | Path) -> dict[str, Any]:
         table = tomllib.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ValidationError(f"config must be valid TOML; got {str(target)!r} ({exc})") from None
+    except RecursionError:  # arrays nested thousands deep: no setting of ours is like that
+        raise ValidationError(
+            f"config must be TOML without arrays nested hundreds deep; got {str(target)!r}"
+        ) from None
     unknown = [key for key in table if key not in CONFIG_KEYS]
     if unknown:
         raise ValidationError(

@@ -61,6 +61,12 @@ def save_figure(fig: Any, path: str | os.PathLike[str], *, dpi: int = DPI) -> Pa
     pathlib.Path
         ``path``.
     """
+    from matplotlib.text import Text
+
+    for text in fig.findobj(Text):
+        # user strings (source names, file stems) are drawn as written: "$\frac{1}$" is a
+        # name, not broken TeX that would stop the figure
+        text.set_parse_math(False)
     out = Path(path)
     with atomic_open(out, "wb") as fh:
         fig.savefig(fh, format="png", dpi=dpi, metadata={"Software": None})
