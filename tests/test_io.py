@@ -41,3 +41,19 @@ def test_numpy_values_and_hash(tmp_path: Path) -> None:
         "z": None,
     }
     assert config_hash({"a": 1, "b": 2}) == config_hash({"b": 2, "a": 1}) != config_hash({"a": 2})
+
+
+def test_temporaries_of_dead_writers_are_removed_by_the_next_write(tmp_path: Path) -> None:
+    """A writer killed with SIGKILL leaves ``.<name>.<pid>.*.tmp``; the next write of that
+    file removes it when no process has that pid, and leaves a live writer's alone."""
+    import os
+
+    from synthmix._io import write_json
+
+    dead = tmp_path / ".out.json.4194305.abc.tmp"  # above Linux's largest pid: never alive
+    live = tmp_path / f".out.json.{os.getppid()}.def.tmp"  # our parent: alive
+    other = tmp_path / ".other.json.4194305.abc.tmp"  # another file's: not ours to judge
+    for path in (dead, live, other):
+        path.write_text("partial")
+    write_json(tmp_path / "out.json", {"a": 1})
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["out.json", live.name, other.name])

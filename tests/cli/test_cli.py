@@ -709,3 +709,42 @@ def test_user_strings_in_figures_are_drawn_as_written(tmp_path, capsys) -> None:
     )
     assert code == 0, capsys.readouterr().err
     assert sorted(p.name for p in out.iterdir()) == ["values.json", "values.png"]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_sigterm_is_handled_like_ctrl_c_with_exit_143(tmp_path: Path) -> None:
+    """A terminated run says so in one line, exits 143 and leaves no temporary file."""
+    import signal
+    import subprocess
+    import time
+
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "synthmix",
+            "simulate",
+            "--p",
+            "300",
+            "--n",
+            "200",
+            "--m",
+            "200,400,800",
+            "--trials",
+            "5000",
+            "--out",
+            str(tmp_path / "sim.json"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(5)
+    assert proc.poll() is None, "finished before the signal; make the run longer"
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143
+    assert err == (
+        "synthmix: error: terminated; every file already written is complete (outputs are atomic)\n"
+    )
+    assert list(tmp_path.iterdir()) == []

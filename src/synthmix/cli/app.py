@@ -14,7 +14,7 @@ from __future__ import annotations
 import sys
 import warnings
 from collections.abc import Sequence
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -168,13 +168,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         error(message)
         return code if isinstance(code, int) and code else 1
     except (typer.Abort, KeyboardInterrupt):
-        error("interrupted; every file already written is complete (outputs are atomic)")
-        return EXIT_INTERRUPTED
+        return _interrupted()
     except SystemExit as exc:  # typer exits on a broken stdout pipe even when not standalone
         code = exc.code if isinstance(exc.code, int) else 1
-        if code == EXIT_INTERRUPTED:  # typer's own Ctrl-C handling
-            error("interrupted; every file already written is complete (outputs are atomic)")
-        return code
+        return _interrupted() if code == EXIT_INTERRUPTED else code  # typer's Ctrl-C handling
     except Exception as exc:  # a bug or an unforeseen failure: one line, the traceback on demand
         if debug:
             raise
@@ -185,10 +182,39 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     code = rv if isinstance(rv, int) and not isinstance(rv, bool) else 0
     if code == EXIT_INTERRUPTED:  # typer turns Ctrl-C into Exit(130), returned when embedded
-        error("interrupted; every file already written is complete (outputs are atomic)")
+        return _interrupted()
     return code
 
 
+def _interrupted() -> int:
+    """The one line and the exit status of Ctrl-C (130) or SIGTERM (143)."""
+    if _SIGNALLED:
+        error("terminated; every file already written is complete (outputs are atomic)")
+        return EXIT_TERMINATED
+    error("interrupted; every file already written is complete (outputs are atomic)")
+    return EXIT_INTERRUPTED
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread so that every ``finally`` (temporary files) runs."""
+
+
+#: Exit status after SIGTERM (128 + 15, what a shell reports for a terminated process).
+EXIT_TERMINATED = 143
+
+
+_SIGNALLED: list[int] = []  # SIGTERM received (typer may turn the exception into Exit(130))
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    _SIGNALLED.append(signum)
+    raise Terminated
+
+
 def run() -> None:
-    """Console-script entry point: ``sys.exit(main())``."""
+    """Console-script entry point: ``sys.exit(main())``, with SIGTERM handled like Ctrl-C
+    (outputs stay atomic, temporary files are removed, exit status 143)."""
+    import signal
+
+    signal.signal(signal.SIGTERM, _on_sigterm)
     sys.exit(main())
