@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import os
 import subprocess
 import sys
 import types
@@ -748,3 +750,74 @@ def test_sigterm_is_handled_like_ctrl_c_with_exit_143(tmp_path: Path) -> None:
         "synthmix: error: terminated; every file already written is complete (outputs are atomic)\n"
     )
     assert list(tmp_path.iterdir()) == []
+
+
+def _children(pid: int) -> set[int]:
+    """Pids whose parent is ``pid`` (Linux /proc)."""
+    out = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                out.add(int(entry.name))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+def test_no_worker_outlives_a_run_killed_with_sigkill(tmp_path: Path) -> None:
+    """kill -9 of an --n-jobs 2 run: within 10 s no process it started is left running."""
+    import signal
+    import subprocess
+    import time
+
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "synthmix",
+            "simulate",
+            "--p",
+            "300",
+            "--n",
+            "200",
+            "--m",
+            "200,400,800,1600",
+            "--trials",
+            "4000",
+            "--n-jobs",
+            "2",
+            "--out",
+            str(tmp_path / "sim.json"),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    started: set[int] = set()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(started) < 2:
+        time.sleep(0.5)
+        started |= _children(proc.pid)
+    assert started, "the run started no worker process"
+    time.sleep(1.0)
+    started |= _children(proc.pid)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_alive(p) for p in started):
+        time.sleep(0.25)
+    left = [p for p in started if _alive(p)]
+    for p in left:  # do not leave them behind for the rest of the suite
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(p, signal.SIGKILL)
+    assert left == [], f"still running 10 s after the kill: {left}"

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
@@ -42,10 +44,40 @@ def _controller() -> ThreadpoolController:
     return _CONTROLLER
 
 
+_WATCHED: list[int] = []  # the pid this worker process watches (set once per process)
+
+
+def _exit_with_parent(parent: int, every: float = 0.5) -> None:
+    """Exit this process as soon as ``parent`` is gone (it is then re-parented)."""
+    while True:
+        time.sleep(every)
+        if os.getppid() != parent:
+            os._exit(1)  # the run it worked for was killed: nothing left to report to
+
+
+def _watch_parent(caller: int) -> None:
+    """In a local worker process: a daemon thread that ends the worker when ``caller`` dies.
+
+    A parent killed with SIGKILL cannot stop its loky workers, which then ran on as orphans
+    (minutes, at full CPU); now they exit within half a second of its death. Only a direct
+    child of ``caller`` (the process that called :func:`map_tasks`) watches, once.
+    """
+    if _WATCHED or os.getpid() == caller or os.getppid() != caller:
+        return
+    _WATCHED.append(caller)
+    threading.Thread(target=_exit_with_parent, args=(caller,), daemon=True).start()
+
+
 def _single_threaded(
-    fn: Callable[[T, np.random.Generator], R], task: T, rng: np.random.Generator
+    fn: Callable[[T, np.random.Generator], R],
+    task: T,
+    rng: np.random.Generator,
+    caller: int | None = None,
 ) -> R:
-    """Run ``fn(task, rng)`` with one BLAS thread in whatever process executes it."""
+    """Run ``fn(task, rng)`` with one BLAS thread in whatever process executes it; a local
+    worker started by ``caller`` (a pid) exits if that process dies."""
+    if caller is not None:
+        _watch_parent(caller)
     with _controller().limit(limits=1, user_api="blas"):
         return fn(task, rng)
 
@@ -126,13 +158,15 @@ def map_tasks(
                 progress(i + 1, total)
         return results
     ctx = _dask_backend(scheduler) if scheduler is not None else contextlib.nullcontext()
+    caller = os.getpid() if scheduler is None else None  # Dask workers have their own nanny
     with ctx:
         parallel = joblib.Parallel(
             n_jobs=n_jobs if scheduler is None else -1, return_as="generator"
         )
         for i, res in enumerate(
             parallel(
-                joblib.delayed(_single_threaded)(fn, t, g) for t, g in zip(tasks, rngs, strict=True)
+                joblib.delayed(_single_threaded)(fn, t, g, caller)
+                for t, g in zip(tasks, rngs, strict=True)
             )
         ):
             results.append(res)
