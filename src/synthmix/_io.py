@@ -19,6 +19,8 @@ from typing import IO, Any
 
 import numpy as np
 
+from synthmix._validation import fail
+
 __all__ = ["atomic_open", "config_hash", "to_jsonable", "write_json", "write_text"]
 
 
@@ -48,6 +50,8 @@ def _remove_stale_temporaries(target: Path) -> None:
 def atomic_open(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[Any]]:
     """Open a temporary file beside ``path``; rename it over ``path`` only on success."""
     target = Path(path)
+    if target.is_dir():
+        raise fail("path", "name a file to write, not an existing folder", str(target))
     target.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_temporaries(target)
     fd, tmp = tempfile.mkstemp(

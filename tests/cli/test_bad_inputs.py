@@ -39,6 +39,9 @@ def _inputs(root: Path) -> None:
         "n,error\n" + "".join(f"{10**i},{'inf' if i == 3 else 0.5}\n" for i in range(9))
     )
     (root / "curve_text.csv").write_text("n,error\n10,abc\n")
+    (root / "curve_ok.csv").write_text(
+        "n,error\n" + "".join(f"{10 * 2**i},{0.5 / (i + 1)}\n" for i in range(9))
+    )
     # duplicated names: pandas would read the second 'a' as 'a.1' (its data under another name)
     (root / "dup.csv").write_text("a,a,label,y_true\n1,10,1,1\n2,20,-1,-1\n3,30,1,1\n4,40,-1,-1\n")
     (root / "duplabel.csv").write_text("x0,label,x1,label\n0,-1,0,-1\n1,1,1,1\n0,-1,1,-1\n")
@@ -230,6 +233,11 @@ CASES: list[tuple[str, list[str], str]] = [
     ("too few points", ["scaling", "fit", "curve_short.csv"], "n"),
     ("infinite error", ["scaling", "fit", "curve_inf.csv"], "err"),
     ("text in the curve", ["scaling", "fit", "curve_text.csv"], "curve"),
+    (
+        "scaling fit --figure is a folder",
+        ["scaling", "fit", "curve_ok.csv", "--figure", "a_dir"],
+        "must name a file to write, not an existing folder; got 'a_dir'",
+    ),
     # value
     ("unknown method", [*VALUE, "--method", "astrology"], "method"),
     ("NaN in a source", [*VALUE, "--source", "n=nan.csv"], "--source n"),

@@ -402,6 +402,19 @@ def test_report_rebuilds_from_artifacts_without_computing(
     assert "reconstructed from the stage files" in rebuild_report(out).read_text(encoding="utf-8")
 
 
+def test_rebuild_of_an_edited_stage_file_is_one_error_naming_the_folder(
+    demo: tuple[DemoResult, Calls], tmp_path: Path
+) -> None:
+    out = _copy_run(demo, tmp_path)
+    (out / "results.json").unlink()
+    stage = out / "stages" / "scaling.json"
+    doc = json.loads(stage.read_text(encoding="utf-8"))
+    del doc["result"]["arms"]
+    stage.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(ValidationError, match=r"^artifact_dir must hold the files .*'arms'"):
+        rebuild_report(out)
+
+
 @pytest.mark.parametrize("case", ["missing", "file", "empty", "no-stages"])
 def test_rebuild_rejects_a_folder_without_artifacts(tmp_path: Path, case: str) -> None:
     target = tmp_path / "x"

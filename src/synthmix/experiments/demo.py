@@ -52,6 +52,7 @@ import numpy as np
 from synthmix._io import config_hash, to_jsonable, write_json
 from synthmix._types import StageProgress
 from synthmix._validation import check_int, fail
+from synthmix.exceptions import SynthmixError
 from synthmix.experiments.demo_decisions import decisions, share_curves
 from synthmix.experiments.demo_stages import RUNNERS, Tick, data_source
 from synthmix.experiments.rmt_figures import (
@@ -564,6 +565,20 @@ def rebuild_report(artifact_dir: str | os.PathLike[str]) -> Path:
     root = Path(artifact_dir)
     if not root.is_dir():
         raise fail("artifact_dir", "be an existing folder written by `synthmix demo`", str(root))
+    try:
+        return _rebuild(root)
+    except (KeyError, IndexError, TypeError, ValueError, StopIteration) as exc:
+        if isinstance(exc, SynthmixError):
+            raise
+        raise fail(
+            "artifact_dir",
+            "hold the files `synthmix demo` wrote, unedited (a stage file lacks what its "
+            f"report needs: {type(exc).__name__} {exc})",
+            str(root),
+        ) from None
+
+
+def _rebuild(root: Path) -> Path:
     doc = _read_json(root / "results.json")
     if (
         isinstance(doc, dict)
