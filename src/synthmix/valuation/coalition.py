@@ -195,7 +195,7 @@ def _prepare(sources: Any, reference: Any) -> _Market:
     names = tuple(srcs)
     codes, ref_codes, n_classes = _label_codes(srcs, ref)
     Z_ref, Zs = reference_standardise(ref.X, *[srcs[n].X for n in names])
-    return _Market(names, Zs, [codes[n] for n in names], Z_ref, ref_codes, n_classes)
+    return _Market(names, list(Zs), [codes[n] for n in names], Z_ref, ref_codes, n_classes)
 
 
 def _mask(names: Any, market_names: Sequence[str], param: str) -> int:

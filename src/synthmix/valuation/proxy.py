@@ -27,8 +27,10 @@ once; a coalition's fit is their sum, centred (``X_cᵀX_c = XᵀX − (Σx)(Σx
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import overload
 
 import numpy as np
 
@@ -88,7 +90,7 @@ class ProxyValues:
 
 def reference_standardise(
     X_ref: FloatArray, *others: FloatArray
-) -> tuple[FloatArray, list[FloatArray]]:
+) -> tuple[FloatArray, Standardised]:
     """Standardise ``X_ref`` and ``others`` with ``X_ref``'s mean and standard deviation.
 
     Parameters
@@ -99,14 +101,40 @@ def reference_standardise(
     Returns
     -------
     Z_ref : ndarray, shape (n_ref, d)
-    Z_others : list of ndarray, shape (n_j, d)
-        A feature with zero standard deviation on ``X_ref`` is only centred (scale 1), as
-        ``sklearn.preprocessing.StandardScaler`` does.
+    Z_others : Standardised, a sequence of ndarray, shape (n_j, d)
+        Computed when indexed (:class:`Standardised`). A feature with zero standard deviation
+        on ``X_ref`` is only centred (scale 1), as ``sklearn.preprocessing.StandardScaler``
+        does.
     """
     mean = X_ref.mean(axis=0)
     scale = X_ref.std(axis=0)
     scale = np.where(scale > 0.0, scale, 1.0)
-    return (X_ref - mean) / scale, [(X - mean) / scale for X in others]
+    return (X_ref - mean) / scale, Standardised(others, mean, scale)
+
+
+class Standardised(Sequence[FloatArray]):
+    """``(X_j − mean) / scale`` for each of ``arrays``, computed when indexed.
+
+    Holding every source's standardised copy at once doubled the memory of a valuation (and
+    more in the fits); indexed one at a time, only the source being fitted is copied.
+    """
+
+    def __init__(self, arrays: Sequence[FloatArray], mean: FloatArray, scale: FloatArray):
+        self._arrays, self._mean, self._scale = list(arrays), mean, scale
+
+    def __len__(self) -> int:
+        return len(self._arrays)
+
+    @overload
+    def __getitem__(self, index: int) -> FloatArray: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[FloatArray]: ...
+
+    def __getitem__(self, index: int | slice) -> FloatArray | list[FloatArray]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(len(self))[index]]
+        return np.asarray((self._arrays[index] - self._mean) / self._scale, dtype=np.float64)
 
 
 def resampled_utilities(
@@ -331,11 +359,14 @@ def proxy_values(
     alpha: float = 1.0,
     n_neighbors: int = 5,
     resamples: IndexArray | None = None,
+    pooled: bool = True,
 ) -> ProxyValues:
     """Values of ``K`` sources under the proxy utility (inputs as :func:`coalition_accuracies`).
 
     ``kind="standalone"``: ``U({i})``; ``"loo"``: ``U(all) − U(all without i)``;
-    ``"shapley"``: exact Shapley over all ``2^K`` coalitions (``K <= 12``).
+    ``"shapley"``: exact Shapley over all ``2^K`` coalitions (``K <= 12``). ``pooled=False``
+    (stand-alone only) skips the model on all sources pooled, whose LDA / k-NN fit would copy
+    every row at once; ``utility_full`` is then NaN.
 
     ``resamples`` (``(B, n_ref)`` reference row indices): also return the values on each
     resample of the reference, from the same coalition models' per-row correctness (no refit;
@@ -364,8 +395,10 @@ def proxy_values(
         masks = np.arange(1 << k, dtype=np.int64)
     elif kind == "loo":
         masks = np.concatenate([[0, full], full ^ singles])
-    else:
+    elif pooled:
         masks = np.concatenate([[0, full], singles])
+    else:
+        masks = np.concatenate([[0, 0], singles])  # row 1 stands in for the pooled model
     correct = coalition_correct(
         Xs, ys, X_ref, y_ref, n_classes, masks, model=model, alpha=alpha, n_neighbors=n_neighbors
     )
@@ -391,7 +424,7 @@ def proxy_values(
     return ProxyValues(
         values=np.asarray(values, dtype=np.float64),
         utilities=np.asarray(used, dtype=np.float64),
-        utility_full=float(u[full] if kind == "shapley" else u[1]),
+        utility_full=float(u[full] if kind == "shapley" else u[1] if pooled else math.nan),
         utility_empty=float(u[0]),
         n_evaluations=int(masks.shape[0]),
         bootstrap=None if boot is None else np.asarray(boot, dtype=np.float64),

@@ -706,7 +706,15 @@ def _proxy_ensemble(
     ys = [codes[n] for n in names]
     fits = [
         proxy_values(
-            Zs, ys, Z_ref, ref_codes, n_classes, model=model, alpha=alpha, resamples=resamples
+            Zs,
+            ys,
+            Z_ref,
+            ref_codes,
+            n_classes,
+            model=model,
+            alpha=alpha,
+            resamples=resamples,
+            pooled=False,  # the ensemble values sources alone: no all-rows LDA copy
         )
         for model in ENSEMBLE_MODELS
     ]
