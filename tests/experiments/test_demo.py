@@ -79,7 +79,7 @@ def test_outputs_exist(demo: tuple[DemoResult, Calls]) -> None:
     assert not list(out.rglob(".*.tmp"))  # atomic writes leave no temporaries
     assert [s.name for s in res.stages] == list(STAGES)
     assert not any(s.reused for s in res.stages)
-    assert 0 < res.seconds < 120
+    assert res.seconds > 0  # the time budget is measured by benchmarks/demo_time.py
 
 
 def test_results_json_has_the_five_analyses_and_their_key_numbers(

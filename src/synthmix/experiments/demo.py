@@ -31,8 +31,9 @@ decisions. A rerun with the same settings reuses every finished stage (a killed 
 only what is missing); ``force=True`` recomputes all. :func:`rebuild_report` redraws the figures
 and the report from saved artifacts without recomputing (``synthmix report DIR``).
 
-Budgets on 2 cores: ``quick=True`` under 2 minutes (~27 s; ~110 s when the text stage first
-embeds its ~10,600 tweets on a fresh machine), the default well under 10 (~80 s warm).
+Budgets on 2 cores: ``quick=True`` under 2 minutes (~15 s; ~60 s when the text stage first
+embeds its ~10,800 tweets on a fresh machine; ``benchmarks/demo_time.py``), the default well
+under 10 (~80 s warm).
 """
 
 from __future__ import annotations
