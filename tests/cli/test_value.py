@@ -124,3 +124,32 @@ def test_bad_input_is_one_line_and_exit_2(
     assert main([*base, *extra]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and message in err and "Traceback" not in err
+
+
+def test_n_jobs_gives_the_same_values_and_bars_show_reading_and_valuing(
+    files: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    from synthmix.cli import progress
+
+    args = ["value", "--source", f"a={files / 'a.csv'}", "--source", f"b={files / 'b.npz'}"]
+    args += ["--reference", str(files / "ref.csv"), "--json"]
+    assert main(args) == 0
+    serial = json.loads(capsys.readouterr().out)
+    assert main([*args, "--n-jobs", "2"]) == 0
+    parallel = json.loads(capsys.readouterr().out)
+    for key in ("values", "stderr", "interval", "ranking"):
+        assert parallel[key] == serial[key], key
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    screen = Tty()
+    monkeypatch.setattr(progress.sys, "stdout", Tty())
+    monkeypatch.setattr(progress.sys, "stderr", screen)
+    assert main(args) == 0
+    drawn = screen.getvalue()
+    assert "reading" in drawn and "3/3" in drawn  # two sources and the reference
+    assert "valuing" in drawn and "2/2" in drawn

@@ -292,3 +292,27 @@ def test_ragged_csv_is_refused(tmp_path: Path, csv_reader: str) -> None:
     path = _write(tmp_path, "r.csv", "a,label\n1,0,7,8\n2,1\n")
     with pytest.raises(ValidationError, match=r"^path must "):
         load_table(path)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_clean_labels_provenance_and_row_ids_are_never_default_features(
+    tmp_path: Path, csv_reader: str, suffix: str
+) -> None:
+    """Issue "hold under hostile input": the label, ``y_true``, id and provenance columns are
+    never features, in any column order, unless named in ``features``."""
+    header = ["Row_ID", "b", "y_true", "label", "synthetic", "a", "ID"]
+    rows = [[7, 2.5, 1, 0, 1, -1.0, 70], [8, 3.5, 0, 1, 0, -2.0, 80]]
+    path = tmp_path / f"t{suffix}"
+    if suffix == ".csv":
+        lines = [",".join(header), *(",".join(map(str, r)) for r in rows)]
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    else:
+        path.write_text(
+            "".join(json.dumps(dict(zip(header, r, strict=True))) + "\n" for r in rows),
+            encoding="utf-8",
+        )
+    ds = load_table(path)
+    np.testing.assert_array_equal(ds.X, [[2.5, -1.0], [3.5, -2.0]])  # b and a, file order
+    assert ds.y.tolist() == [0, 1] and ds.synthetic.tolist() == [True, False]
+    named = load_table(path, features=["ID", "y_true", "a"])
+    np.testing.assert_array_equal(named.X, [[70.0, 1.0, -1.0], [80.0, 0.0, -2.0]])

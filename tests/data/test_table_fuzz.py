@@ -25,7 +25,9 @@ from synthmix.data import load_table
 from synthmix.exceptions import ValidationError
 
 NAME = st.one_of(
-    st.sampled_from(["x", "x", "a.1", "label ", "Label", "y_true", "id", "é", "a,b", 'q"t', ""]),
+    st.sampled_from(
+        ["x", "x", "a.1", "label ", "Label", "y_true", "id", "Row_ID", "é", "a,b", 'q"t', ""]
+    ),
     st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=6),
 )
 CELL = st.one_of(
@@ -65,6 +67,20 @@ def _as_number(cell: object) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def _features(names: list[str], *, csv: bool) -> list[int]:
+    """Positions of the columns read as features by default: all before the label but the
+    clean labels, provenance flags and row ids (load_table's documented rule; a nameless
+    first column of a CSV is the index pandas writes, read as "Unnamed: 0")."""
+    ids = ("id", "row_id", "index", "unnamed: 0")
+    return [
+        j
+        for j, n in enumerate(names[:-1])
+        if n not in ("y_true", "synthetic")
+        and n.strip().lower() not in ids
+        and (n or j > 0 or not csv)
+    ]
+
+
 def _check(path: Path, names: list[str], rows: list[list[object]]) -> None:
     try:
         ds = load_table(path)
@@ -77,7 +93,7 @@ def _check(path: Path, names: list[str], rows: list[list[object]]) -> None:
     # the numbers written under that name, in the file's order
     assert len(set(names)) == len(names)
     assert ds.n == len(rows) > 0
-    features = [j for j in range(len(names) - 1)]
+    features = _features(names, csv=path.suffix == ".csv")
     assert ds.X.shape == (len(rows), len(features))
     for col, j in enumerate(features):
         column = [r[j] for r in rows]
@@ -122,7 +138,8 @@ def test_jsonl_reads_as_written_or_refuses(tmp_path: Path, table) -> None:  # ty
         assert " must " in str(exc), str(exc)
         return
     assert len(set(names)) == len(names) and ds.n == len(rows) > 0
-    for col, j in enumerate(range(len(names) - 1)):
+    assert ds.X.shape == (len(rows), len(_features(names, csv=False)))
+    for col, j in enumerate(_features(names, csv=False)):
         np.testing.assert_array_equal(
             ds.X[:, col],
             np.asarray([float(r[j]) for r in rows], dtype=np.float64),  # type: ignore[arg-type]

@@ -447,3 +447,40 @@ def test_the_recommended_valuer_is_the_mean_of_two_sklearn_proxies(market) -> No
         assert res.values[name] == pytest.approx(np.mean(accs), abs=1e-12), name
         expected = {"ridge_accuracy": accs[0], "lda_accuracy": accs[1]}
         assert res.terms[name] == pytest.approx(expected)
+
+
+@pytest.mark.integration
+def test_the_default_valuer_is_identical_on_one_two_jobs_and_a_dask_cluster(market) -> None:
+    """One task per source (issue: "the same call runs on a Dask cluster, with identical
+    results"); values, standard errors and intervals agree bit for bit."""
+    distributed = pytest.importorskip("dask.distributed")
+    sources, ref = market
+    a = value_sources(sources, ref, rng=3)
+    b = value_sources(sources, ref, rng=3, n_jobs=2)
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        c = value_sources(sources, ref, rng=3, scheduler=cluster.scheduler_address)
+    for other in (b, c):
+        assert other.values == a.values
+        assert other.stderr == a.stderr
+        assert other.interval == a.interval
+
+
+def test_progress_counts_sources_for_the_default_and_one_step_otherwise(market) -> None:
+    sources, ref = market
+    calls: list[tuple[int, int]] = []
+    value_sources(sources, ref, progress=lambda d, t: calls.append((d, t)))
+    assert calls == [(1, 3), (2, 3), (3, 3)]
+    calls.clear()
+    value_sources(sources, ref, method="size", progress=lambda d, t: calls.append((d, t)))
+    assert calls == [(0, 1), (1, 1)]
+
+
+@pytest.mark.parametrize("n_jobs", [0, -2, 1.5, "2"])
+def test_n_jobs_is_checked_for_every_method(market, n_jobs) -> None:
+    sources, ref = market
+    with pytest.raises(
+        ValidationError, match=r"^n_jobs must be (a positive integer or -1|an integer)"
+    ):
+        value_sources(sources, ref, method="size", n_jobs=n_jobs)

@@ -21,9 +21,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from synthmix import __version__
+from synthmix import __version__, _types
 from synthmix._io import to_jsonable, write_json
 from synthmix._validation import fail
+from synthmix.cli.options import NJobsOpt, SchedulerOpt
+from synthmix.cli.progress import StageProgress
+from synthmix.parallel import stage_callback
 
 if TYPE_CHECKING:
     from synthmix.valuation import CoalitionPrediction, PurchasePlan, ValuationResult
@@ -86,10 +89,14 @@ def run_value(
     budget: float | None = None,
     prices: list[str] | None = None,
     coalitions: list[str] | None = None,
+    n_jobs: int = 1,
+    scheduler: str | None = None,
+    progress: _types.StageProgress | None = None,
 ) -> ValueRun:
     """Load the files, value the sources, plan a purchase within ``budget`` and predict the
     ``coalitions`` (comma-separated names); every input error is a ``ValidationError``, the
-    price and budget errors raised before any file is read."""
+    price and budget errors raised before any file is read. ``progress(stage, done, total)``
+    hears of every file read ("reading") and every source valued ("valuing")."""
     from synthmix.data import Dataset, load_table
     from synthmix.data.labeled import named_features
     from synthmix.exceptions import ValidationError
@@ -113,7 +120,9 @@ def run_value(
     # reference's order; sources with other columns are refused.
     order = None if text is not None else named_features(reference, label, None, "reference")
     data: list[tuple[str, Dataset]] = []
-    for name, path in pairs:
+    for i, (name, path) in enumerate(pairs):
+        if progress is not None:
+            progress("reading", i, len(pairs) + 1)
         try:
             features = None if order is None else named_features(Path(path), label, order, "source")
             ds = load_table(path, label=label, text=text, features=features)
@@ -122,10 +131,14 @@ def run_value(
         if name in synthetic:
             ds = Dataset(ds.X, ds.y, synthetic=[True] * ds.n, name=name)
         data.append((name, ds))
+    if progress is not None:
+        progress("reading", len(pairs), len(pairs) + 1)
     try:
         ref = load_table(reference, label=label, text=text, features=order)
     except ValidationError as exc:
         raise ValidationError(f"--reference ({reference}): {exc}") from None
+    if progress is not None:
+        progress("reading", len(pairs) + 1, len(pairs) + 1)
     result = value_sources(
         data,
         ref,
@@ -135,6 +148,9 @@ def run_value(
         model=proxy_model,
         rng=seed,
         n_bootstrap=n_bootstrap,
+        n_jobs=n_jobs,
+        scheduler=scheduler,
+        progress=None if progress is None else stage_callback(progress, "valuing"),
     )
     plan = None
     if price_map is not None and budget is not None:
@@ -280,6 +296,8 @@ def register(app: typer.Typer) -> None:
         json_output: Annotated[
             bool, typer.Option("--json", help="Print a JSON document instead of a table.")
         ] = False,
+        n_jobs: NJobsOpt = None,
+        scheduler: SchedulerOpt = None,
     ) -> None:
         """Rank data sources by their value for your reference distribution, no retraining.
 
@@ -288,22 +306,26 @@ def register(app: typer.Typer) -> None:
         """
         if out is not None and out.exists() and not out.is_dir():
             raise fail("--out", "be a folder, not a file", str(out))
-        run = run_value(
-            source,
-            reference,
-            synthetic=synthetic or [],
-            method=method,
-            weights=weights,
-            ntk=ntk,
-            label=label,
-            seed=seed,
-            text=text,
-            proxy_model=proxy_model,
-            n_bootstrap=n_bootstrap,
-            budget=budget,
-            prices=price,
-            coalitions=coalition,
-        )
+        with StageProgress() as bar:
+            run = run_value(
+                source,
+                reference,
+                synthetic=synthetic or [],
+                method=method,
+                weights=weights,
+                ntk=ntk,
+                label=label,
+                seed=seed,
+                text=text,
+                proxy_model=proxy_model,
+                n_bootstrap=n_bootstrap,
+                budget=budget,
+                prices=price,
+                coalitions=coalition,
+                n_jobs=1 if n_jobs is None else n_jobs,
+                scheduler=scheduler,
+                progress=bar if bar.enabled else None,
+            )
         result = run.result
         ranked = result.ranking()
         doc = {

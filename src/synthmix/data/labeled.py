@@ -21,7 +21,15 @@ from synthmix._io import atomic_open
 from synthmix._types import BoolArray, FloatArray, IntArray
 from synthmix._validation import fail
 from synthmix.data.dataset import Dataset
-from synthmix.data.loaders import check_column_names, json_object, load_table
+from synthmix.data.loaders import (
+    DEFAULT_TRUE_LABEL,
+    ID_COLUMNS,
+    PROVENANCE_COLUMN,
+    check_column_names,
+    is_reserved,
+    json_object,
+    load_table,
+)
 from synthmix.exceptions import ValidationError
 
 __all__ = [
@@ -49,14 +57,8 @@ __all__ = [
     "write_kept_rows",
 ]
 
-#: Column (or ``.npz`` array) read as the clean labels when no other is named.
-DEFAULT_TRUE_LABEL = "y_true"
-#: :func:`~synthmix.data.load_table`'s default provenance column.
-PROVENANCE_COLUMN = "synthetic"
 #: Label columns looked for, in this order (case-insensitively), when none is named.
 LABEL_CANDIDATES = ("label", "target", "y", "class")
-#: Row identifiers: never features (compared case-insensitively).
-ID_COLUMNS = ("id", "row_id", "index", "unnamed: 0")
 #: The rule of a coding whose two labels were named among more (``--positive``/``--negative``).
 PAIR_RULE = "the pair chosen by --positive/--negative; rows of other labels left out"
 
@@ -458,12 +460,7 @@ def _by_name(names: list[str], order: list[str], option: str, rule: str) -> list
 
 def feature_columns(columns: list[str], label: str, true_label: str | None) -> list[str]:
     """Feature columns: all but the label, the true labels, provenance flags and row ids."""
-    return [
-        c
-        for c in columns
-        if c not in (label, true_label, DEFAULT_TRUE_LABEL, PROVENANCE_COLUMN)
-        and c.strip().lower() not in ID_COLUMNS
-    ]
+    return [c for c in columns if c not in (label, true_label) and not is_reserved(c)]
 
 
 def read_real(

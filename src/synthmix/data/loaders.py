@@ -16,8 +16,10 @@ Formats, chosen by the file's extension:
     Needs the ``parquet`` extra (pyarrow).
 
 For the tabular formats the label column is named by ``label`` (or given as a position),
-features are every other column unless ``features`` lists them, and a boolean column named
-``synthetic`` (when present) becomes the provenance flags.
+features are every other column unless ``features`` lists them — but never, by default, the
+clean labels (``y_true``), the provenance flags or a row id (``id``, ``row_id``, ``index``,
+``Unnamed: 0``, any case) — and a boolean column named ``synthetic`` (when present) becomes
+the provenance flags.
 """
 
 from __future__ import annotations
@@ -46,6 +48,22 @@ Columns = dict[str, NDArray[Any]]
 _READ_EXTENSIONS = (".npy", ".npz", ".csv", ".jsonl", ".parquet")
 _WRITE_EXTENSIONS = (".npz", ".csv", ".jsonl")
 _DEFAULT_SYNTHETIC = "synthetic"
+#: Column (or ``.npz`` array) read as the clean labels when no other is named.
+DEFAULT_TRUE_LABEL = "y_true"
+#: :func:`load_table`'s default provenance column.
+PROVENANCE_COLUMN = _DEFAULT_SYNTHETIC
+#: Row identifiers: never features (compared case-insensitively).
+ID_COLUMNS = ("id", "row_id", "index", "unnamed: 0")
+
+
+def is_reserved(column: str) -> bool:
+    """Whether ``column`` is never a default feature: the clean labels (``y_true``), the
+    provenance flags (``synthetic``) or a row id (:data:`ID_COLUMNS`, any case)."""
+    return column in (DEFAULT_TRUE_LABEL, PROVENANCE_COLUMN) or (
+        column.strip().lower() in ID_COLUMNS
+    )
+
+
 _TRUE = frozenset({"true", "True", "TRUE"})
 _FALSE = frozenset({"false", "False", "FALSE"})
 
@@ -69,7 +87,9 @@ def load_table(
         ``.npz``, whose labels are the array ``y``.
     features : sequence of str or int, optional
         Feature columns, in the order they become columns of ``X`` (names or positions; for
-        ``.npz`` positions in ``X``). Default: every column but the label and provenance.
+        ``.npz`` positions in ``X``). Default: every column but the label, the provenance
+        flags (``synthetic``), the clean labels (``y_true``) and row ids (``id``, ``row_id``,
+        ``index``, ``Unnamed: 0``, any case) — name those here to use them as features.
         Each must hold finite numbers (booleans count as 0/1).
     synthetic : str or None, default "synthetic"
         Column holding provenance flags (booleans, ``true``/``false`` or 0/1). The default
@@ -338,7 +358,11 @@ def _read_csv_stdlib(target: Path, header: list[str]) -> Columns:
             raise fail(
                 "path", f"have {len(header)} fields on every row", f"{len(row)} in row {number}"
             )
-    return {name: _infer_column([r[j] for r in body]) for j, name in enumerate(header)}
+    # an empty name reads as pandas names it ("Unnamed: 0" is then the index pandas wrote)
+    return {
+        name or f"Unnamed: {j}": _infer_column([r[j] for r in body])
+        for j, name in enumerate(header)
+    }
 
 
 def _infer_column(cells: list[str]) -> NDArray[Any]:
@@ -458,7 +482,9 @@ def _table_to_dataset(
             raise fail("synthetic", "differ from the label column", synthetic)
         flags = _as_flags(columns[synth_col])
     if features is None:
-        feature_cols = [c for c in names if c not in (label_col, synth_col)]
+        feature_cols = [
+            c for c in names if c not in (label_col, synth_col) and not is_reserved(str(c))
+        ]
     else:
         feature_cols = [_resolve(f, names, "features") for f in features]
         if label_col in feature_cols:

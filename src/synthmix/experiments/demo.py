@@ -60,7 +60,7 @@ from synthmix.experiments.rmt_figures import (
     DEMO_SETTINGS,
     FIG4_P,
 )
-from synthmix.parallel import stage_callback
+from synthmix.parallel import check_n_jobs, stage_callback
 
 __all__ = [
     "DEMO_CONFIG",
@@ -395,9 +395,7 @@ def run_demo(
     if not isinstance(quick, bool | np.bool_):
         raise fail("quick", "be True or False", quick)
     seed = check_int(seed, "seed", minimum=0)
-    n_jobs = check_int(n_jobs, "n_jobs")
-    if n_jobs == 0 or n_jobs < -1:
-        raise fail("n_jobs", "be a positive integer or -1 (all cores)", n_jobs)
+    n_jobs = check_n_jobs(n_jobs)
     if scheduler is not None and not isinstance(scheduler, str):
         raise fail("scheduler", "be a Dask scheduler address (a string) or None", scheduler)
     if progress is not None and not callable(progress):

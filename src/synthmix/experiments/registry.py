@@ -50,6 +50,7 @@ from typing import Any, Protocol
 from synthmix._io import config_hash, to_jsonable, write_json
 from synthmix._types import StageProgress
 from synthmix._validation import check_int, fail
+from synthmix.parallel import check_n_jobs
 
 __all__ = [
     "BUILTIN_MODULES",
@@ -337,9 +338,7 @@ def run(
     """
     entry = get(name)
     seed = check_int(seed, "seed", minimum=0)
-    n_jobs = check_int(n_jobs, "n_jobs")
-    if n_jobs == 0 or n_jobs < -1:
-        raise fail("n_jobs", "be a positive integer or -1 (all cores)", n_jobs)
+    n_jobs = check_n_jobs(n_jobs)
     if scheduler is not None and not isinstance(scheduler, str):
         raise fail("scheduler", "be a Dask scheduler address (a string) or None", scheduler)
     for flag, value in (("quick", quick), ("force", force)):

@@ -1,5 +1,6 @@
-"""One engine for embarrassingly parallel work: :func:`map_tasks` and :func:`stage_callback`."""
+"""One engine for embarrassingly parallel work: :func:`map_tasks`, :func:`stage_callback` and
+:func:`check_n_jobs`."""
 
-from synthmix.parallel.engine import map_tasks, stage_callback
+from synthmix.parallel.engine import check_n_jobs, map_tasks, stage_callback
 
-__all__ = ["map_tasks", "stage_callback"]
+__all__ = ["check_n_jobs", "map_tasks", "stage_callback"]

@@ -142,9 +142,7 @@ def map_tasks(
     list
         ``[fn(tasks[0], rng_0), fn(tasks[1], rng_1), ...]``.
     """
-    n_jobs = check_int(n_jobs, "n_jobs")
-    if n_jobs == 0 or n_jobs < -1:
-        raise fail("n_jobs", "be a positive integer or -1 (all cores)", n_jobs)
+    n_jobs = check_n_jobs(n_jobs)
     tasks = list(tasks)
     rngs = spawn(rng, len(tasks))
     total = len(tasks)
@@ -173,6 +171,15 @@ def map_tasks(
             if progress is not None:
                 progress(i + 1, total)
     return results
+
+
+def check_n_jobs(n_jobs: Any) -> int:
+    """``n_jobs`` as an int: a positive number of workers or ``-1`` (all cores), else a
+    :class:`~synthmix.exceptions.ValidationError` naming it."""
+    n_jobs = check_int(n_jobs, "n_jobs")
+    if n_jobs == 0 or n_jobs < -1:
+        raise fail("n_jobs", "be a positive integer or -1 (all cores)", n_jobs)
+    return n_jobs
 
 
 def usable_cores() -> int:

@@ -38,7 +38,7 @@ from numpy.typing import NDArray
 from synthmix._random import RngLike, seed_sequence
 from synthmix._validation import check_int, fail
 from synthmix.data import Dataset
-from synthmix.parallel import map_tasks
+from synthmix.parallel import check_n_jobs, map_tasks
 from synthmix.valuation.markets import Market
 from synthmix.valuation.shapley import MAX_EXACT_PLAYERS, exact_shapley
 
@@ -182,13 +182,6 @@ def _check_model(model: Any) -> str:
     return model
 
 
-def _check_n_jobs(n_jobs: Any) -> int:
-    n_jobs = check_int(n_jobs, "n_jobs")
-    if n_jobs == 0 or n_jobs < -1:
-        raise fail("n_jobs", "be a positive integer or -1 (all cores)", n_jobs)
-    return n_jobs
-
-
 def _model_seeds(rng: RngLike, seeds: Any, model: str) -> tuple[int, list[int]]:
     """The result's seed and one int seed per model fit (a single fit for ``"logistic"``)."""
     n_seeds = check_int(seeds, "seeds", minimum=1)
@@ -308,7 +301,7 @@ def standalone_accuracy(
     start = time.perf_counter()
     market = _check_market(market)
     model = _check_model(model)
-    n_jobs = _check_n_jobs(n_jobs)
+    n_jobs = check_n_jobs(n_jobs)
     root, model_seeds = _model_seeds(rng, seeds, model)
     names = market.names
     acc = _run(market, [(n,) for n in names] + [names], model_seeds, model, n_jobs)
@@ -344,7 +337,7 @@ def leave_one_out(
     start = time.perf_counter()
     market = _check_market(market)
     model = _check_model(model)
-    n_jobs = _check_n_jobs(n_jobs)
+    n_jobs = check_n_jobs(n_jobs)
     root, model_seeds = _model_seeds(rng, seeds, model)
     names = market.names
     without = [tuple(m for m in names if m != n) for n in names]
@@ -396,7 +389,7 @@ def shapley_truth(
     start = time.perf_counter()
     market = _check_market(market)
     model = _check_model(model)
-    n_jobs = _check_n_jobs(n_jobs)
+    n_jobs = check_n_jobs(n_jobs)
     max_players = check_int(max_players, "max_players", minimum=1, maximum=MAX_EXACT_PLAYERS)
     names = market.names
     k = len(names)

@@ -115,12 +115,14 @@ def reference_standardise(
 class Standardised(Sequence[FloatArray]):
     """``(X_j − mean) / scale`` for each of ``arrays``, computed when indexed.
 
+    ``mean`` and ``scale`` (shape ``(d,)``) are public: a worker can standardise its own rows.
+
     Holding every source's standardised copy at once doubled the memory of a valuation (and
     more in the fits); indexed one at a time, only the source being fitted is copied.
     """
 
     def __init__(self, arrays: Sequence[FloatArray], mean: FloatArray, scale: FloatArray):
-        self._arrays, self._mean, self._scale = list(arrays), mean, scale
+        self._arrays, self.mean, self.scale = list(arrays), mean, scale
 
     def __len__(self) -> int:
         return len(self._arrays)
@@ -134,7 +136,7 @@ class Standardised(Sequence[FloatArray]):
     def __getitem__(self, index: int | slice) -> FloatArray | list[FloatArray]:
         if isinstance(index, slice):
             return [self[i] for i in range(len(self))[index]]
-        return np.asarray((self._arrays[index] - self._mean) / self._scale, dtype=np.float64)
+        return np.asarray((self._arrays[index] - self.mean) / self.scale, dtype=np.float64)
 
 
 def resampled_utilities(

@@ -34,6 +34,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from synthmix._random import RngLike, as_generator, seed_sequence
 from synthmix._validation import as_float_array, check_int, fail
+from synthmix.parallel import check_n_jobs
 
 __all__ = [
     "MAX_EXACT_PLAYERS",
@@ -257,9 +258,7 @@ def exact_shapley(
             "evaluations); use permutation_shapley for more",
             f"{k} players",
         )
-    n_jobs = check_int(n_jobs, "n_jobs")
-    if n_jobs == 0 or n_jobs < -1:
-        raise fail("n_jobs", "be a positive integer or -1 (all cores)", n_jobs)
+    n_jobs = check_n_jobs(n_jobs)
     masks = np.arange(2**k)
     if n_jobs == 1:
         game = _Game(utility, names)

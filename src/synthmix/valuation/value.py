@@ -32,7 +32,7 @@ The sanity baselines are ``size`` (``|S|``), ``real_fraction`` (``ω``), ``mmd_o
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -43,6 +43,7 @@ from synthmix._random import RngLike, child_sequence, seed_sequence
 from synthmix._types import FloatArray
 from synthmix._validation import check_int, check_positive, fail
 from synthmix.data import Dataset
+from synthmix.parallel import check_n_jobs
 from synthmix.valuation.uncertainty import (
     BOOTSTRAP_KEY,
     DEFAULT_N_BOOTSTRAP,
@@ -687,6 +688,37 @@ def _proxy(
     return res.values, terms, details, res.bootstrap
 
 
+@dataclass(frozen=True)
+class _EnsembleTask:
+    """One source's share of :data:`RECOMMENDED`: what a worker needs to fit both proxies."""
+
+    X: FloatArray  # (n_i, d), as given: standardised in the worker
+    y: NDArray[np.int64]  # (n_i,)
+    mean: FloatArray  # (d,) the reference's
+    scale: FloatArray  # (d,)
+    Z_ref: FloatArray  # (n_ref, d) standardised reference
+    y_ref: NDArray[np.int64]  # (n_ref,)
+    n_classes: int
+    alpha: float
+
+
+def _ensemble_correct(task: _EnsembleTask, rng: np.random.Generator) -> NDArray[np.bool_]:
+    """Per reference row, whether each :data:`ENSEMBLE_MODELS` proxy fitted on the source
+    alone classifies it right, shape ``(len(ENSEMBLE_MODELS), n_ref)`` (``rng`` unused: the
+    fits are deterministic, so any worker, process or cluster gives the same bits)."""
+    from synthmix.valuation.proxy import coalition_correct
+
+    Z = np.asarray((task.X - task.mean) / task.scale, dtype=np.float64)
+    one = np.ones(1, dtype=np.int64)  # the coalition {this source}
+    ref, y_ref, c = task.Z_ref, task.y_ref, task.n_classes
+    return np.stack(
+        [
+            coalition_correct([Z], [task.y], ref, y_ref, c, one, model=m, alpha=task.alpha)[0]
+            for m in ENSEMBLE_MODELS
+        ]
+    )
+
+
 def _proxy_ensemble(
     sources: Mapping[str, Dataset],
     reference: Dataset,
@@ -696,37 +728,42 @@ def _proxy_ensemble(
     *,
     alpha: float,
     resamples: NDArray[np.intp] | None = None,
+    n_jobs: int = 1,
+    scheduler: str | Any | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[FloatArray, dict[str, dict[str, float]], dict[str, Any], FloatArray | None]:
     """:data:`RECOMMENDED`: mean of the stand-alone ridge and LDA proxy accuracies, with
-    their mean on reference resamples (B, K) when ``resamples`` is given (as :func:`_proxy`)."""
-    from synthmix.valuation.proxy import proxy_values, reference_standardise
+    their mean on reference resamples (B, K) when ``resamples`` is given (as :func:`_proxy`).
+
+    One task per source through :func:`synthmix.parallel.map_tasks` (local workers or a Dask
+    cluster); each holds one source and the reference, so memory stays linear in the rows."""
+    from synthmix.parallel import map_tasks
+    from synthmix.valuation.proxy import reference_standardise, resampled_utilities
 
     names = list(sources)
-    Z_ref, Zs = reference_standardise(reference.X, *[sources[n].X for n in names])
-    ys = [codes[n] for n in names]
-    fits = [
-        proxy_values(
-            Zs,
-            ys,
-            Z_ref,
-            ref_codes,
-            n_classes,
-            model=model,
-            alpha=alpha,
-            resamples=resamples,
-            pooled=False,  # the ensemble values sources alone: no all-rows LDA copy
-        )
-        for model in ENSEMBLE_MODELS
+    Z_ref, Zs = reference_standardise(reference.X)
+    tasks = [
+        _EnsembleTask(sources[n].X, codes[n], Zs.mean, Zs.scale, Z_ref, ref_codes, n_classes, alpha)
+        for n in names
     ]
+    correct = np.stack(
+        map_tasks(_ensemble_correct, tasks, n_jobs=n_jobs, scheduler=scheduler, progress=progress),
+        axis=1,
+    )  # (models, K, n_ref)
+    accuracy = correct.mean(axis=2)  # (models, K)
     boot = None
     if resamples is not None:
-        boot = np.mean([np.asarray(f.bootstrap) for f in fits], axis=0)
+        counts = resample_counts(resamples, Z_ref.shape[0])
+        singles = np.ones(len(names), dtype=np.int64)  # no empty coalition among them
+        boot = np.mean(
+            [resampled_utilities(c, singles, ref_codes, counts).T for c in correct], axis=0
+        )
     terms = {
-        n: {f"{m}_accuracy": float(f.values[i]) for m, f in zip(ENSEMBLE_MODELS, fits, strict=True)}
+        n: {f"{m}_accuracy": float(accuracy[j, i]) for j, m in enumerate(ENSEMBLE_MODELS)}
         for i, n in enumerate(names)
     }
     details = {"models": list(ENSEMBLE_MODELS), "alpha": alpha, "standardise": "reference"}
-    return np.mean([f.values for f in fits], axis=0), terms, details, boot
+    return np.asarray(accuracy.mean(axis=0), dtype=np.float64), terms, details, boot
 
 
 # --------------------------------------------------------------------------------------------
@@ -771,6 +808,9 @@ def value_sources(
     alpha: float = 1.0,
     n_neighbors: int = 5,
     n_bootstrap: int = DEFAULT_N_BOOTSTRAP,
+    n_jobs: int = 1,
+    scheduler: str | Any | None = None,
+    progress: Callable[[int, int], None] | None = None,
     **attribution_options: Any,
 ) -> ValuationResult:
     """Value data sources for the distribution ``reference`` is drawn from.
@@ -823,6 +863,16 @@ def value_sources(
         docs/math/valuation.md, "Uncertainty") and are drawn from
         :func:`synthmix.valuation.uncertainty.bootstrap_indices` of ``rng``, a child of the
         seed sequence no method uses: the values do not depend on ``n_bootstrap``.
+    n_jobs : int, default 1
+        Local worker processes for the default valuer's per-source fits (``-1``: all cores;
+        never more than the cores or the sources). Other methods run in this process.
+    scheduler : str or dask.distributed.Client, optional
+        Fit the default valuer's sources on this Dask cluster instead (an address such as
+        ``tcp://host:8786``; the ``dask`` extra). Each source's fits are deterministic, so the
+        values are identical for every ``n_jobs`` and backend.
+    progress : callable, optional
+        ``progress(done, total)``: sources fitted so far, for the default valuer; other
+        methods report ``(0, 1)`` when they start and ``(1, 1)`` when done.
     **attribution_options
         Passed to :func:`synthmix.valuation.attribution.attribution_values`, for ``lava``
         to :func:`synthmix.valuation.lava.lava_values` (``label_weight``, ``max_points``), for
@@ -855,6 +905,7 @@ def value_sources(
         raise fail("delta", "lie in (0, 1)", delta)
     n_seeds = check_int(n_seeds, "n_seeds", minimum=1)
     n_bootstrap = check_n_bootstrap(n_bootstrap)
+    n_jobs = check_n_jobs(n_jobs)
     if method in (*PROXY_METHODS, RECOMMENDED):
         from synthmix.valuation.proxy import MAX_PROXY_SHAPLEY_SOURCES, PROXY_MODELS
 
@@ -882,6 +933,8 @@ def value_sources(
     resamples = bootstrap_indices(seq, ref.n, n_bootstrap)
     counts = resample_counts(resamples, ref.n)
     unc: Uncertainty | None = None
+    if progress is not None and method != RECOMMENDED:
+        progress(0, 1)  # one step: these methods do not report per source
     if method == "mixture" or method in ("mmd_only", "ntk_only"):
         raw, terms, details, t2_boot = _mixture_terms(
             srcs,
@@ -964,7 +1017,16 @@ def value_sources(
         )
     elif method == RECOMMENDED:
         vals, terms, details, boot = _proxy_ensemble(
-            srcs, ref, codes, ref_codes, n_classes, alpha=float(alpha), resamples=resamples
+            srcs,
+            ref,
+            codes,
+            ref_codes,
+            n_classes,
+            alpha=float(alpha),
+            resamples=resamples,
+            n_jobs=n_jobs,
+            scheduler=scheduler,
+            progress=progress,
         )
         assert boot is not None
         how = "both proxies fitted once per source, their reference predictions re-scored"
@@ -1044,6 +1106,8 @@ def value_sources(
         )
     if unc is None:  # pragma: no cover - every branch above sets it
         raise AssertionError(f"no uncertainty for method {method!r}")
+    if progress is not None and method != RECOMMENDED:
+        progress(1, 1)
     return ValuationResult(
         values={n: float(v) for n, v in zip(names, vals, strict=True)},
         terms=terms,
