@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -84,6 +85,32 @@ def test_a_pair_set_by_the_synthetic_file_reads_and_writes_only_its_rows(tmp_pat
         "id,x,label,y_true,synthetic,score\n"
         "1,1.5,b,b,true,0.9\n4,4.5,c,c,true,0.8\n5,5.5,b,c,true,0.7\n"
     )
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+@pytest.mark.parametrize("n_keep", [2, 4])
+def test_kept_rows_of_a_file_of_another_length_are_left_to_the_caller(
+    tmp_path: Path, suffix: str, n_keep: int
+) -> None:
+    """The rows are streamed: a file longer or shorter than the flags writes nothing."""
+    src = tmp_path / f"s{suffix}"
+    if suffix == ".csv":
+        src.write_text("x,label\n1,a\n2,b\n3,a\n")
+    else:
+        src.write_text("".join(f'{{"x": {i}, "label": "a"}}\n' for i in range(3)))
+    out = tmp_path / f"kept{suffix}"
+    keep, score = np.ones(n_keep, dtype=bool), np.zeros(n_keep)
+    assert not write_kept_rows(src, out, keep, score)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [src.name]  # no output, no temporary
+    keep, score = np.array([False, True, True]), np.array([0.0, 0.5, 0.25])
+    assert write_kept_rows(src, out, keep, score)
+    lines = out.read_text().splitlines()
+    if suffix == ".csv":
+        assert lines == ["x,label,synthetic,score", "2,b,true,0.5", "3,a,true,0.25"]
+    else:
+        assert [json.loads(line) for line in lines] == [
+            {"x": i, "label": "a", "synthetic": True, "score": v} for i, v in ((1, 0.5), (2, 0.25))
+        ]
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,9 @@ feature columns are matched to the synthetic file's by name. Every error names t
 from __future__ import annotations
 
 import csv
+import itertools
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -551,30 +553,52 @@ def write_kept_rows(
     kind = source.suffix.lower()
     if kind not in (".csv", ".jsonl") or out.suffix.lower() != kind:
         return False
-    if kind == ".csv":
-        with open(source, encoding="utf-8-sig", newline="") as fh:
-            table = [r for r in csv.reader(fh) if r]
-        header, body = table[0], table[1:]
-    else:
-        with open(source, encoding="utf-8-sig") as fh:
-            records = [json.loads(line) for line in fh if line.strip()]
-        header = list(records[0]) if records else []
-    n = len(body) if kind == ".csv" else len(records)
-    if n != keep.shape[0]:  # the loader read another number of rows: leave it to the caller
+    # One pass, one row in memory at a time (a 10^6-row file is never held as text); a file
+    # with another number of rows than the loader read is left to the caller, nothing written.
+    try:
+        with atomic_open(out) as fh:
+            written = _copy_kept(source, kind, fh, keep, score)
+    except _RowCountMismatch:
         return False
-    column = "verifier_score" if "score" in header else "score"
-    # Every row of the input is synthetic: say so where the file does not.
-    flag = [] if PROVENANCE_COLUMN in header else [PROVENANCE_COLUMN]
-    with atomic_open(out) as fh:
+    return written
+
+
+class _RowCountMismatch(Exception):
+    """The source has another number of data rows than ``keep`` describes."""
+
+
+def _copy_kept(
+    source: Path, kind: str, fh: Any, keep: NDArray[np.bool_], score: FloatArray
+) -> bool:
+    """Stream ``source``'s rows to ``fh``, keeping those flagged (see :func:`write_kept_rows`)."""
+    n = keep.shape[0]
+    with open(source, encoding="utf-8-sig", newline="" if kind == ".csv" else None) as src:
+        rows: Iterator[Any]
+        if kind == ".csv":
+            rows = (r for r in csv.reader(src) if r)
+            header: list[str] = next(rows, [])
+        else:
+            lines = (json.loads(line) for line in src if line.strip())
+            first = next(lines, None)
+            header = [] if first is None else list(first)
+            rows = itertools.chain([] if first is None else [first], lines)
+        column = "verifier_score" if "score" in header else "score"
+        # Every row of the input is synthetic: say so where the file does not.
+        flag = [] if PROVENANCE_COLUMN in header else [PROVENANCE_COLUMN]
         if kind == ".csv":
             writer = csv.writer(fh, lineterminator="\n")
             writer.writerow([*header, *flag, column])
-            for row, kept, value in zip(body, keep, score, strict=True):
-                if kept:
-                    writer.writerow([*row, *(["true"] * len(flag)), repr(float(value))])
-        else:
-            extra = dict.fromkeys(flag, True)
-            for record, kept, value in zip(records, keep, score, strict=True):
-                if kept:
-                    fh.write(json.dumps({**record, **extra, column: float(value)}) + "\n")
+        extra = dict.fromkeys(flag, True)
+        i = -1
+        for i, row in enumerate(rows):
+            if i >= n:
+                raise _RowCountMismatch
+            if not keep[i]:
+                continue
+            if kind == ".csv":
+                writer.writerow([*row, *(["true"] * len(flag)), repr(float(score[i]))])
+            else:
+                fh.write(json.dumps({**row, **extra, column: float(score[i])}) + "\n")
+        if i + 1 != n:
+            raise _RowCountMismatch
     return True
