@@ -821,3 +821,41 @@ def test_no_worker_outlives_a_run_killed_with_sigkill(tmp_path: Path) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.kill(p, signal.SIGKILL)
     assert left == [], f"still running 10 s after the kill: {left}"
+
+
+_SIGNAL_DURING_STARTUP = """
+import os, signal, sys
+
+class SignalOnImport:
+    '''Send the signal while the CLI module is being imported: the start-up window.'''
+
+    def find_spec(self, name, path=None, target=None):
+        if name == "synthmix.cli.app":
+            os.kill(os.getpid(), SIGNAL)
+        return None
+
+SIGNAL = getattr(signal, sys.argv[1])
+sys.meta_path.insert(0, SignalOnImport())
+sys.argv = ["synthmix", "--version"]
+from synthmix._entry import run
+run()
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+@pytest.mark.parametrize(
+    ("name", "code", "word"), [("SIGINT", 130, "interrupted"), ("SIGTERM", 143, "terminated")]
+)
+def test_a_signal_while_the_cli_loads_is_one_line(name: str, code: int, word: str) -> None:
+    """Ctrl-C during start-up used to print an import traceback and die by the signal (rc -2)."""
+    import subprocess
+
+    proc = subprocess.run(
+        [sys.executable, "-c", _SIGNAL_DURING_STARTUP, name],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == code
+    assert proc.stdout == ""
+    assert proc.stderr == f"synthmix: error: {word} while starting; nothing was written\n"
