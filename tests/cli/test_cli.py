@@ -859,3 +859,19 @@ def test_a_signal_while_the_cli_loads_is_one_line(name: str, code: int, word: st
     assert proc.returncode == code
     assert proc.stdout == ""
     assert proc.stderr == f"synthmix: error: {word} while starting; nothing was written\n"
+
+
+def test_a_malformed_scheduler_is_one_line_with_nothing_after_it() -> None:
+    """A half-built Dask client used to print an "Exception ignored ... TimeoutError" traceback
+    from its finaliser 20 s after the error line; the address is now checked first."""
+    import subprocess
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "synthmix", "simulate", "--trials", "2", "--scheduler", "nonsense"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.startswith("synthmix: error: scheduler must be the address of a Dask")
+    assert proc.stderr.count("\n") == 1, proc.stderr

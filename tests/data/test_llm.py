@@ -90,6 +90,8 @@ def test_generate_checks_arguments_before_loading_anything(tmp_path) -> None:
         generate_text(2, batch_size=0)
     with pytest.raises(ValidationError, match=r"^out"):
         generate_text(2, out=tmp_path)
+    with pytest.raises(ValidationError, match=r"^out must end in \.jsonl or \.jsonl\.gz"):
+        generate_text(2, out=tmp_path / "x.txt")
     with pytest.raises(ValidationError, match=r"^settings"):
         generate_text(2, settings={"temperature": 1.0})  # type: ignore[arg-type]
 

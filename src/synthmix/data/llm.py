@@ -404,9 +404,9 @@ def generate_text(
     threads : int, default 1
         torch threads while generating (restored afterwards). Part of what fixes the texts.
     out : path-like, optional
-        Write the rows as JSONL (one object per line; ``.gz`` compresses). Finished batches
-        go to ``<out>.partial`` as they complete, so a killed run resumes; the final file
-        appears atomically.
+        Write the rows as JSONL to this ``.jsonl`` (or ``.jsonl.gz``, compressed) file.
+        Finished batches go to ``<out>.partial`` as they complete, so a killed run resumes;
+        the final file appears atomically.
     progress : callable, optional
         ``progress(done, total)`` after each batch.
 
@@ -438,6 +438,9 @@ def generate_text(
     path = None if out is None else Path(out)
     if path is not None and path.exists() and path.is_dir():
         raise fail("out", "be a file path, not a folder", str(path))
+    if path is not None and not path.name.lower().endswith((".jsonl", ".jsonl.gz")):
+        # what it writes is JSONL, and every reader (load_table, value --text) goes by the name
+        raise fail("out", "end in .jsonl or .jsonl.gz", str(path))
     model_folder()  # fail before any work when the weights are missing
     versions = _versions()
     provenance = {

@@ -96,6 +96,7 @@ def _dask_backend(scheduler: str | Any) -> Iterator[None]:
     if isinstance(scheduler, Client):
         client, owned = scheduler, False
     else:
+        _check_address(scheduler)
         try:
             client, owned = Client(scheduler, timeout=_CONNECT_TIMEOUT, set_as_default=False), True
         except (OSError, TimeoutError, ValueError) as exc:
@@ -108,6 +109,25 @@ def _dask_backend(scheduler: str | Any) -> Iterator[None]:
     finally:
         if owned:
             client.close()
+
+
+def _check_address(scheduler: Any) -> None:
+    """Refuse a malformed scheduler address before a ``Client`` is built: a client that fails
+    half-constructed prints a traceback from its finaliser 20 s later, after the error line."""
+    from distributed.comm.addressing import parse_address, parse_host_port
+    from distributed.comm.registry import backends
+
+    rule = "be the address of a Dask scheduler, such as tcp://host:8786"
+    if not isinstance(scheduler, str):
+        raise fail("scheduler", rule, scheduler)
+    try:
+        scheme, location = parse_address(scheduler)
+        if scheme not in backends:
+            raise ValueError(f"unknown scheme {scheme!r}")
+        if scheme != "inproc":
+            parse_host_port(location)  # a host and a port
+    except (ValueError, TypeError) as exc:
+        raise fail("scheduler", rule, f"{scheduler} ({exc})") from None
 
 
 def map_tasks(
