@@ -57,3 +57,27 @@ def test_temporaries_of_dead_writers_are_removed_by_the_next_write(tmp_path: Pat
         path.write_text("partial")
     write_json(tmp_path / "out.json", {"a": 1})
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["out.json", live.name, other.name])
+
+
+def test_output_folder_is_made_first_and_removed_again_when_the_work_fails(tmp_path: Path) -> None:
+    from synthmix._io import output_folder
+    from synthmix.exceptions import ValidationError
+
+    made = tmp_path / "a" / "b"
+    with pytest.raises(RuntimeError), output_folder(made):
+        assert made.is_dir()  # exists before the work
+        raise RuntimeError("the work failed")
+    assert not made.exists()  # created here, still empty: removed
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    with pytest.raises(RuntimeError), output_folder(kept):
+        raise RuntimeError
+    assert kept.is_dir()  # the user's folder stays
+    with pytest.raises(RuntimeError), output_folder(made):
+        (made / "partial.json").write_text("{}")
+        raise RuntimeError
+    assert (made / "partial.json").is_file()  # never deletes a file
+    (tmp_path / "file").write_text("x")
+    refused = pytest.raises(ValidationError, match=r"^--out must be a folder that can be created")
+    with refused, output_folder(tmp_path / "file" / "sub", "--out"):
+        pass

@@ -71,6 +71,64 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[An
         raise
 
 
+def check_output_file(path: str | os.PathLike[str], option: str) -> None:
+    """Refuse an output file whose folder cannot be created or written, before any work: the
+    nearest existing ancestor of its folder must be a writable folder (a
+    :class:`~synthmix.exceptions.ValidationError` naming ``option`` otherwise). A write that
+    still fails (a read-only file system seen only when writing) is the caller's to report.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise fail(option, "name a file to write, not an existing folder", str(path))
+    folder = path.parent if str(path.parent) else Path(".")
+    for ancestor in (folder, *folder.parents):
+        if ancestor.exists():
+            if not ancestor.is_dir():
+                problem = "is not a folder"
+            elif not os.access(ancestor, os.W_OK | os.X_OK):
+                problem = "is not writable"
+            else:
+                return
+            raise fail(option, "be a writable file path", f"{path} ({ancestor} {problem})")
+
+
+def make_output_folder(path: str | os.PathLike[str], option: str = "out") -> Path:
+    """Create the output folder ``path`` (and its parents) and check that files can be
+    written in it, before any work: an unwritable or impossible folder is a
+    :class:`~synthmix.exceptions.ValidationError` naming ``option``, not a failure at the end.
+    """
+    folder = Path(path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise PermissionError(13, "Permission denied")
+    except OSError as exc:
+        raise fail(
+            option, "be a folder that can be created and written", f"{folder} ({exc.strerror})"
+        ) from None
+    return folder
+
+
+@contextlib.contextmanager
+def output_folder(path: str | os.PathLike[str] | None, option: str = "out") -> Iterator[None]:
+    """:func:`make_output_folder` before the work inside the block; when the block fails, a
+    folder it created is removed again if still empty (nothing is left behind). None: no
+    folder, nothing done."""
+    if path is None:
+        yield
+        return
+    folder = Path(path)
+    created = not folder.exists()
+    make_output_folder(folder, option)
+    try:
+        yield
+    except BaseException:
+        if created:
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # only succeeds while empty
+        raise
+
+
 def to_jsonable(obj: Any) -> Any:
     """Recursively convert numpy scalars/arrays, dataclasses and paths to JSON types."""
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):

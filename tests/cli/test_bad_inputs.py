@@ -240,7 +240,27 @@ CASES: list[tuple[str, list[str], str]] = [
     (
         "scaling fit --figure is a folder",
         ["scaling", "fit", "curve_ok.csv", "--figure", "a_dir"],
-        "must name a file to write, not an existing folder; got 'a_dir'",
+        "--figure must name a file to write, not an existing folder; got 'a_dir'",
+    ),
+    (
+        "scaling fit: --figure under a file",
+        ["scaling", "fit", "curve_ok.csv", "--figure", "good.csv/fit.png"],
+        "--figure must be a writable file path; got 'good.csv/fit.png (good.csv is not a folder)'",
+    ),
+    (
+        "value: --out under a file",
+        [*VALUE, "--out", "good.csv/values"],
+        "--out must be a folder that can be created and written",
+    ),
+    (
+        "demo: --out under a file",
+        ["demo", "--quick", "--out", "good.csv/demo"],
+        "out must be a folder that can be created and written",
+    ),
+    (
+        "reproduce: --out under a file",
+        ["reproduce", "rmt-laws", "--quick", "--out", "good.csv/r"],
+        "out must be a folder that can be created and written",
     ),
     # value
     ("unknown method", [*VALUE, "--method", "astrology"], "method"),

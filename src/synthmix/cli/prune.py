@@ -28,7 +28,7 @@ import numpy as np
 import typer
 
 from synthmix import __version__
-from synthmix._io import config_hash, to_jsonable, write_json
+from synthmix._io import check_output_file, config_hash, to_jsonable, write_json
 from synthmix._types import BoolArray, FloatArray, IntArray
 from synthmix._validation import check_int, check_probability, fail
 from synthmix.cli.options import RUN_PANEL, JsonOpt
@@ -337,20 +337,6 @@ def build_verifier(
     return ConfidentLearningVerifier.fit(X_real, y_real)
 
 
-def _check_writable(path: Path, option: str) -> None:
-    """Refuse an output whose folder cannot be created or written, before anything is written."""
-    folder = path.parent if str(path.parent) else Path(".")
-    for ancestor in (folder, *folder.parents):
-        if ancestor.exists():
-            if not ancestor.is_dir():
-                problem = "is not a folder"
-            elif not os.access(ancestor, os.W_OK | os.X_OK):
-                problem = "is not writable"
-            else:
-                return
-            raise fail(option, "be a writable file path", f"{path} ({ancestor} {problem})")
-
-
 def _write_kept(out: Path, source: Path, keep: Any, score: Any, rows: Any = None) -> bool:
     """:func:`write_kept_rows`, an operating-system error naming ``out``."""
     try:
@@ -489,7 +475,7 @@ def run_prune(
         }:
             raise fail(option, "differ from the input files", str(path))
         if path is not None:
-            _check_writable(path, option)
+            check_output_file(path, option)
 
     # Each file's label column (named, or the first of label/target/y/class it has), and one
     # -1/+1 coding for both files, set by the real file's labels when there is one.

@@ -10,7 +10,7 @@ import numpy as np
 import typer
 
 from synthmix import __version__
-from synthmix._io import to_jsonable
+from synthmix._io import check_output_file, to_jsonable
 from synthmix._validation import fail
 
 __all__ = ["scaling_app"]
@@ -198,6 +198,8 @@ def fit_command(
     if (k is None) != (pi is None):
         raise fail("k", "be given together with --pi to compare with the model", k)
     model = None if k is None or pi is None else LongTailModel(beta=beta, k=k, pi=pi, M=M)
+    if figure is not None:
+        check_output_file(figure, "--figure")
     n, err, seeds = load_learning_curve(curve)
     fit = fit_three_phase(n, err, rng=seed, n_boot=n_boot, confidence=confidence, seeds=seeds)
     three = fit.three_phases
@@ -206,7 +208,11 @@ def fit_command(
     if figure is not None:
         from synthmix.plotting.scaling import plot_three_phase_fit
 
-        plot_three_phase_fit(n, err, fit, figure)
+        try:
+            plot_three_phase_fit(n, err, fit, figure)
+        except OSError as exc:
+            problem = f"{figure} ({exc.strerror})"
+            raise fail("--figure", "be a writable file path", problem) from None
     if json_output:
         located = ("breakpoints", "breakpoints_ci", "breakpoints_replicate_ci")
         fields = {

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from synthmix import __version__, _types
-from synthmix._io import to_jsonable, write_json
+from synthmix._io import output_folder, to_jsonable, write_json
 from synthmix._validation import fail
 from synthmix.cli.options import NJobsOpt, SchedulerOpt
 from synthmix.cli.progress import StageProgress
@@ -306,7 +306,8 @@ def register(app: typer.Typer) -> None:
         """
         if out is not None and out.exists() and not out.is_dir():
             raise fail("--out", "be a folder, not a file", str(out))
-        with StageProgress() as bar:
+        # the folder is made (or refused) before the work, and removed again if the work fails
+        with output_folder(out, "--out"), StageProgress() as bar:
             run = run_value(
                 source,
                 reference,
@@ -349,7 +350,6 @@ def register(app: typer.Typer) -> None:
         if coalition:
             doc["coalitions"] = run.coalitions
         if out is not None:
-            out.mkdir(parents=True, exist_ok=True)
             write_json(out / "values.json", doc)
             from synthmix.plotting.valuation import plot_source_values
 

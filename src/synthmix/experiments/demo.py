@@ -50,7 +50,7 @@ from typing import Any
 
 import numpy as np
 
-from synthmix._io import config_hash, to_jsonable, write_json
+from synthmix._io import config_hash, make_output_folder, to_jsonable, write_json
 from synthmix._types import StageProgress
 from synthmix._validation import check_int, fail
 from synthmix.exceptions import SynthmixError
@@ -403,7 +403,7 @@ def run_demo(
     if not isinstance(force, bool | np.bool_):
         raise fail("force", "be True or False", force)
     quick, force = bool(quick), bool(force)
-    out_path.mkdir(parents=True, exist_ok=True)
+    make_output_folder(out_path)
     mode = "quick" if quick else "full"
     data = data_source()
     records: list[StageRecord] = []

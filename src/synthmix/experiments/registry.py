@@ -47,7 +47,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Protocol
 
-from synthmix._io import config_hash, to_jsonable, write_json
+from synthmix._io import config_hash, make_output_folder, to_jsonable, write_json
 from synthmix._types import StageProgress
 from synthmix._validation import check_int, fail
 from synthmix.parallel import check_n_jobs
@@ -351,10 +351,7 @@ def run(
         hit = _cached(entry, folder, seed)
         if hit is not None:
             return hit
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise fail("out", "be a folder that can be created", f"{folder} ({exc.strerror})") from None
+    make_output_folder(folder)
     result = entry.function(
         out=folder, quick=quick, seed=seed, n_jobs=n_jobs, scheduler=scheduler, progress=progress
     )
