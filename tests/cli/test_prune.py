@@ -451,3 +451,92 @@ def test_invalid_input(
         argv += ["--threshold", "half"]
     assert_one_line_error(run_cli(capsys, *argv), needle)
     assert not out.exists()
+
+
+def _stream_files(root: Path, suffix: str) -> tuple[Path, Path]:
+    """A synthetic file of 53 rows with three labels (one left out by a pair coding), clean
+    labels with flips and an id column; a real file with the same features."""
+    gen = np.random.default_rng(5)
+    labels = np.array(["cat", "dog", "eel"])[gen.integers(0, 3, 53)]
+    truth = np.where(
+        gen.random(53) < 0.7, labels, np.array(["cat", "dog", "eel"])[gen.integers(0, 3, 53)]
+    )
+    X = gen.standard_normal((53, 3)) + (labels == "dog")[:, None]
+    header = ["id", "f0", "label", "f1", "y_true", "f2"]
+    body = [[i, X[i, 0], labels[i], X[i, 1], truth[i], X[i, 2]] for i in range(53)]
+    syn = root / f"syn{suffix}"
+    if suffix == ".csv":
+        with open(syn, "w", newline="") as fh:
+            csv.writer(fh).writerows([header, *body])
+    else:
+        syn.write_text(
+            "".join(json.dumps(dict(zip(header, map(_plain, r), strict=True))) + "\n" for r in body)
+        )
+    real = root / "real.csv"
+    yr = gen.integers(0, 2, 40)
+    Xr = gen.standard_normal((40, 3)) + yr[:, None]
+    with open(real, "w", newline="") as fh:
+        rows = [["f0", "f1", "f2", "label"]]
+        rows += [[*Xr[i], ("cat", "dog")[yr[i]]] for i in range(40)]
+        csv.writer(fh).writerows(rows)
+    return syn, real
+
+
+def _plain(v: Any) -> Any:
+    return v.item() if isinstance(v, np.generic) else v
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+@pytest.mark.parametrize(
+    "verifier",
+    [
+        ["--verifier", "oracle", "--rho", "0.3", "--phi", "0.8"],
+        ["--verifier", "knn", "--real", "REAL", "--k", "3"],
+        ["--verifier", "model", "--real", "REAL"],
+    ],
+)
+def test_streamed_blocks_decide_and_write_exactly_what_one_block_does(
+    tmp_path: Path,
+    suffix: str,
+    verifier: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Blocks of 7 rows (with a pair coding that leaves rows out, flips and ids) give the same
+    kept file as the whole file at once."""
+    from synthmix.cli import prune
+
+    syn, real = _stream_files(tmp_path, suffix)
+    args = [a.replace("REAL", str(real)) for a in verifier]
+    outputs, docs = [], []
+    for block in (7, 10**6):
+        monkeypatch.setattr(prune, "BLOCK_ROWS", block)
+        out = tmp_path / f"kept{block}{suffix}"
+        pair = ["--positive", "dog", "--negative", "cat", "--seed", "3"]
+        code = main(["prune", "--synthetic", str(syn), "--out", str(out), *args, "--json", *pair])
+        captured = capsys.readouterr()
+        assert code == 0, captured.err
+        doc = json.loads(captured.out)
+        for key in ("parameters", "config_hash"):
+            doc.pop(key, None)
+        doc["results"].pop("out", None)
+        outputs.append(out.read_bytes())
+        docs.append(doc)
+    assert outputs[0] == outputs[1]
+    assert docs[0] == docs[1]  # counts, left-out rows and measured rates
+    assert outputs[0].count(b"\n") > 3  # something was kept
+
+
+def test_a_bad_row_in_a_later_block_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from synthmix.cli import prune
+
+    monkeypatch.setattr(prune, "BLOCK_ROWS", 4)
+    rows = "".join(f"{i},{1 - 2 * (i % 2)},{1 - 2 * (i % 2)}\n" for i in range(10))
+    (tmp_path / "s.csv").write_text("x,label,y_true\n" + rows + "oops,1,1\n")
+    out = tmp_path / "k.csv"
+    args = ["prune", "--synthetic", str(tmp_path / "s.csv"), "--out", str(out)]
+    assert main([*args, "--verifier", "oracle", "--rho", "0", "--phi", "1"]) == 2
+    assert "numeric" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.csv"]

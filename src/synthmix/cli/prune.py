@@ -17,9 +17,10 @@ written.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -29,14 +30,18 @@ import typer
 
 from synthmix import __version__
 from synthmix._io import check_output_file, config_hash, to_jsonable, write_json
+from synthmix._random import as_generator
 from synthmix._types import BoolArray, FloatArray, IntArray
 from synthmix._validation import check_int, check_probability, fail
 from synthmix.cli.options import RUN_PANEL, JsonOpt
 from synthmix.data import Dataset, save_table
 from synthmix.data.labeled import (
     DEFAULT_TRUE_LABEL,
+    SyntheticTable,
     check_negative,
     file_coding,
+    file_label_coding,
+    iter_synthetic,
     label_columns,
     left_out_note,
     read_real,
@@ -337,6 +342,45 @@ def build_verifier(
     return ConfidentLearningVerifier.fit(X_real, y_real)
 
 
+#: Rows per block when a synthetic file is streamed (at 384 float features, ~0.3 GB a block).
+BLOCK_ROWS = 100_000
+
+
+@dataclass(frozen=True, eq=False)
+class _Judged:
+    """A verifier's decisions over every block of a synthetic file, in file order."""
+
+    keep: BoolArray
+    score: FloatArray
+    y: IntArray
+    y_true: IntArray | None
+    rows: BoolArray | None  # with a pair coding: the file's rows read (the others left out)
+
+    @property
+    def left_out(self) -> int:
+        return 0 if self.rows is None else int(np.count_nonzero(~self.rows))
+
+
+def _judge(ver: Verifier, tables: Iterator[SyntheticTable], rng: np.random.Generator) -> _Judged:
+    """Decide block after block with one generator: the oracle's coin flips continue from block
+    to block, so the decisions equal those of one call on the whole file."""
+    keep, score, y, y_true, rows = [], [], [], [], []
+    for table in tables:
+        verdict = ver.decide(table.data.X, table.y, rng=rng, y_true=table.y_true)
+        keep.append(np.asarray(verdict.keep, dtype=bool))
+        score.append(np.asarray(verdict.score, dtype=np.float64))
+        y.append(table.y)
+        y_true.append(table.y_true)
+        rows.append(table.rows)
+    return _Judged(
+        keep=np.concatenate(keep),
+        score=np.concatenate(score),
+        y=np.concatenate(y),
+        y_true=None if y_true[0] is None else np.concatenate([t for t in y_true if t is not None]),
+        rows=None if rows[0] is None else np.concatenate([r for r in rows if r is not None]),
+    )
+
+
 def _write_kept(out: Path, source: Path, keep: Any, score: Any, rows: Any = None) -> bool:
     """:func:`write_kept_rows`, an operating-system error naming ``out``."""
     try:
@@ -393,6 +437,8 @@ def run_prune(
         the verifier's score (:func:`synthmix.data.labeled.write_kept_rows`); otherwise
         :func:`synthmix.data.save_table` writes features, the given label and the provenance
         flag — the file's own ``synthetic`` flags when it has them, else True for every row.
+        The copying case with a per-row verifier (oracle, model, knn) streams the synthetic
+        file in blocks of :data:`BLOCK_ROWS` rows, with the same result as one block.
     verifier : {'oracle', 'model', 'cleanlab', 'knn'}
         :class:`~synthmix.pruning.OracleVerifier` (needs ``rho``, ``phi`` and true labels),
         :class:`~synthmix.pruning.ModelVerifier`,
@@ -487,7 +533,21 @@ def run_prune(
         real_label, real_found = resolve_label(real_path, named["real"])
         found += ["real"] if real_found else []
         coding = file_coding(real_path, real_label, "real", positive, negative)
-    syn = read_synthetic(syn_path, syn_label, true_label, coding, positive, negative)
+    # A .csv/.jsonl file copied to the same format by a per-row verifier is streamed in blocks
+    # of rows (memory: one block); cleanlab cross-validates over every row, so it reads all.
+    streamed = (
+        name != "cleanlab"
+        and syn_path.suffix.lower() in (".csv", ".jsonl")
+        and out_path.suffix.lower() == syn_path.suffix.lower()
+    )
+    blocks: Iterator[SyntheticTable] = iter(())
+    if streamed:
+        if coding is None:  # no real file: the synthetic labels set the coding (one pass)
+            coding = file_label_coding(syn_path, syn_label, positive, negative, BLOCK_ROWS)
+        blocks = iter_synthetic(syn_path, syn_label, true_label, coding, BLOCK_ROWS)
+        syn = next(blocks)  # the first block: the file's columns, provenance and coding
+    else:
+        syn = read_synthetic(syn_path, syn_label, true_label, coding, positive, negative)
     coding = syn.coding
     if name == "oracle" and syn.y_true is None:
         raise fail(
@@ -496,30 +556,12 @@ def run_prune(
             f"(no column {true_label or DEFAULT_TRUE_LABEL!r})",
             str(syn_path),
         )
-    real_data, left_out = None, None
-    if coding.pair:  # rows of other labels: left out of both files, counted per file
-        left_out = {"synthetic": syn.left_out}
+    real_data, real_left_out = None, None
     if real_path is not None and real_label is not None:
         x_real, y_real, real_left_out = read_real(
             real_path, real_label, true_label or DEFAULT_TRUE_LABEL, syn
         )
         real_data = (x_real, y_real)
-        if left_out is not None:
-            left_out = {"real": real_left_out, **left_out}
-
-    rates, note = None, None
-    if syn.y_true is None:
-        note = (
-            "rho and phi need known flips: add the clean labels as a column "
-            f"(--true-label COL, default {DEFAULT_TRUE_LABEL!r})"
-        )
-    else:
-        n_wrong = int(np.count_nonzero(syn.y != syn.y_true))
-        if n_wrong == 0 or n_wrong == syn.y.shape[0]:
-            what = "no label is flipped" if n_wrong == 0 else "every label is flipped"
-            note = f"{what} in {syn.true_label!r}, so rho and phi cannot both be measured"
-    if rates_path is not None and note is not None:
-        raise fail("rates_out", "come with true labels showing flips", note)
 
     ver = build_verifier(
         name,
@@ -529,11 +571,30 @@ def run_prune(
         rho=0.0 if rho_v is None else rho_v,
         phi=1.0 if phi_v is None else phi_v,
     )
-    verdict = ver.decide(syn.data.X, syn.y, rng=seed_v, y_true=syn.y_true)
-    keep = np.asarray(verdict.keep, dtype=bool)
-    if note is None and syn.y_true is not None:
+    judged = _judge(ver, itertools.chain([syn], blocks), as_generator(seed_v))
+    keep, score = judged.keep, judged.score
+
+    left_out = None
+    if coding.pair:  # rows of other labels: left out of both files, counted per file
+        left_out = {"synthetic": judged.left_out}
+        if real_left_out is not None:
+            left_out = {"real": real_left_out, **left_out}
+    rates, note = None, None
+    if judged.y_true is None:
+        note = (
+            "rho and phi need known flips: add the clean labels as a column "
+            f"(--true-label COL, default {DEFAULT_TRUE_LABEL!r})"
+        )
+    else:
+        n_wrong = int(np.count_nonzero(judged.y != judged.y_true))
+        if n_wrong == 0 or n_wrong == judged.y.shape[0]:
+            what = "no label is flipped" if n_wrong == 0 else "every label is flipped"
+            note = f"{what} in {syn.true_label!r}, so rho and phi cannot both be measured"
+    if rates_path is not None and note is not None:
+        raise fail("rates_out", "come with true labels showing flips", note)
+    if note is None and judged.y_true is not None:
         rates = dataclasses.replace(
-            estimate_rates(keep, syn.y, syn.y_true),
+            estimate_rates(keep, judged.y, judged.y_true),
             verifier=type(ver).__name__,
             seed=seed_v,
         )
@@ -558,7 +619,7 @@ def run_prune(
     result = PruneResult(
         parameters=parameters,
         keep=keep,
-        score=np.asarray(verdict.score, dtype=np.float64),
+        score=score,
         n_features=syn.data.d,
         n_real=None if real_data is None else int(real_data[0].shape[0]),
         true_label=syn.true_label,
@@ -570,9 +631,9 @@ def run_prune(
 
     # A .csv/.jsonl file keeps every column as given (names, ids, y_true) plus the score;
     # other formats get the standard table of features, label and provenance.
-    copied = _write_kept(
-        out_path, syn_path, keep, np.asarray(verdict.score, dtype=np.float64), syn.rows
-    )
+    copied = _write_kept(out_path, syn_path, keep, score, judged.rows)
+    if streamed and not copied:  # the copy re-reads the file: another row count is a bug
+        raise RuntimeError(f"{syn_path} changed while it was pruned (another number of rows)")
     if not copied:
         flags = syn.data.synthetic if syn.provenance else np.ones(syn.data.n, dtype=bool)
         kept = Dataset(

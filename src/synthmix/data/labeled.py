@@ -29,6 +29,7 @@ from synthmix.data.loaders import (
     PROVENANCE_COLUMN,
     check_column_names,
     is_reserved,
+    iter_table,
     json_object,
     load_table,
 )
@@ -381,30 +382,117 @@ def read_synthetic(
     if path.suffix.lower() == ".npz":
         data = load_option(path, "synthetic")
         truth = npz_array(path, wanted)
+        if truth is None and true_label is not None:
+            raise fail(
+                "true_label", "name a column (or .npz array) of the synthetic file", true_label
+            )
         provenance = npz_array(path, PROVENANCE_COLUMN) is not None
-        names = None
-    else:
-        columns = peek_columns(path)
-        has_truth = columns is not None and wanted in columns
-        if columns is None or (not has_truth and true_label is None):
-            # No true labels expected: let load_table use its defaults (and report problems).
-            names = None if columns is None else feature_columns(columns, label, None)
-            if names is None:
-                data = load_option(path, "synthetic", label=label)
-            else:
-                data = load_option(path, "synthetic", label=label, features=names)
-            truth = None
-        else:
-            if not has_truth:
-                raise fail("true_label", f"name a column of the synthetic file ({columns})", wanted)
-            if wanted == label:
-                raise fail("true_label", "differ from the label column", wanted)
-            names = feature_columns(columns, label, wanted)
-            data = load_option(path, "synthetic", label=label, features=names)
-            truth = load_option(path, "synthetic", label=wanted, features=names).y
-        provenance = columns is not None and PROVENANCE_COLUMN in columns
-    if truth is None and true_label is not None:
-        raise fail("true_label", "name a column (or .npz array) of the synthetic file", true_label)
+        return _coded(path, data, truth, wanted, None, provenance, coding, positive, negative)
+    names, has_truth, provenance = _synthetic_plan(path, label, true_label)
+    kwargs: dict[str, Any] = (
+        {"label": label} if names is None else {"label": label, "features": names}
+    )
+    data = load_option(path, "synthetic", **kwargs)
+    truth = None
+    if has_truth:
+        truth = load_option(path, "synthetic", label=wanted, features=names).y
+    return _coded(path, data, truth, wanted, names, provenance, coding, positive, negative)
+
+
+def iter_synthetic(
+    path: Path,
+    label: str,
+    true_label: str | None,
+    coding: LabelCoding,
+    rows: int = 100_000,
+) -> Iterator[SyntheticTable]:
+    """:func:`read_synthetic` of a ``.csv`` or ``.jsonl`` file in blocks of ``rows`` rows,
+    every block coded by ``coding`` (one coding for the whole file: read it first, from the
+    real file or :func:`file_label_coding`). ``rows`` of each table marks the block's rows
+    read; memory holds one block (:func:`~synthmix.data.loaders.iter_table`)."""
+    wanted = DEFAULT_TRUE_LABEL if true_label is None else true_label
+    names, has_truth, provenance = _synthetic_plan(path, label, true_label)
+    kwargs: dict[str, Any] = (
+        {"label": label} if names is None else {"label": label, "features": names}
+    )
+    blocks = _option_blocks(path, rows, **kwargs)
+    truths = _option_blocks(path, rows, label=wanted, features=names) if has_truth else None
+    for data in blocks:
+        truth = None if truths is None else next(truths).y
+        yield _coded(path, data, truth, wanted, names, provenance, coding, None, None)
+
+
+def file_label_coding(
+    path: Path, label: str, positive: Any = None, negative: Any = None, rows: int = 100_000
+) -> LabelCoding:
+    """:func:`label_coding` of the label column of a synthetic ``.csv``/``.jsonl`` file, read
+    in blocks (one feature column converted alongside, never the whole table at once)."""
+    names, _, _ = _synthetic_plan(path, label, None)
+    first = None if not names else names[:1]
+    kwargs: dict[str, Any] = (
+        {"label": label} if first is None else {"label": label, "features": first}
+    )
+    y = np.concatenate([b.y for b in _option_blocks(path, rows, **kwargs)])
+    return label_coding(
+        y, positive=positive, what=f"label ({path.name})", source=path.name, negative=negative
+    )
+
+
+def _option_blocks(path: Path, rows: int, **kwargs: Any) -> Iterator[Dataset]:
+    """:func:`iter_table` with its errors pointed at ``--synthetic`` (as :func:`load_option`)."""
+    blocks = iter_table(path, rows=rows, **kwargs)
+    while True:
+        try:
+            block = next(blocks)
+        except StopIteration:
+            return
+        except ValidationError as exc:
+            message = str(exc)
+            if message.startswith("path "):
+                raise ValidationError("synthetic" + message[len("path") :]) from None
+            raise ValidationError(f"{message} (reading --synthetic {path})") from None
+        yield block
+
+
+def _synthetic_plan(
+    path: Path, label: str, true_label: str | None
+) -> tuple[list[str] | None, bool, bool]:
+    """How a tabular synthetic file is read: its feature columns (None when the header cannot
+    be peeked: the loader's defaults then apply and report problems), whether it holds the
+    clean labels, and whether it carries provenance flags. A named ``true_label`` the file
+    lacks, or one equal to ``label``, is an error."""
+    wanted = DEFAULT_TRUE_LABEL if true_label is None else true_label
+    columns = peek_columns(path)
+    has_truth = columns is not None and wanted in columns
+    provenance = columns is not None and PROVENANCE_COLUMN in columns
+    if columns is None or (not has_truth and true_label is None):
+        # No true labels expected: let load_table use its defaults (and report problems).
+        names = None if columns is None else feature_columns(columns, label, None)
+        if true_label is not None:
+            raise fail(
+                "true_label", "name a column (or .npz array) of the synthetic file", true_label
+            )
+        return names, False, provenance
+    if not has_truth:
+        raise fail("true_label", f"name a column of the synthetic file ({columns})", wanted)
+    if wanted == label:
+        raise fail("true_label", "differ from the label column", wanted)
+    return feature_columns(columns, label, wanted), True, provenance
+
+
+def _coded(
+    path: Path,
+    data: Dataset,
+    truth: Any,
+    wanted: str,
+    names: list[str] | None,
+    provenance: bool,
+    coding: LabelCoding | None,
+    positive: Any,
+    negative: Any,
+) -> SyntheticTable:
+    """Labels and clean labels of ``data`` coded -1/+1 (``coding``, or this file's own), the
+    rows outside a pair coding left out."""
     coding = coding or label_coding(
         data.y, positive=positive, what=f"label ({path.name})", source=path.name, negative=negative
     )

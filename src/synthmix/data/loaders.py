@@ -29,7 +29,7 @@ import json
 import math
 import os
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -124,15 +124,7 @@ def load_table(
     >>> back.X.tolist(), back.y.tolist(), back.n_synthetic
     ([[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]], [0, 1, 0], 2)
     """
-    target = _existing_file(path, _READ_EXTENSIONS)
-    if label is None or isinstance(label, bool) or not isinstance(label, str | int):
-        raise fail("label", "be a column name or a column position", label)
-    if features is not None and (
-        isinstance(features, str | bytes) or not isinstance(features, Sequence)
-    ):
-        raise fail("features", "be a sequence of column names or positions", features)
-    if synthetic is not None and not isinstance(synthetic, str):
-        raise fail("synthetic", "be a column name or None", synthetic)
+    target = _check_read_arguments(path, label, features, synthetic)
     if text is not None and (not isinstance(text, str) or features is not None):
         raise fail("text", "be a column name, given without features", text)
     suffix = target.suffix.lower()
@@ -149,6 +141,101 @@ def load_table(
     if text is not None:
         columns = _embed_text_column(columns, text, keep=(label, synthetic))
     return _table_to_dataset(columns, label, features, synthetic, name=target.stem)
+
+
+def iter_table(
+    path: PathLike,
+    *,
+    label: str | int = "label",
+    features: Sequence[str | int] | None = None,
+    synthetic: str | None = _DEFAULT_SYNTHETIC,
+    rows: int = 100_000,
+) -> Iterator[Dataset]:
+    """:func:`load_table` in blocks of at most ``rows`` rows, in file order.
+
+    ``.csv`` (read with pandas) and ``.jsonl`` files are streamed: memory holds one block, not
+    the file. Every block is checked as :func:`load_table` checks a whole file (repeated or
+    renamed columns, non-numeric or missing features, empty labels), and concatenating the
+    blocks gives what :func:`load_table` returns — except that the type of a column is
+    inferred per block (a label column holding ``1`` and ``"a"`` in different blocks comes
+    out as numbers in one and text in another). Other formats are one block.
+
+    Raises
+    ------
+    synthmix.exceptions.ValidationError
+        As :func:`load_table`, raised when the block holding the problem is read.
+    """
+    target = _check_read_arguments(path, label, features, synthetic)
+    rows = int(rows)
+    if rows < 1:
+        raise fail("rows", "be >= 1", rows)
+    suffix = target.suffix.lower()
+    blocks: Iterator[Columns] | None = None
+    if suffix == ".csv":
+        blocks = _csv_blocks(target, rows)
+    elif suffix == ".jsonl":
+        blocks = _jsonl_blocks(target, rows)
+    if blocks is None:  # whole-file formats (and CSV without pandas)
+        yield load_table(target, label=label, features=features, synthetic=synthetic)
+        return
+    for columns in blocks:
+        yield _table_to_dataset(columns, label, features, synthetic, name=target.stem)
+
+
+def _csv_blocks(target: Path, rows: int) -> Iterator[Columns] | None:
+    """The columns of each block of ``rows`` rows of a CSV file (pandas' chunked reader);
+    None without pandas."""
+    header = csv_header(target)
+    try:
+        import pandas as pd
+    except ImportError:
+        return None
+
+    def blocks() -> Iterator[Columns]:
+        n = 0
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", pd.errors.ParserWarning)
+                reader = pd.read_csv(target, index_col=False, encoding="utf-8-sig", chunksize=rows)
+                with reader:
+                    for frame in reader:
+                        n += len(frame)
+                        yield _frame_columns(frame, header)
+        except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserWarning) as exc:
+            raise fail("path", "be a readable CSV file with a header line", str(target)) from exc
+        if n == 0:
+            raise fail("path", "hold at least one data row", f"{target.stem}: header only")
+
+    return blocks()
+
+
+def _jsonl_blocks(target: Path, rows: int) -> Iterator[Columns]:
+    """The columns of each block of ``rows`` JSON lines; every line must carry the first
+    line's keys, no more and no fewer."""
+    keys: list[str] | None = None
+    block: list[dict[str, Any]] = []
+    try:
+        with open(target, encoding="utf-8-sig") as fh:
+            for lineno, line in enumerate(fh, start=1):
+                record = _json_record(line, lineno)
+                if record is None:
+                    continue
+                if keys is None:
+                    keys = list(record)
+                elif set(record) != set(keys):
+                    missing = [k for k in keys if k not in record]
+                    key = missing[0] if missing else next(k for k in record if k not in keys)
+                    raise fail("path", f"have key {key!r} on every line", f"line {lineno}")
+                block.append(record)
+                if len(block) == rows:
+                    yield _records_columns(block, keys)
+                    block = []
+    except (OSError, UnicodeDecodeError) as exc:
+        raise fail("path", "be a readable UTF-8 JSON-lines file", str(target)) from exc
+    if keys is None:
+        raise fail("path", "hold at least one JSON object", str(target))
+    if block:
+        yield _records_columns(block, keys)
 
 
 def _embed_text_column(
@@ -223,6 +310,20 @@ def save_table(dataset: Dataset, path: PathLike) -> None:
 
 
 # ---------------------------------------------------------------------- helpers
+def _check_read_arguments(path: Any, label: Any, features: Any, synthetic: Any) -> Path:
+    """The checks :func:`load_table` and :func:`iter_table` share; the existing file."""
+    target = _existing_file(path, _READ_EXTENSIONS)
+    if label is None or isinstance(label, bool) or not isinstance(label, str | int):
+        raise fail("label", "be a column name or a column position", label)
+    if features is not None and (
+        isinstance(features, str | bytes) or not isinstance(features, Sequence)
+    ):
+        raise fail("features", "be a sequence of column names or positions", features)
+    if synthetic is not None and not isinstance(synthetic, str):
+        raise fail("synthetic", "be a column name or None", synthetic)
+    return target
+
+
 def _existing_file(path: Any, extensions: Sequence[str]) -> Path:
     if not isinstance(path, str | os.PathLike):
         raise fail("path", "be a file path", path)
@@ -327,6 +428,11 @@ def _read_csv(target: Path) -> Columns:
     except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserWarning) as exc:
         # pandas' ParserError and EmptyDataError are ValueErrors
         raise fail("path", "be a readable CSV file with a header line", str(target)) from exc
+    return _frame_columns(frame, header)
+
+
+def _frame_columns(frame: Any, header: list[str]) -> Columns:
+    """A pandas frame's columns as arrays, its names checked against the file's ``header``."""
     # never a renamed column (pandas names an empty one "Unnamed: j", as in its own index column)
     renamed = [h for h, c in zip(header, frame.columns, strict=False) if h and str(c) != h]
     if renamed or len(frame.columns) != len(header):
@@ -386,20 +492,31 @@ def _read_jsonl(target: Path) -> Columns:
     try:
         with open(target, encoding="utf-8-sig") as fh:
             for lineno, line in enumerate(fh, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    record = json.loads(line, object_pairs_hook=json_object)
-                except json.JSONDecodeError:
-                    raise fail("path", "hold one JSON object per line", f"line {lineno}") from None
-                if not isinstance(record, dict):
-                    raise fail("path", "hold one JSON object per line", f"line {lineno}")
-                records.append(record)
+                record = _json_record(line, lineno)
+                if record is not None:
+                    records.append(record)
     except (OSError, UnicodeDecodeError) as exc:
         raise fail("path", "be a readable UTF-8 JSON-lines file", str(target)) from exc
     if not records:
         raise fail("path", "hold at least one JSON object", str(target))
-    keys = list(dict.fromkeys(k for record in records for k in record))
+    return _records_columns(records, list(dict.fromkeys(k for r in records for k in r)))
+
+
+def _json_record(line: str, lineno: int) -> dict[str, Any] | None:
+    """One line of a JSON-lines file as an object (None for a blank line)."""
+    if not line.strip():
+        return None
+    try:
+        record = json.loads(line, object_pairs_hook=json_object)
+    except json.JSONDecodeError:
+        raise fail("path", "hold one JSON object per line", f"line {lineno}") from None
+    if not isinstance(record, dict):
+        raise fail("path", "hold one JSON object per line", f"line {lineno}")
+    return record
+
+
+def _records_columns(records: list[dict[str, Any]], keys: list[str]) -> Columns:
+    """Columns ``keys`` of JSON ``records``; a record without one of them is an error."""
     columns: Columns = {}
     for key in keys:
         values = []
