@@ -316,3 +316,38 @@ def test_clean_labels_provenance_and_row_ids_are_never_default_features(
     assert ds.y.tolist() == [0, 1] and ds.synthetic.tolist() == [True, False]
     named = load_table(path, features=["ID", "y_true", "a"])
     np.testing.assert_array_equal(named.X, [[70.0, 1.0, -1.0], [80.0, 0.0, -2.0]])
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".npz"])
+@pytest.mark.parametrize("rows", [1, 3, 100])
+def test_iter_table_blocks_concatenate_to_load_table(
+    tmp_path: Path, suffix: str, rows: int
+) -> None:
+    from synthmix.data.loaders import iter_table
+
+    ds = _mixed(["a", "b b", "a,c", "b", "a", "é", "b"])
+    path = tmp_path / f"d{suffix}"
+    save_table(ds, path)
+    blocks = list(iter_table(path, rows=rows))
+    expected = 1 if suffix == ".npz" else -(-ds.n // rows)
+    assert len(blocks) == expected and all(b.n <= rows or suffix == ".npz" for b in blocks)
+    whole = load_table(path)
+    np.testing.assert_array_equal(np.vstack([b.X for b in blocks]), whole.X)
+    np.testing.assert_array_equal(np.concatenate([b.y for b in blocks]), whole.y)
+    np.testing.assert_array_equal(np.concatenate([b.synthetic for b in blocks]), whole.synthetic)
+
+
+def test_iter_table_refuses_what_load_table_refuses(tmp_path: Path) -> None:
+    from synthmix.data.loaders import iter_table
+
+    (tmp_path / "late.jsonl").write_text('{"x": 1, "label": 0}\n{"x": 2, "label": 1, "z": 3}\n')
+    with pytest.raises(ValidationError, match=r"^path must have key 'z' on every line"):
+        list(iter_table(tmp_path / "late.jsonl", rows=1))
+    (tmp_path / "head.csv").write_text("x,label\n")
+    with pytest.raises(ValidationError, match=r"^path must hold at least one data row"):
+        list(iter_table(tmp_path / "head.csv"))
+    (tmp_path / "dup.csv").write_text("x,x,label\n1,2,0\n")
+    with pytest.raises(ValidationError, match=r"^path "):
+        list(iter_table(tmp_path / "dup.csv"))
+    with pytest.raises(ValidationError, match=r"^rows must be >= 1"):
+        list(iter_table(tmp_path / "head.csv", rows=0))
