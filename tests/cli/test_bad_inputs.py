@@ -324,6 +324,8 @@ CASES: list[tuple[str, list[str], str]] = [
     ("value: malformed --scheduler", [*VALUE, "--scheduler", "tcp://host"], "missing port"),
     # worker counts
     ("value: zero workers", [*VALUE, "--n-jobs", "0"], "n_jobs must be a positive integer"),
+    ("value: beyond the memory budget", [*VALUE, "--max-memory", "1e-9"], "sources must keep"),
+    ("value: a zero budget", [*VALUE, "--max-memory", "0"], "max_memory must be a positive"),
     ("reproduce: zero workers", ["reproduce", "rmt-laws", "--quick", "--n-jobs", "0"], "n_jobs"),
     # value's own options
     ("value: one bootstrap resample", [*VALUE, "--n-bootstrap", "1"], "n_bootstrap must be >= 2"),

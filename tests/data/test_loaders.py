@@ -351,3 +351,22 @@ def test_iter_table_refuses_what_load_table_refuses(tmp_path: Path) -> None:
         list(iter_table(tmp_path / "dup.csv"))
     with pytest.raises(ValidationError, match=r"^rows must be >= 1"):
         list(iter_table(tmp_path / "head.csv", rows=0))
+
+
+def test_estimate_cells_is_exact_for_binary_tables_and_close_for_text(tmp_path: Path) -> None:
+    """The sizes behind ``value``'s memory budget, read without loading the table."""
+    from synthmix.data.loaders import estimate_cells
+
+    gen = np.random.default_rng(0)
+    ds = Dataset(gen.standard_normal((2500, 7)), gen.integers(0, 2, 2500))
+    save_table(ds, tmp_path / "t.npz")
+    np.save(tmp_path / "t.npy", ds.X)
+    assert estimate_cells(tmp_path / "t.npz") == (2500, 7)
+    assert estimate_cells(tmp_path / "t.npy") == (2500, 7)
+    for suffix in (".csv", ".jsonl"):
+        save_table(ds, tmp_path / f"t{suffix}")
+        rows, cols = estimate_cells(tmp_path / f"t{suffix}")  # type: ignore[misc]
+        assert cols == 9 and abs(rows - 2500) < 0.1 * 2500, (suffix, rows)
+    (tmp_path / "bad.npz").write_bytes(b"not a zip")
+    assert estimate_cells(tmp_path / "bad.npz") is None
+    assert estimate_cells(tmp_path / "missing.csv") is None

@@ -29,6 +29,7 @@ import json
 import math
 import os
 import warnings
+import zipfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -236,6 +237,57 @@ def _jsonl_blocks(target: Path, rows: int) -> Iterator[Columns]:
         raise fail("path", "hold at least one JSON object", str(target))
     if block:
         yield _records_columns(block, keys)
+
+
+def estimate_cells(path: PathLike) -> tuple[int, int] | None:
+    """``(rows, columns)`` of a table, estimated without reading it; None when unknown.
+
+    Exact for ``.npz`` (``X``'s header), ``.npy`` and ``.parquet`` (metadata); for ``.csv`` and
+    ``.jsonl`` the rows are the file's size over the mean size of its first 1,000 lines (a
+    size estimate for a memory budget, not a count). Nothing is validated: a file that cannot
+    be sized returns None and :func:`load_table` reports what is wrong with it.
+    """
+    target = Path(path)
+    suffix = target.suffix.lower()
+    try:
+        if suffix == ".npz":
+            with zipfile.ZipFile(target) as archive, archive.open("X.npy") as member:
+                major, _ = np.lib.format.read_magic(member)
+                read = (
+                    np.lib.format.read_array_header_1_0
+                    if major == 1
+                    else np.lib.format.read_array_header_2_0
+                )
+                shape = read(member)[0]
+            return (int(shape[0]), int(np.prod(shape[1:], dtype=np.int64)))
+        if suffix == ".npy":
+            arr = np.load(target, mmap_mode="r", allow_pickle=False)
+            cols = len(arr.dtype.names) if arr.dtype.names else int(np.prod(arr.shape[1:]))
+            return (int(arr.shape[0]), int(cols))
+        if suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            meta = pq.ParquetFile(target).metadata
+            return (int(meta.num_rows), int(meta.num_columns))
+        if suffix in (".csv", ".jsonl"):
+            size = target.stat().st_size
+            with open(target, "rb") as fh:
+                lines = [fh.readline() for _ in range(1001)]
+            lines = [line for line in lines if line.strip()]
+            if suffix == ".csv":
+                header, lines = lines[:1], lines[1:]
+                if not header:
+                    return None
+                cols = len(next(csv.reader([header[0].decode("utf-8-sig", "replace")])))
+            else:
+                cols = len(json.loads(lines[0])) if lines else 0
+            if not lines:
+                return (0, cols)
+            per_row = sum(len(line) for line in lines) / len(lines)
+            return (max(len(lines), round(size / per_row)), cols)
+    except (OSError, ValueError, KeyError, ImportError, StopIteration, zipfile.BadZipFile):
+        return None
+    return None
 
 
 def _embed_text_column(
