@@ -540,3 +540,25 @@ def test_a_bad_row_in_a_later_block_writes_nothing(
     assert main([*args, "--verifier", "oracle", "--rho", "0", "--phi", "1"]) == 2
     assert "numeric" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.csv"]
+
+
+def test_streamed_prune_reports_rows_judged_after_each_block(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from synthmix.cli import prune
+
+    syn, _ = _stream_files(tmp_path, ".csv")
+    monkeypatch.setattr(prune, "BLOCK_ROWS", 20)
+    calls: list[tuple[int, int]] = []
+    prune.run_prune(
+        synthetic=syn,
+        out=tmp_path / "k.csv",
+        verifier="oracle",
+        rho=0.2,
+        phi=0.9,
+        positive="dog",
+        negative="cat",
+        progress=lambda d, t: calls.append((d, t)),
+    )
+    assert [d for d, _ in calls] == [20, 40, 53, 53]  # blocks of the file's rows, then done
+    assert calls[-1] == (53, 53) and all(t >= d for d, t in calls)

@@ -20,7 +20,7 @@ import dataclasses
 import itertools
 import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -49,6 +49,7 @@ from synthmix.data.labeled import (
     resolve_label,
     write_kept_rows,
 )
+from synthmix.data.loaders import estimate_cells
 from synthmix.pruning import (
     ConfidentLearningVerifier,
     KNNVerifier,
@@ -361,17 +362,30 @@ class _Judged:
         return 0 if self.rows is None else int(np.count_nonzero(~self.rows))
 
 
-def _judge(ver: Verifier, tables: Iterator[SyntheticTable], rng: np.random.Generator) -> _Judged:
+def _judge(
+    ver: Verifier,
+    tables: Iterator[SyntheticTable],
+    rng: np.random.Generator,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    expected: int = 0,
+) -> _Judged:
     """Decide block after block with one generator: the oracle's coin flips continue from block
     to block, so the decisions equal those of one call on the whole file."""
     keep, score, y, y_true, rows = [], [], [], [], []
+    done = 0
     for table in tables:
+        done += table.data.n if table.rows is None else table.rows.shape[0]
+        if progress is not None:
+            progress(done, max(done, expected))
         verdict = ver.decide(table.data.X, table.y, rng=rng, y_true=table.y_true)
         keep.append(np.asarray(verdict.keep, dtype=bool))
         score.append(np.asarray(verdict.score, dtype=np.float64))
         y.append(table.y)
         y_true.append(table.y_true)
         rows.append(table.rows)
+    if progress is not None:
+        progress(done, done)
     return _Judged(
         keep=np.concatenate(keep),
         score=np.concatenate(score),
@@ -422,6 +436,7 @@ def run_prune(
     rates_out: str | os.PathLike[str] | None = None,
     positive: Any = None,
     negative: Any = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> PruneResult:
     """Apply a verifier to a file of synthetic samples; write the kept rows; measure rates.
 
@@ -472,6 +487,9 @@ def run_prune(
         (in the synthetic file, also of other clean labels) are left out of both files before
         anything else, never judged nor written, and counted in
         :attr:`PruneResult.rows_left_out`. Both must be labels of the file setting the coding.
+    progress : callable, optional
+        ``progress(rows_judged, rows_expected)`` after each block (the expected count is the
+        file's estimated size until the last block).
 
     Returns
     -------
@@ -571,7 +589,14 @@ def run_prune(
         rho=0.0 if rho_v is None else rho_v,
         phi=1.0 if phi_v is None else phi_v,
     )
-    judged = _judge(ver, itertools.chain([syn], blocks), as_generator(seed_v))
+    expected = estimate_cells(syn_path) if streamed else None
+    judged = _judge(
+        ver,
+        itertools.chain([syn], blocks),
+        as_generator(seed_v),
+        progress=progress,
+        expected=syn.data.n if expected is None else expected[0],
+    )
     keep, score = judged.keep, judged.score
 
     left_out = None
@@ -789,22 +814,26 @@ def prune_command(
     with exact Clopper-Pearson intervals, the flip rate and the kept fraction, and a
     'synthmix predict' line to paste.
     """
-    result = run_prune(
-        synthetic=synthetic,
-        out=out,
-        verifier=verifier,
-        real=real,
-        threshold=threshold,
-        k=k,
-        rho=rho,
-        phi=phi,
-        label=label,
-        true_label=true_label,
-        seed=seed,
-        rates_out=rates_out,
-        positive=positive,
-        negative=negative,
-    )
+    from synthmix.cli.progress import StageProgress
+
+    with StageProgress() as bar:
+        result = run_prune(
+            synthetic=synthetic,
+            out=out,
+            verifier=verifier,
+            real=real,
+            threshold=threshold,
+            k=k,
+            rho=rho,
+            phi=phi,
+            label=label,
+            true_label=true_label,
+            seed=seed,
+            rates_out=rates_out,
+            positive=positive,
+            negative=negative,
+            progress=bar.callback("judging rows") if bar.enabled else None,
+        )
     typer.echo(json.dumps(result.document(), indent=2) if json_output else result.text())
 
 
