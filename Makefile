@@ -58,6 +58,7 @@ mutate-sample: venv
 bench: venv
 	$(BIN)/python benchmarks/theory_speed.py
 	$(BIN)/python benchmarks/valuation_speed.py
+	$(BIN)/python benchmarks/scaling_speed.py
 
 lint: venv
 	$(BIN)/ruff check src tests benchmarks
