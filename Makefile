@@ -59,6 +59,7 @@ bench: venv
 	$(BIN)/python benchmarks/theory_speed.py
 	$(BIN)/python benchmarks/valuation_speed.py
 	$(BIN)/python benchmarks/scaling_speed.py
+	$(BIN)/python benchmarks/montecarlo_parallel.py
 
 lint: venv
 	$(BIN)/ruff check src tests benchmarks

@@ -56,11 +56,16 @@ def test_bad_n_jobs(n_jobs: object) -> None:
 
 
 @pytest.mark.integration
-def test_simulate_identical_on_one_two_jobs_and_dask_cluster() -> None:
+def test_simulate_identical_on_one_two_jobs_and_dask_cluster(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from synthmix.simulate import montecarlo
+
     distributed = pytest.importorskip("dask.distributed")
     model = MixtureModel(np.r_[1.5, np.zeros(29)], cov_synth=np.linspace(0.5, 1.5, 30))
     kw = dict(n=40, m=80, epsilon=0.2, rho=0.1, phi=0.9, gamma=0.5, n_trials=8, rng=11)
     a = simulate(model, n_jobs=1, **kw)
+    monkeypatch.setattr(montecarlo, "PARALLEL_MIN_SECONDS", 0.0)  # workers even for this tiny run
     b = simulate(model, n_jobs=2, **kw)
     with distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
@@ -76,3 +81,27 @@ def test_unreachable_scheduler_is_a_validation_error(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(engine, "_CONNECT_TIMEOUT", "1s")
     with pytest.raises(ValidationError, match=r"^scheduler must"):
         map_tasks(_draw, range(2), scheduler="tcp://127.0.0.1:9")
+
+
+def test_small_runs_stay_in_process_and_large_ones_use_the_workers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Below PARALLEL_MIN_SECONDS of estimated serial work, n_jobs=2 runs serially (worker start-up
+    would cost more than it saves); above, it uses the workers. The numbers never change."""
+    from synthmix.simulate import montecarlo
+
+    seen: list[int] = []
+    real_map = montecarlo.map_tasks
+
+    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(kwargs["n_jobs"])
+        return real_map(*args, **kwargs)
+
+    monkeypatch.setattr(montecarlo, "map_tasks", spy)
+    model = MixtureModel(np.r_[1.5, np.zeros(19)])
+    kw = dict(n=20, m=40, epsilon=0.1, n_trials=6, rng=2)
+    small = simulate(model, n_jobs=2, **kw)
+    monkeypatch.setattr(montecarlo, "PARALLEL_MIN_SECONDS", 0.0)
+    large = simulate(model, n_jobs=2, **kw)
+    assert seen == [1, 2]
+    np.testing.assert_array_equal(small.accuracies, large.accuracies)

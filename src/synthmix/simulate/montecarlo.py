@@ -14,6 +14,7 @@ through :func:`synthmix.parallel.map_tasks`; the numbers do not depend on ``n_jo
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -31,7 +32,7 @@ from synthmix._validation import (
     check_probability,
     fail,
 )
-from synthmix.parallel import map_tasks
+from synthmix.parallel import check_n_jobs, map_tasks
 from synthmix.simulate.ridge import solve_ridge
 from synthmix.theory.model import MixtureModel
 
@@ -211,6 +212,27 @@ def _check_counts(n: Any, m: Any) -> tuple[int, int]:
     return n_i, m_i
 
 
+#: Below this estimated serial time, local workers cost more to start than they save: two loky
+#: workers take 0.35-0.4 s to start and import numpy, scipy and synthmix on two cores
+#: (``benchmarks/montecarlo_parallel.py``). At 1 s of serial work two workers still finish first.
+PARALLEL_MIN_SECONDS = 1.0
+
+
+def _local_workers(spec: _Spec, n_trials: int, n_jobs: int) -> int:
+    """``n_jobs``, or 1 when one probe trial (BLAS on one thread, as in a worker; its result is
+    discarded) says the whole run would take under :data:`PARALLEL_MIN_SECONDS` serially. The
+    choice never changes the numbers: trial ``i`` always draws from child ``i`` of the seed."""
+    if n_jobs == 1:
+        return 1
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        start = time.perf_counter()
+        _trial(spec, np.random.default_rng(0))
+        per_trial = time.perf_counter() - start
+    return n_jobs if per_trial * n_trials >= PARALLEL_MIN_SECONDS else 1
+
+
 def _run(
     spec: _Spec,
     p: int,
@@ -221,8 +243,11 @@ def _run(
     progress: Callable[[int, int], None] | None,
 ) -> SimulationResult:
     n_trials = check_int(n_trials, "n_trials", minimum=2)
+    n_jobs = check_n_jobs(n_jobs)
     seed = int_seed(rng)
     root = seed_sequence(rng)
+    if scheduler is None:
+        n_jobs = _local_workers(spec, n_trials, n_jobs)
     rows = np.array(
         map_tasks(
             _trial,
