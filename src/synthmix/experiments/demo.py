@@ -31,9 +31,9 @@ decisions. A rerun with the same settings reuses every finished stage (a killed 
 only what is missing); ``force=True`` recomputes all. :func:`rebuild_report` redraws the figures
 and the report from saved artifacts without recomputing (``synthmix report DIR``).
 
-Budgets on 2 cores: ``quick=True`` under 2 minutes (~15 s; ~60 s when the text stage first
+Budgets on 2 cores: ``quick=True`` under 2 minutes (~19 s; ~72 s when the text stage first
 embeds its ~10,800 tweets on a fresh machine; ``benchmarks/demo_time.py``), the default well
-under 10 (~80 s warm).
+under 10 (~75 s warm, ~130 s on a fresh machine).
 """
 
 from __future__ import annotations
