@@ -375,15 +375,15 @@ def _judge(
     keep, score, y, y_true, rows = [], [], [], [], []
     done = 0
     for table in tables:
-        done += table.data.n if table.rows is None else table.rows.shape[0]
-        if progress is not None:
-            progress(done, max(done, expected))
         verdict = ver.decide(table.data.X, table.y, rng=rng, y_true=table.y_true)
         keep.append(np.asarray(verdict.keep, dtype=bool))
         score.append(np.asarray(verdict.score, dtype=np.float64))
         y.append(table.y)
         y_true.append(table.y_true)
         rows.append(table.rows)
+        done += table.data.n if table.rows is None else table.rows.shape[0]
+        if progress is not None:
+            progress(done, max(done, expected))
     if progress is not None:
         progress(done, done)
     return _Judged(
