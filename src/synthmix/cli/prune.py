@@ -40,9 +40,9 @@ from synthmix.data.labeled import (
     SyntheticTable,
     check_negative,
     file_coding,
-    file_label_coding,
     iter_synthetic,
     label_columns,
+    left_out_count,
     left_out_note,
     read_real,
     read_synthetic,
@@ -359,7 +359,7 @@ class _Judged:
 
     @property
     def left_out(self) -> int:
-        return 0 if self.rows is None else int(np.count_nonzero(~self.rows))
+        return left_out_count(self.rows)
 
 
 def _judge(
@@ -561,7 +561,7 @@ def run_prune(
     blocks: Iterator[SyntheticTable] = iter(())
     if streamed:
         if coding is None:  # no real file: the synthetic labels set the coding (one pass)
-            coding = file_label_coding(syn_path, syn_label, positive, negative, BLOCK_ROWS)
+            coding = file_coding(syn_path, syn_label, "synthetic", positive, negative, BLOCK_ROWS)
         blocks = iter_synthetic(syn_path, syn_label, true_label, coding, BLOCK_ROWS)
         syn = next(blocks)  # the first block: the file's columns, provenance and coding
     else:

@@ -46,12 +46,15 @@ __all__ = [
     "check_negative",
     "feature_columns",
     "file_coding",
+    "iter_synthetic",
     "label_coding",
     "label_columns",
+    "left_out_count",
     "left_out_note",
     "load_option",
     "named_features",
     "npz_array",
+    "option_blocks",
     "pair_rows",
     "peek_columns",
     "read_real",
@@ -257,10 +260,21 @@ def resolve_label(path: Path, label: str | None) -> tuple[str, bool]:
 
 
 def file_coding(
-    path: Path, label: str, option: str, positive: Any = None, negative: Any = None
+    path: Path,
+    label: str,
+    option: str,
+    positive: Any = None,
+    negative: Any = None,
+    rows: int = 100_000,
 ) -> LabelCoding:
-    """:func:`label_coding` of the label column of ``path`` (read as ``option`` reads it)."""
-    y = load_option(path, option, label=label).y
+    """:func:`label_coding` of the label column of ``path`` (read as ``option`` reads it), in
+    blocks of ``rows`` rows with one feature column converted alongside: never the whole
+    table at once (the features are checked when the table itself is read)."""
+    columns = None if path.suffix.lower() == ".npz" else peek_columns(path)
+    first = _first(None if columns is None else feature_columns(columns, label, None))
+    y = np.concatenate(
+        [b.y for b in option_blocks(path, option, rows, label=label, features=first)]
+    )
     return label_coding(
         y, positive=positive, what=f"label ({path.name})", source=path.name, negative=negative
     )
@@ -305,10 +319,28 @@ def load_option(path: Path, option: str, **kwargs: Any) -> Dataset:
     try:
         return load_table(path, **kwargs)
     except ValidationError as exc:
-        message = str(exc)
-        if message.startswith("path "):
-            raise ValidationError(option + message[len("path") :]) from None
-        raise ValidationError(f"{message} (reading --{option} {path})") from None
+        raise _pointed(exc, option, path) from None
+
+
+def option_blocks(path: Path, option: str, rows: int, **kwargs: Any) -> Iterator[Dataset]:
+    """:func:`iter_table`, with its errors pointed at ``option`` (as :func:`load_option`)."""
+    blocks = iter_table(path, rows=rows, **kwargs)
+    while True:
+        try:
+            block = next(blocks)
+        except StopIteration:
+            return
+        except ValidationError as exc:
+            raise _pointed(exc, option, path) from None
+        yield block
+
+
+def _pointed(exc: ValidationError, option: str, path: Path) -> ValidationError:
+    """A loader's error about ``path`` said of ``option`` (the file the user named)."""
+    message = str(exc)
+    if message.startswith("path "):
+        return ValidationError(option + message[len("path") :])
+    return ValidationError(f"{message} (reading --{option} {path})")
 
 
 def npz_array(path: Path, key: str) -> NDArray[Any] | None:
@@ -358,7 +390,12 @@ class SyntheticTable:
     @property
     def left_out(self) -> int:
         """Rows of the file left out by a pair coding (0 without one)."""
-        return 0 if self.rows is None else int(np.count_nonzero(~self.rows))
+        return left_out_count(self.rows)
+
+
+def left_out_count(rows: BoolArray | None) -> int:
+    """Rows a pair coding left out, from the flags of the rows read (None: every row read)."""
+    return 0 if rows is None else int(np.count_nonzero(~rows))
 
 
 def read_synthetic(
@@ -389,13 +426,10 @@ def read_synthetic(
         provenance = npz_array(path, PROVENANCE_COLUMN) is not None
         return _coded(path, data, truth, wanted, None, provenance, coding, positive, negative)
     names, has_truth, provenance = _synthetic_plan(path, label, true_label)
-    kwargs: dict[str, Any] = (
-        {"label": label} if names is None else {"label": label, "features": names}
-    )
-    data = load_option(path, "synthetic", **kwargs)
+    data = load_option(path, "synthetic", label=label, features=names)
     truth = None
-    if has_truth:
-        truth = load_option(path, "synthetic", label=wanted, features=names).y
+    if has_truth:  # only the labels are wanted: one feature column converted, not all again
+        truth = load_option(path, "synthetic", label=wanted, features=_first(names)).y
     return _coded(path, data, truth, wanted, names, provenance, coding, positive, negative)
 
 
@@ -408,50 +442,22 @@ def iter_synthetic(
 ) -> Iterator[SyntheticTable]:
     """:func:`read_synthetic` of a ``.csv`` or ``.jsonl`` file in blocks of ``rows`` rows,
     every block coded by ``coding`` (one coding for the whole file: read it first, from the
-    real file or :func:`file_label_coding`). ``rows`` of each table marks the block's rows
-    read; memory holds one block (:func:`~synthmix.data.loaders.iter_table`)."""
+    real file or the synthetic one, :func:`file_coding`). ``rows`` of each table marks the
+    block's rows read; memory holds one block (:func:`~synthmix.data.loaders.iter_table`)."""
     wanted = DEFAULT_TRUE_LABEL if true_label is None else true_label
     names, has_truth, provenance = _synthetic_plan(path, label, true_label)
-    kwargs: dict[str, Any] = (
-        {"label": label} if names is None else {"label": label, "features": names}
-    )
-    blocks = _option_blocks(path, rows, **kwargs)
-    truths = _option_blocks(path, rows, label=wanted, features=names) if has_truth else None
+    blocks = option_blocks(path, "synthetic", rows, label=label, features=names)
+    truths = None
+    if has_truth:  # only the labels are wanted: one feature column converted, not all again
+        truths = option_blocks(path, "synthetic", rows, label=wanted, features=_first(names))
     for data in blocks:
         truth = None if truths is None else next(truths).y
         yield _coded(path, data, truth, wanted, names, provenance, coding, None, None)
 
 
-def file_label_coding(
-    path: Path, label: str, positive: Any = None, negative: Any = None, rows: int = 100_000
-) -> LabelCoding:
-    """:func:`label_coding` of the label column of a synthetic ``.csv``/``.jsonl`` file, read
-    in blocks (one feature column converted alongside, never the whole table at once)."""
-    names, _, _ = _synthetic_plan(path, label, None)
-    first = None if not names else names[:1]
-    kwargs: dict[str, Any] = (
-        {"label": label} if first is None else {"label": label, "features": first}
-    )
-    y = np.concatenate([b.y for b in _option_blocks(path, rows, **kwargs)])
-    return label_coding(
-        y, positive=positive, what=f"label ({path.name})", source=path.name, negative=negative
-    )
-
-
-def _option_blocks(path: Path, rows: int, **kwargs: Any) -> Iterator[Dataset]:
-    """:func:`iter_table` with its errors pointed at ``--synthetic`` (as :func:`load_option`)."""
-    blocks = iter_table(path, rows=rows, **kwargs)
-    while True:
-        try:
-            block = next(blocks)
-        except StopIteration:
-            return
-        except ValidationError as exc:
-            message = str(exc)
-            if message.startswith("path "):
-                raise ValidationError("synthetic" + message[len("path") :]) from None
-            raise ValidationError(f"{message} (reading --synthetic {path})") from None
-        yield block
+def _first(names: list[str] | None) -> list[str] | None:
+    """The first feature column only: enough to read a label column through the loader."""
+    return None if names is None else names[:1]
 
 
 def _synthetic_plan(
