@@ -25,12 +25,13 @@ the provenance flags.
 from __future__ import annotations
 
 import csv
+import importlib.util
 import json
 import math
 import os
 import warnings
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -187,23 +188,14 @@ def _csv_blocks(target: Path, rows: int) -> Iterator[Columns] | None:
     """The columns of each block of ``rows`` rows of a CSV file (pandas' chunked reader);
     None without pandas."""
     header = csv_header(target)
-    try:
-        import pandas as pd
-    except ImportError:
+    if importlib.util.find_spec("pandas") is None:
         return None
 
     def blocks() -> Iterator[Columns]:
         n = 0
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("error", pd.errors.ParserWarning)
-                reader = pd.read_csv(target, index_col=False, encoding="utf-8-sig", chunksize=rows)
-                with reader:
-                    for frame in reader:
-                        n += len(frame)
-                        yield _frame_columns(frame, header)
-        except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserWarning) as exc:
-            raise fail("path", "be a readable CSV file with a header line", str(target)) from exc
+        for frame in _csv_frames(target, rows):
+            n += len(frame)
+            yield _frame_columns(frame, header)
         if n == 0:
             raise fail("path", "hold at least one data row", f"{target.stem}: header only")
 
@@ -468,19 +460,38 @@ def json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def _read_csv(target: Path) -> Columns:
     header = csv_header(target)
-    try:
-        import pandas as pd
-    except ImportError:
+    if importlib.util.find_spec("pandas") is None:
         return _read_csv_stdlib(target, header)
-    try:
-        with warnings.catch_warnings():
-            # A row longer than the header would silently lose data: refuse it instead.
-            warnings.simplefilter("error", pd.errors.ParserWarning)
-            frame = pd.read_csv(target, index_col=False, encoding="utf-8-sig")
-    except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserWarning) as exc:
-        # pandas' ParserError and EmptyDataError are ValueErrors
-        raise fail("path", "be a readable CSV file with a header line", str(target)) from exc
-    return _frame_columns(frame, header)
+    return _frame_columns(next(_csv_frames(target, None)), header)
+
+
+def _csv_frames(target: Path, rows: int | None) -> Iterator[Any]:
+    """pandas frames of a CSV file: the whole table (``rows`` None) or blocks of ``rows`` rows.
+
+    Each call into pandas runs under the same rules — a row longer than the header would
+    silently lose data, so pandas' warning about it is an error — and any failure is one
+    ``path`` error; what the caller does with a frame between blocks runs outside them.
+    """
+    import pandas as pd
+
+    def read(step: Callable[[], Any]) -> Any:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", pd.errors.ParserWarning)
+                return step()
+        except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserWarning) as exc:
+            # pandas' ParserError and EmptyDataError are ValueErrors
+            raise fail("path", "be a readable CSV file with a header line", str(target)) from exc
+
+    if rows is None:
+        yield read(lambda: pd.read_csv(target, index_col=False, encoding="utf-8-sig"))
+        return
+    reader = read(
+        lambda: pd.read_csv(target, index_col=False, encoding="utf-8-sig", chunksize=rows)
+    )
+    with reader:
+        while (frame := read(lambda: next(reader, None))) is not None:
+            yield frame
 
 
 def _frame_columns(frame: Any, header: list[str]) -> Columns:
