@@ -713,6 +713,13 @@ def test_user_strings_in_figures_are_drawn_as_written(tmp_path, capsys) -> None:
     assert sorted(p.name for p in out.iterdir()) == ["values.json", "values.png"]
 
 
+def _long_simulation(out: Path, args: list[str], **popen: Any) -> Any:
+    """``synthmix simulate --p 300 --n 200 ARGS --out OUT`` started in a child process: a run
+    long enough (seconds) to be signalled or killed while it works."""
+    cmd = [sys.executable, "-m", "synthmix", "simulate", "--p", "300", "--n", "200", *args]
+    return subprocess.Popen([*cmd, "--out", str(out)], **popen)
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 def test_sigterm_is_handled_like_ctrl_c_with_exit_143(tmp_path: Path) -> None:
     """A terminated run says so in one line, exits 143 and leaves no temporary file."""
@@ -720,23 +727,9 @@ def test_sigterm_is_handled_like_ctrl_c_with_exit_143(tmp_path: Path) -> None:
     import subprocess
     import time
 
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "synthmix",
-            "simulate",
-            "--p",
-            "300",
-            "--n",
-            "200",
-            "--m",
-            "200,400,800",
-            "--trials",
-            "5000",
-            "--out",
-            str(tmp_path / "sim.json"),
-        ],
+    proc = _long_simulation(
+        tmp_path / "sim.json",
+        ["--m", "200,400,800", "--trials", "5000"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -781,25 +774,9 @@ def test_no_worker_outlives_a_run_killed_with_sigkill(tmp_path: Path) -> None:
     import subprocess
     import time
 
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "synthmix",
-            "simulate",
-            "--p",
-            "300",
-            "--n",
-            "200",
-            "--m",
-            "200,400,800,1600",
-            "--trials",
-            "4000",
-            "--n-jobs",
-            "2",
-            "--out",
-            str(tmp_path / "sim.json"),
-        ],
+    proc = _long_simulation(
+        tmp_path / "sim.json",
+        ["--m", "200,400,800,1600", "--trials", "4000", "--n-jobs", "2"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
