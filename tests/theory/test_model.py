@@ -81,10 +81,14 @@ def test_commuting_matrices_of_any_scale_share_an_eigenbasis(scale: float) -> No
     q, _ = np.linalg.qr(gen.standard_normal((8, 8)))
     a = q @ np.diag(np.linspace(0.5, 2.0, 8)) @ q.T
     b = scale * q @ np.diag(gen.uniform(0.2, 3.0, 8)) @ q.T
-    found = _simultaneous_eigh(a, b)
+
+    def norm(x: np.ndarray) -> float:
+        return float(np.linalg.norm(x, 2))
+
+    found = _simultaneous_eigh(a, b, norm(a), norm(b))
     assert found is not None
     vecs, da, db = found
     np.testing.assert_allclose(vecs @ np.diag(da) @ vecs.T, a, atol=1e-10)
     np.testing.assert_allclose(vecs @ np.diag(db) @ vecs.T, b, atol=1e-10 * scale)
     other = np.diag(np.linspace(1.0, 3.0, 8))  # does not commute with a
-    assert _simultaneous_eigh(a, scale * other) is None
+    assert _simultaneous_eigh(a, scale * other, norm(a), norm(scale * other)) is None

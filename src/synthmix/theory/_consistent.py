@@ -26,6 +26,7 @@ import numpy as np
 
 from synthmix._types import FloatArray
 from synthmix.exceptions import ConvergenceError
+from synthmix.theory._equivalents import batch_point_forms, batch_point_traces
 
 _MAX_NEWTON = 100
 _RTOL = 1e-14
@@ -136,6 +137,12 @@ class SampleCovarianceBackend:
         return np.stack([q["e1"], q["e2"]], axis=1), np.stack(
             [q["t_rr"], q["t_rs"], q["t_ss"]], axis=1
         )
+
+    def point_traces(self, a: float, b: float, gamma: float) -> list[float]:
+        return batch_point_traces(self, a, b, gamma)
+
+    def point_forms(self, a: float, b: float, gamma: float) -> list[float]:
+        return batch_point_forms(self, a, b, gamma)
 
     def forms(
         self, a: FloatArray, b: FloatArray, gamma: FloatArray

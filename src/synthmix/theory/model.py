@@ -72,15 +72,16 @@ def _as_covariance(
 
 
 def _simultaneous_eigh(
-    a: FloatArray, b: FloatArray
+    a: FloatArray, b: FloatArray, norm_a: float, norm_b: float
 ) -> tuple[FloatArray, FloatArray, FloatArray] | None:
     """A common orthonormal eigenbasis of two commuting symmetric matrices, or None.
 
     The eigenvectors of a generic combination ``a + t*b`` diagonalise both when they commute;
-    the result is verified, and two values of ``t`` are tried before giving up.
+    the result is verified (relative to the spectral norms ``norm_a``, ``norm_b``), and two
+    values of ``t`` are tried before giving up.
     """
-    scale_a = max(float(np.linalg.norm(a, 2)), 1e-300)
-    scale_b = max(float(np.linalg.norm(b, 2)), 1e-300)
+    scale_a = max(norm_a, 1e-300)
+    scale_b = max(norm_b, 1e-300)
     for t in (0.6180339887498949, 0.3247179572447460):
         _, vecs = np.linalg.eigh(a / scale_a + t * b / scale_b)
         da = vecs.T @ a @ vecs
@@ -225,15 +226,28 @@ class MixtureModel:
                 r, basis = np.linalg.eigh(real_m)
                 spectra = (r, np.ones(p))
             else:
+                # Eigenvalues of the full matrices: their spectral norms scale the commutator
+                # test, and the PSD check reads them (an SVD for the norm would cost 3× more).
+                eigs = {
+                    name: np.linalg.eigvalsh(full) if full is not None else np.diag(dense)
+                    for name, full, dense in (
+                        ("cov_real", real_full, real_m),
+                        ("cov_synth", synth_full, synth_m),
+                    )
+                }
+                norms = [float(np.max(np.abs(e))) for e in eigs.values()]
                 comm = real_m @ synth_m - synth_m @ real_m
-                scale = float(np.linalg.norm(real_m, 2)) * float(np.linalg.norm(synth_m, 2))
-                tol = _COMMUTE_RTOL * max(scale, 1e-300)
-                found = _simultaneous_eigh(real_m, synth_m) if np.max(np.abs(comm)) <= tol else None
+                tol = _COMMUTE_RTOL * max(norms[0] * norms[1], 1e-300)
+                found = (
+                    _simultaneous_eigh(real_m, synth_m, norms[0], norms[1])
+                    if np.max(np.abs(comm)) <= tol
+                    else None
+                )
                 if found is None:
                     spectra = None
                     for name, full in (("cov_real", real_full), ("cov_synth", synth_full)):
                         if full is not None:
-                            check_psd_spectrum(np.linalg.eigvalsh(full), name)
+                            check_psd_spectrum(eigs[name], name)
                 else:
                     basis, r, c = found
                     spectra = (r, c)

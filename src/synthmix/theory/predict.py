@@ -5,12 +5,16 @@ The formulas are those of ``docs/math/rmt.md``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import cast
+from weakref import WeakKeyDictionary
 
 import numpy as np
 from numpy.typing import ArrayLike
+from scipy.special import ndtr
 
 from synthmix._types import FloatArray
 from synthmix._validation import (
@@ -21,7 +25,15 @@ from synthmix._validation import (
     fail,
 )
 from synthmix.theory._consistent import SampleCovarianceBackend
-from synthmix.theory._equivalents import DenseBackend, DiagonalBackend, MeanNoise, Points, evaluate
+from synthmix.theory._equivalents import (
+    Backend,
+    DenseBackend,
+    DiagonalBackend,
+    MeanNoise,
+    Points,
+    evaluate,
+    evaluate_point,
+)
 from synthmix.theory.model import MixtureModel
 from synthmix.theory.spectra import marchenko_pastur_quantiles
 
@@ -106,7 +118,19 @@ def _shape(values: FloatArray, shape: tuple[int, ...]) -> FloatArray:
     return out[()] if out.ndim == 0 else out
 
 
-def _backend(model: MixtureModel) -> DiagonalBackend | DenseBackend | SampleCovarianceBackend:
+_BACKENDS: WeakKeyDictionary[MixtureModel, Backend] = WeakKeyDictionary()
+
+
+def _backend(model: MixtureModel) -> Backend:
+    """The model's backend, built on its first prediction and kept while the model lives (a
+    dense backend keeps its eigenbases and recent evaluations with it)."""
+    backend = _BACKENDS.get(model)
+    if backend is None:
+        backend = _BACKENDS[model] = _build_backend(model)
+    return backend
+
+
+def _build_backend(model: MixtureModel) -> Backend:
     if model.real_samples is not None:
         assert model.mu_synth is not None
         return SampleCovarianceBackend(
@@ -175,7 +199,9 @@ def predict(
     Notes
     -----
     Costs O(p) per point when the model's covariances commute (after the one-time
-    eigendecomposition in :class:`MixtureModel`), O(p³) per fixed-point iteration otherwise.
+    eigendecomposition in :class:`MixtureModel`); otherwise about three Cholesky inverses per
+    point (docs/math/rmt.md, eq. G). A call with plain numbers skips the batch machinery and
+    costs a few times a point of a vectorised sweep; the model's backend is kept between calls.
 
     Examples
     --------
@@ -190,7 +216,11 @@ def predict(
     """
     if not isinstance(model, MixtureModel):
         raise fail("model", "be a synthmix.theory.MixtureModel", type(model).__name__)
-    shape, flat = _broadcast(n=n, m=m, epsilon=epsilon, rho=rho, phi=phi, gamma=gamma)
+    values = {"n": n, "m": m, "epsilon": epsilon, "rho": rho, "phi": phi, "gamma": gamma}
+    point = _scalar_point(values)
+    if point is not None:
+        return _predict_point(model, point)
+    shape, flat = _broadcast(**values)
     pts = Points(**flat)
     moments = evaluate(_backend(model), pts, MeanNoise(model.mean_noise, model.mean_cross_noise))
     return Prediction(
@@ -206,6 +236,62 @@ def predict(
         rho=_shape(pts.rho, shape),
         phi=_shape(pts.phi, shape),
         gamma=_shape(pts.gamma, shape),
+        p=model.p,
+    )
+
+
+_SCALAR_TYPES = (int, float, np.float64, np.float32, np.int64, np.int32)
+_IN_RANGE: Mapping[str, Callable[[float], bool]] = MappingProxyType(
+    {
+        "n": lambda v: v >= 0.0,
+        "m": lambda v: v >= 0.0,
+        "epsilon": lambda v: 0.0 <= v <= 1.0,
+        "rho": lambda v: 0.0 <= v <= 1.0,
+        "phi": lambda v: 0.0 <= v <= 1.0,
+        "gamma": lambda v: v > 0.0,
+    }
+)
+
+
+def _scalar_point(values: Mapping[str, ArrayLike]) -> Points | None:
+    """The parameters as one point of floats when every one is a plain number within its
+    rule (:data:`PARAMETER_RULES`), else None: arrays, and anything a rule must name in an
+    error, take the general path."""
+    out = {}
+    for name, value in values.items():
+        if type(value) not in _SCALAR_TYPES:
+            return None
+        v = float(value)  # type: ignore[arg-type]
+        if not (math.isfinite(v) and _IN_RANGE[name](v)):
+            return None
+        out[name] = v
+    if out["n"] + out["m"] <= 0:
+        return None
+    return Points(**out)
+
+
+def _predict_point(model: MixtureModel, pt: Points) -> Prediction:
+    """:func:`predict` at one point given as floats, without the batch machinery."""
+    noise = MeanNoise(model.mean_noise, model.mean_cross_noise)
+    mean, second, delta, delta_s = evaluate_point(_backend(model), pt, noise)
+    var = second - mean * mean
+
+    def f(value: float) -> FloatArray:  # what _shape gives a 0-d result: a numpy scalar
+        return cast(FloatArray, np.float64(value))
+
+    return Prediction(
+        accuracy=f(ndtr(mean / math.sqrt(var)) if var > 0 else 0.5),
+        risk=f(second - 2.0 * mean + 1.0),
+        mean=f(mean),
+        second_moment=f(second),
+        delta=f(delta),
+        delta_s=f(delta_s),
+        n=f(pt.n),
+        m=f(pt.m),
+        epsilon=f(pt.epsilon),
+        rho=f(pt.rho),
+        phi=f(pt.phi),
+        gamma=f(pt.gamma),
         p=model.p,
     )
 
