@@ -56,6 +56,7 @@ mutate-sample: venv
 	  $(if $(PACKAGES),--packages $(PACKAGES))
 
 bench: venv
+	cd benchmarks && ../$(BIN)/python performance_table.py
 	$(BIN)/python benchmarks/theory_speed.py
 	$(BIN)/python benchmarks/valuation_speed.py
 	$(BIN)/python benchmarks/scaling_speed.py

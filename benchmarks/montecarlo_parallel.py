@@ -1,4 +1,4 @@
-"""Monte-Carlo with two workers against one, cold and warm pools, library and command line.
+"""Monte-Carlo on two processes against one, cold and warm pools, library and command line.
 
 Run from the repository root::
 
@@ -6,13 +6,14 @@ Run from the repository root::
 
 ``synthmix.simulate.simulate`` (200 trials, n = p/2, m = 2p, ε = 0.2, ρ = 0.1, φ = 0.9) at
 p = 100 and 400 with ``n_jobs=1`` and ``n_jobs=2``, each in a fresh process: "cold" is the
-first call (two worker processes start and import numpy, scipy and synthmix), "warm" the second
-(the pool is reused). The whole command, ``synthmix simulate --p 200 --trials 200``, is timed
-with ``--n-jobs 1`` and ``2``. Every pair prints the speed-up (serial seconds over parallel);
-results are identical by construction (trial i draws from child i of the seed). Below one
-second of estimated serial work (``PARALLEL_MIN_SECONDS``, from one probe trial) two workers
-are not started at all, so small runs are never slower than serial. Targets (issue
-"performance at the physical limit"): ≥ 1.7× at p = 400 (warm pool), never below 1× at p = 100.
+first call (the one worker process starts and imports numpy, scipy and synthmix while the
+calling process already works), "warm" the second (the pool is reused). The whole command,
+``synthmix simulate --p 200 --trials 200``, is timed with ``--n-jobs 1`` and ``2``. Every pair
+prints the speed-up (serial seconds over parallel); results are identical by construction
+(trial i draws from child i of the seed). Below one second of estimated serial work
+(``PARALLEL_MIN_SECONDS``, from one probe trial) no worker is started at all, so small runs
+are never slower than serial. Targets (issue "performance at the physical limit"): ≥ 1.7× at
+p = 400 (warm pool), never below 1× at p = 100.
 """
 
 from __future__ import annotations

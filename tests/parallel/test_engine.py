@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -25,16 +27,16 @@ def test_results_independent_of_n_jobs_and_in_order() -> None:
 
 
 def test_workers_are_capped_at_cores_and_tasks(monkeypatch: pytest.MonkeyPatch) -> None:
-    """--n-jobs 1000 on a 2-core machine starts 2 workers, never 1000; on one core (or one
+    """--n-jobs 1000 on a 2-core machine runs 2 processes, never 1000; on one core (or one
     task) no pool at all, with the same numbers."""
     started: list[int] = []
-    real = engine.joblib.Parallel
+    real = engine._local
 
-    def counting(*args: object, n_jobs: int = 1, **kwargs: object) -> object:
+    def counting(fn, tasks, rngs, n_jobs, progress):  # type: ignore[no-untyped-def]
         started.append(n_jobs)
-        return real(*args, n_jobs=n_jobs, **kwargs)
+        return real(fn, tasks, rngs, n_jobs, progress)
 
-    monkeypatch.setattr(engine.joblib, "Parallel", counting)
+    monkeypatch.setattr(engine, "_local", counting)
     monkeypatch.setattr(engine, "usable_cores", lambda: 2)
     reference = map_tasks(_draw, range(5), n_jobs=1, rng=3)
     assert map_tasks(_draw, range(5), n_jobs=1000, rng=3) == reference
@@ -43,6 +45,38 @@ def test_workers_are_capped_at_cores_and_tasks(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(engine, "usable_cores", lambda: 1)
     assert map_tasks(_draw, range(5), n_jobs=50, rng=3) == reference
     assert started == [2, 2]  # one core: run in this process
+
+
+def _pid(task: int, rng: np.random.Generator) -> tuple[int, float]:
+    return os.getpid(), float(task + rng.standard_normal())
+
+
+def test_this_process_works_beside_its_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """n_jobs=2 is this process and one worker: the worker takes chunks from the front, this
+    process from the back (all of them, if it finishes before a cold worker has started); the
+    numbers and their order are those of a serial run."""
+    monkeypatch.setattr(engine, "usable_cores", lambda: 2)
+    seen: list[tuple[int, int]] = []
+    out = map_tasks(_pid, range(40), n_jobs=2, rng=4, progress=lambda d, t: seen.append((d, t)))
+    pids = [pid for pid, _ in out]
+    assert [v for _, v in out] == [v for _, v in map_tasks(_pid, range(40), rng=4)]
+    assert pids[-1] == os.getpid()
+    done = [d for d, _ in seen]
+    assert done == sorted(done) and seen[-1] == (40, 40)
+
+
+def _fails_at(task: int, rng: np.random.Generator) -> int:
+    if task == 3:
+        raise ValueError("task 3 failed")
+    return task
+
+
+def test_a_failing_task_fails_the_map_with_its_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine, "usable_cores", lambda: 2)
+    with pytest.raises(ValueError, match="task 3 failed"):
+        map_tasks(_fails_at, range(40), n_jobs=2)  # task 3: a worker's first chunk
+    with pytest.raises(ValueError, match="task 3 failed"):
+        map_tasks(_fails_at, range(5), n_jobs=2)  # one task per chunk: any process
 
 
 def test_child_streams_do_not_depend_on_task_count() -> None:

@@ -1,4 +1,7 @@
-"""``map_tasks``: run ``fn(task, rng)`` over tasks with joblib, locally or on a Dask cluster.
+"""``map_tasks``: run ``fn(task, rng)`` over tasks, locally or on a Dask cluster.
+
+Locally this process works beside ``n_jobs − 1`` reusable loky workers (:func:`_local`); on a
+cluster, joblib's Dask backend runs the tasks.
 
 Each task receives its own child generator spawned from ``rng`` by index, so results are
 identical for any ``n_jobs``, batch size or backend (docs/conventions.md, "Randomness").
@@ -33,6 +36,8 @@ R = TypeVar("R")
 
 
 _CONNECT_TIMEOUT = "10s"  # how long to wait for a Dask scheduler before giving up
+_CHUNKS_PER_PROCESS = 8  # chunks per local process: balance against per-chunk pickling
+_IDLE_SECONDS = 300  # a local pool's workers exit after this long unused
 _CONTROLLER: ThreadpoolController | None = None
 
 
@@ -148,14 +153,16 @@ def map_tasks(
     tasks : sequence
         The tasks; task ``i`` always receives child generator ``i`` of ``rng``.
     n_jobs : int, default 1
-        Local worker processes (joblib/loky); ``-1`` for all cores. Ignored with ``scheduler``.
+        Local processes: this one and ``n_jobs − 1`` reusable loky workers; ``-1`` for all
+        cores, never more than the cores or the tasks. Ignored with ``scheduler``.
     rng : None, int, SeedSequence or Generator
         Root of the child generators.
     scheduler : str or dask.distributed.Client, optional
         Run on this Dask cluster (address such as ``tcp://host:8786``) through joblib's Dask
         backend. Needs the ``dask`` extra.
     progress : callable, optional
-        Called as ``progress(done, total)`` after each finished task, in order.
+        Called as ``progress(done, total)`` from this thread as tasks finish (``done``
+        increases; by chunks when several processes run them).
 
     Returns
     -------
@@ -175,22 +182,135 @@ def map_tasks(
             if progress is not None:
                 progress(i + 1, total)
         return results
-    ctx = _dask_backend(scheduler) if scheduler is not None else contextlib.nullcontext()
-    caller = os.getpid() if scheduler is None else None  # Dask workers have their own nanny
-    with ctx:
-        parallel = joblib.Parallel(
-            n_jobs=n_jobs if scheduler is None else -1, return_as="generator"
-        )
+    if scheduler is None:
+        return _local(fn, tasks, rngs, n_jobs, progress)
+    with _dask_backend(scheduler):
+        parallel = joblib.Parallel(n_jobs=-1, return_as="generator")
         for i, res in enumerate(
             parallel(
-                joblib.delayed(_single_threaded)(fn, t, g, caller)
-                for t, g in zip(tasks, rngs, strict=True)
+                joblib.delayed(_single_threaded)(fn, t, g) for t, g in zip(tasks, rngs, strict=True)
             )
         ):
             results.append(res)
             if progress is not None:
                 progress(i + 1, total)
     return results
+
+
+def _run_chunk(
+    fn: Callable[[T, np.random.Generator], R],
+    tasks: Sequence[T],
+    rngs: Sequence[np.random.Generator],
+    caller: int | None,
+) -> list[R]:
+    return [_single_threaded(fn, t, g, caller) for t, g in zip(tasks, rngs, strict=True)]
+
+
+def _local(
+    fn: Callable[[T, np.random.Generator], R],
+    tasks: list[T],
+    rngs: list[np.random.Generator],
+    n_jobs: int,
+    progress: Callable[[int, int], None] | None,
+) -> list[R]:
+    """``n_jobs`` processes: this one and ``n_jobs − 1`` loky workers (a reusable pool).
+
+    Tasks go out in chunks (:data:`_CHUNKS_PER_PROCESS` per process, so that one chunk's
+    arguments are pickled once). The workers are fed chunks from the front, one each at a
+    time, the next as each finishes; this process runs chunks from the back meanwhile. So
+    work starts at once — a cold pool's start-up (its workers import numpy, scipy and
+    synthmix, ~0.4 s) overlaps with it instead of preceding it — and part of the results never
+    cross a pipe. Which process runs a task never changes its numbers (child generator ``i``
+    goes with task ``i``). ``progress`` is called from this thread only.
+    """
+    from concurrent.futures import Future
+
+    from joblib.externals.loky import get_reusable_executor
+
+    total = len(tasks)
+    size = max(1, -(-total // (_CHUNKS_PER_PROCESS * n_jobs)))
+    bounds = [(a, min(a + size, total)) for a in range(0, total, size)]
+    executor = get_reusable_executor(max_workers=n_jobs - 1, timeout=_IDLE_SECONDS)
+    caller = os.getpid()
+    chunks: list[list[R] | None] = [None] * len(bounds)
+    errors: list[BaseException] = []
+    state = {"front": 0, "back": len(bounds) - 1, "done": 0, "stop": False}
+    changed = threading.Condition()
+    futures: list[Future[list[R]]] = []
+
+    def claim(end: str) -> int | None:  # under `changed`
+        if state["stop"] or state["front"] > state["back"]:
+            return None
+        k = state[end]
+        state[end] += 1 if end == "front" else -1
+        return k
+
+    def finish(k: int, out: list[R] | None, error: BaseException | None) -> None:
+        with changed:
+            chunks[k] = out
+            if error is not None:
+                errors.append(error)
+                state["stop"] = True
+            state["done"] += 1
+            changed.notify_all()
+
+    def feed() -> None:  # give a worker the next chunk from the front
+        with changed:
+            k = claim("front")
+            if k is None:
+                return
+            a, b = bounds[k]
+            fut = executor.submit(_run_chunk, fn, tasks[a:b], rngs[a:b], caller)
+            futures.append(fut)
+        fut.add_done_callback(lambda f, k=k: landed(k, f))
+
+    def landed(k: int, fut: Future[list[R]]) -> None:
+        if fut.cancelled():
+            finish(k, None, None)
+            return
+        error = fut.exception()
+        finish(k, None if error is not None else fut.result(), error)
+        if error is None:
+            feed()
+
+    def report() -> None:
+        if progress is not None:
+            progress(sum(len(c) for c in chunks if c is not None), total)
+
+    try:
+        for _ in range(n_jobs - 1):
+            feed()
+        while True:
+            with changed:
+                k = claim("back")
+            if k is None:
+                break
+            a, b = bounds[k]
+            try:
+                out = _run_chunk(fn, tasks[a:b], rngs[a:b], None)
+            except Exception as exc:
+                finish(k, None, exc)
+                break
+            finish(k, out, None)
+            report()
+        while True:
+            with changed:
+                if state["done"] == len(bounds) or errors:
+                    break
+                changed.wait()
+            report()
+    except BaseException:
+        with changed:
+            state["stop"] = True
+        for fut in futures:
+            fut.cancel()
+        raise
+    if errors:
+        for fut in futures:
+            fut.cancel()
+        raise errors[0]
+    report()
+    return [r for chunk in chunks if chunk is not None for r in chunk]
 
 
 def check_n_jobs(n_jobs: Any) -> int:

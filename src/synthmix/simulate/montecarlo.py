@@ -212,9 +212,9 @@ def _check_counts(n: Any, m: Any) -> tuple[int, int]:
     return n_i, m_i
 
 
-#: Below this estimated serial time, local workers cost more to start than they save: two loky
-#: workers take 0.35-0.4 s to start and import numpy, scipy and synthmix on two cores
-#: (``benchmarks/montecarlo_parallel.py``). At 1 s of serial work two workers still finish first.
+#: Below this estimated serial time a worker cannot pay for itself: a cold loky worker takes
+#: ~0.5 s to start and import numpy, scipy and synthmix on two cores while this process works,
+#: and even a warm one adds pickling and a pipe per chunk (``benchmarks/montecarlo_parallel.py``).
 PARALLEL_MIN_SECONDS = 1.0
 
 
