@@ -57,7 +57,10 @@ def main() -> None:
         f"{'task':<10} {'method':<30} {'stand-alone':>20} {'LOO':>7} {'Shapley':>16} {'s/mkt':>7}"
     )
     for r in res.table:
-        sa = f"{r['spearman']:.3f} [{r['spearman_ci'][0]:.2f}, {r['spearman_ci'][1]:.2f}]"
+        if "spearman" not in r:  # a method with no finite Spearman (e.g. one market, ties)
+            continue
+        lo, hi = r.get("spearman_ci", (float("nan"), float("nan")))
+        sa = f"{r['spearman']:.3f} [{lo:.2f}, {hi:.2f}]"
         sh = r.get("spearman_shapley", float("nan"))
         print(
             f"{r['task']:<10} {r['method']:<30} {sa:>20} {r['spearman_loo']:>7.3f} "

@@ -41,7 +41,7 @@ def test_json_matches_the_library(files: Path, capsys: pytest.CaptureFixture[str
     b = Dataset(b.X, b.y, synthetic=np.ones(b.n, bool))
     lib = value_sources({"a": a, "b": b}, load_table(files / "ref.csv"), rng=0)
     assert doc["values"] == pytest.approx(lib.values) and doc["method"] == "proxy_ensemble"
-    assert set(doc["terms"]["b"]) == {"ridge_accuracy", "lda_accuracy"}
+    assert set(doc["terms"]["b"]) == {"ridge_accuracy", "lda_accuracy", "logistic_accuracy"}
     assert doc["values"]["b"] == pytest.approx(
         (doc["terms"]["b"]["ridge_accuracy"] + doc["terms"]["b"]["lda_accuracy"]) / 2
     )

@@ -63,18 +63,22 @@ def _refit_counts(
 # predictions
 
 
-def test_a_single_source_predicts_its_proxy_ensemble_value(market: Market) -> None:
+def test_a_single_source_predicts_its_closed_form_proxies(market: Market) -> None:
+    """For one source, U is the mean of the recommended valuer's ridge and LDA accuracies (its
+    logistic member is left out of coalitions); the bootstrap is the valuer's resamples."""
     res = value_sources(market.contributors, market.reference, rng=5, n_bootstrap=30)
     for name in market.names:
         p = predict_coalition(market.contributors, market.reference, [name], rng=5, n_bootstrap=30)
+        terms = res.terms[name]
         assert p.names == (name,)
-        assert p.accuracy == res.values[name]
         assert p.model_accuracies == {
-            "ridge": res.terms[name]["ridge_accuracy"],
-            "lda": res.terms[name]["lda_accuracy"],
+            "ridge": terms["ridge_accuracy"],
+            "lda": terms["lda_accuracy"],
         }
-        assert p.stderr == pytest.approx(res.stderr[name], rel=1e-12)
-        assert p.interval == pytest.approx(res.interval[name], rel=1e-12)
+        assert p.accuracy == pytest.approx((terms["ridge_accuracy"] + terms["lda_accuracy"]) / 2)
+        assert res.values[name] == pytest.approx(
+            (terms["ridge_accuracy"] + terms["lda_accuracy"] + terms["logistic_accuracy"]) / 3
+        )
         assert p.uncertainty.startswith("bootstrap over 30 reference resamples") and p.seed == 5
 
 

@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_digits, load_wine
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
-from sklearn.linear_model import RidgeClassifier
+from sklearn.linear_model import LogisticRegression, RidgeClassifier
 from sklearn.neighbors import KNeighborsClassifier
+from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from synthmix.data import Dataset
@@ -58,6 +59,8 @@ def wine():
 
 
 def _sklearn_model(model: str, n_train: int, alpha: float = 1.0, k: int = 5):
+    if model == "logistic":
+        return make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=300))
     if model == "ridge":
         return RidgeClassifier(alpha=alpha)
     if model == "lda":
@@ -79,7 +82,7 @@ def _sklearn_accuracy(parts, ref: Dataset, model: str, **kw) -> float:
     return float(clf.score(scaler.transform(ref.X), ref.y))
 
 
-@pytest.mark.parametrize("model", ["ridge", "lda", "knn"])
+@pytest.mark.parametrize("model", ["ridge", "lda", "knn", "logistic"])
 @pytest.mark.parametrize("data", ["digits", "wine"])
 def test_standalone_proxy_is_the_sklearn_accuracy_of_each_source(request, model, data) -> None:
     sources, ref = request.getfixturevalue(data)
@@ -133,7 +136,8 @@ def _permutation_shapley(names, u):
 
 
 @pytest.mark.parametrize(
-    ("model", "data"), [("ridge", "digits"), ("lda", "wine"), ("knn", "digits")]
+    ("model", "data"),
+    [("ridge", "digits"), ("lda", "wine"), ("knn", "digits"), ("logistic", "wine")],
 )
 def test_pooled_loo_and_shapley_match_sklearn_refits_on_every_coalition(
     request, model, data
@@ -194,7 +198,7 @@ def test_proxy_shapley_refuses_more_than_twelve_sources() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"model": "svm"}, "model must be one of ridge, lda, knn; got 'svm'"),
+        ({"model": "svm"}, "model must be one of ridge, lda, knn, logistic; got 'svm'"),
         ({"alpha": 0.0}, "alpha must be > 0; got 0.0"),
         ({"n_neighbors": 0}, "n_neighbors must be >= 1; got 0"),
     ],

@@ -133,10 +133,12 @@ def test_proxy_stderr_equals_a_refit_scored_on_the_resampled_rows(market) -> Non
         assert res.interval[name] == pytest.approx(tuple(np.percentile(boot, [5, 95])), abs=1e-12)
 
 
-def test_the_recommended_valuer_resamples_both_proxies(market) -> None:
-    """``proxy_ensemble``: per resample, the mean of sklearn's ridge and shrinkage-LDA
-    correctness on the same documented resampled rows."""
+def test_the_recommended_valuer_resamples_its_three_proxies(market) -> None:
+    """``proxy_ensemble``: per resample, the mean of sklearn's ridge, shrinkage-LDA and
+    logistic (own standardisation) correctness on the same documented resampled rows."""
     from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
 
     sources, ref = market
     B = 25
@@ -147,7 +149,10 @@ def test_the_recommended_valuer_resamples_both_proxies(market) -> None:
     for (name, ds), Z in zip(sources.items(), Zs, strict=True):
         lda = LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto")
         right = [model.fit(Z, ds.y).predict(Z_ref) == ref.y for model in (RidgeClassifier(), lda)]
-        boot = (right[0][idx].mean(axis=1) + right[1][idx].mean(axis=1)) / 2
+        own = StandardScaler().fit(ds.X)
+        logistic = LogisticRegression(C=1.0, max_iter=300).fit(own.transform(ds.X), ds.y)
+        right.append(logistic.predict(own.transform(ref.X)) == ref.y)
+        boot = sum(r[idx].mean(axis=1) for r in right) / 3
         assert res.stderr[name] == pytest.approx(boot.std(ddof=1), abs=1e-12)
         assert res.interval[name] == pytest.approx(tuple(np.percentile(boot, [5, 95])), abs=1e-12)
 

@@ -426,12 +426,15 @@ def test_value_sources_defaults(mixed) -> None:
     assert dev.terms == {n: {"deviation": v} for n, v in dev.values.items()}
 
 
-def test_the_recommended_valuer_is_the_mean_of_two_sklearn_proxies(market) -> None:
+def test_the_recommended_valuer_is_the_mean_of_three_sklearn_proxies(market) -> None:
     """``proxy_ensemble``: mean reference accuracy of sklearn's RidgeClassifier(alpha=1) and
-    shrinkage LDA, each fitted on one source, features standardised with the reference's
-    statistics (refitted here with sklearn, independently of synthmix.valuation.proxy)."""
+    shrinkage LDA on features standardised with the reference's statistics, and of
+    LogisticRegression(C=1, max_iter=300) on features standardised with the source's own
+    (StandardScaler), each fitted on one source (refitted here with sklearn, independently of
+    synthmix.valuation.proxy)."""
     from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
-    from sklearn.linear_model import RidgeClassifier
+    from sklearn.linear_model import LogisticRegression, RidgeClassifier
+    from sklearn.preprocessing import StandardScaler
 
     sources, ref = market
     res = value_sources(sources, ref)
@@ -444,8 +447,15 @@ def test_the_recommended_valuer_is_the_mean_of_two_sklearn_proxies(market) -> No
                 LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto"),
             )
         ]
+        own = StandardScaler().fit(src.X)
+        logistic = LogisticRegression(C=1.0, max_iter=300).fit(own.transform(src.X), src.y)
+        accs.append(logistic.score(own.transform(ref.X), ref.y))
         assert res.values[name] == pytest.approx(np.mean(accs), abs=1e-12), name
-        expected = {"ridge_accuracy": accs[0], "lda_accuracy": accs[1]}
+        expected = {
+            "ridge_accuracy": accs[0],
+            "lda_accuracy": accs[1],
+            "logistic_accuracy": accs[2],
+        }
         assert res.terms[name] == pytest.approx(expected)
 
 

@@ -258,11 +258,11 @@ def register(app: typer.Typer) -> None:
             str,
             typer.Option(
                 "--method",
-                help="proxy_ensemble (the recommended default: mean reference accuracy of ridge "
-                "and LDA proxies fitted on each source), mixture (the paper's score), davinz, "
-                "deviation, shapley, tracin, trak, logra, knn_shapley, proxy, proxy_loo, "
-                "proxy_shapley, lava, data_oob, size, real_fraction, mmd_only, ntk_only or "
-                "random.",
+                help="proxy_ensemble (the recommended default: mean reference accuracy of "
+                "ridge, LDA and logistic proxies fitted on each source), mixture (the paper's "
+                "score), davinz, deviation, shapley, tracin, trak, logra, knn_shapley, proxy, "
+                "proxy_loo, proxy_shapley, lava, data_oob, size, real_fraction, mmd_only, "
+                "ntk_only or random.",
             ),
         ] = "proxy_ensemble",
         weights: Annotated[

@@ -31,7 +31,10 @@ Tick = Callable[[int, int], None]
 
 #: Options and labels of the valuation methods.
 _METHOD_OPTIONS: Mapping[str, tuple[str, Mapping[str, Any]]] = {
-    "proxy_ensemble": ("proxy ensemble (recommended: ridge + LDA fitted on each source)", {}),
+    "proxy_ensemble": (
+        "proxy ensemble (recommended: ridge + LDA + logistic fitted on each source)",
+        {},
+    ),
     "proxy": ("proxy (ridge fitted on each source)", {}),
     "mixture": (
         "mixture (ours: label-aware, calibrated weights)",

@@ -1,14 +1,17 @@
 """Coalitions and budgets: the predicted accuracy of buying a set of sources, and what to buy.
 
 docs/math/valuation.md, "Coalitions and budgets". The utility of a coalition ``S`` of sources
-is the recommended valuer's (:data:`synthmix.valuation.value.RECOMMENDED`) applied to the union
-of the sources in ``S``:
+is the closed-form part of the recommended valuer (:data:`synthmix.valuation.value.RECOMMENDED`)
+applied to the union of the sources in ``S``:
 
     U(S) = ( U_ridge(S) + U_lda(S) ) / 2,
 
 the mean reference accuracy of the ridge classifier (``α = 1``) and the shrinkage-LDA proxy
 (:mod:`synthmix.valuation.proxy`) fitted on ``∪_{c ∈ S} S_c``, features standardised with the
-reference's statistics. For a single source it is that source's ``proxy_ensemble`` value.
+reference's statistics (:data:`COALITION_MODELS`). The recommended valuer also averages a
+logistic proxy, an L-BFGS fit: over the ``2^K`` coalitions of a budget search that would cost
+as much as retraining Shapley, so coalitions keep the two closed-form models and, for a single
+source, ``U`` is the mean of that source's ridge and LDA proxy accuracies.
 ``U(∅)``, buying nothing, is the accuracy of predicting the reference's majority class (ties:
 the smallest label): an empty coalition is allowed.
 
@@ -48,7 +51,6 @@ from synthmix.valuation.uncertainty import (
     resample_counts,
 )
 from synthmix.valuation.value import (
-    ENSEMBLE_MODELS,
     _bootstrap_text,
     _check_reference,
     _check_sources,
@@ -56,6 +58,7 @@ from synthmix.valuation.value import (
 )
 
 __all__ = [
+    "COALITION_MODELS",
     "MAX_EXHAUSTIVE_SOURCES",
     "N_RUNNER_UPS",
     "CoalitionPrediction",
@@ -67,6 +70,8 @@ __all__ = [
     "recommend_purchase",
 ]
 
+#: The proxy models whose mean reference accuracy is a coalition's utility ``U(S)``.
+COALITION_MODELS = ("ridge", "lda")
 #: :func:`recommend_purchase` searches every affordable coalition up to this many sources.
 MAX_EXHAUSTIVE_SOURCES = MAX_PROXY_SHAPLEY_SOURCES
 #: Runner-up plans a :class:`PurchasePlan` lists.
@@ -288,20 +293,20 @@ def _correct(market: _Market, masks: IntArray) -> dict[str, BoolArray]:
             model=model,
             alpha=_ALPHA,
         )
-        for model in ENSEMBLE_MODELS
+        for model in COALITION_MODELS
     }
 
 
 def _accuracies(correct: Mapping[str, BoolArray]) -> FloatArray:
     """``U(S)`` of each row, the mean of the models' accuracies (as ``proxy_ensemble``)."""
-    accs = [np.asarray(correct[m].mean(axis=1), dtype=np.float64) for m in ENSEMBLE_MODELS]
+    accs = [np.asarray(correct[m].mean(axis=1), dtype=np.float64) for m in COALITION_MODELS]
     return np.asarray(np.mean(accs, axis=0), dtype=np.float64)
 
 
 def _totals(correct: Mapping[str, BoolArray]) -> IntArray:
     """Correct rows summed over the models: ``U(S)`` times ``2 n_ref`` as an exact integer,
     so that equal utilities compare equal whatever the round-off of their mean."""
-    return np.asarray(sum(correct[m].sum(axis=1) for m in ENSEMBLE_MODELS), dtype=np.int64)
+    return np.asarray(sum(correct[m].sum(axis=1) for m in COALITION_MODELS), dtype=np.int64)
 
 
 def _predictions(
@@ -317,11 +322,11 @@ def _predictions(
         bootstrap_indices(seq, market.y_ref.shape[0], n_bootstrap), market.y_ref.shape[0]
     )
     boot = np.mean(
-        [resampled_utilities(correct[m], masks, market.y_ref, counts) for m in ENSEMBLE_MODELS],
+        [resampled_utilities(correct[m], masks, market.y_ref, counts) for m in COALITION_MODELS],
         axis=0,
     )  # (m, B)
     unc = from_bootstrap(boot.T, _bootstrap_text(n_bootstrap, _HOW))
-    accs = {m: correct[m].mean(axis=1) for m in ENSEMBLE_MODELS}
+    accs = {m: correct[m].mean(axis=1) for m in COALITION_MODELS}
     acc = _accuracies(correct)
     return [
         CoalitionPrediction(
@@ -329,7 +334,7 @@ def _predictions(
             accuracy=float(acc[j]),
             stderr=float(unc.stderr[j]),
             interval=(float(unc.lower[j]), float(unc.upper[j])),
-            model_accuracies={m: float(accs[m][j]) for m in ENSEMBLE_MODELS},
+            model_accuracies={m: float(accs[m][j]) for m in COALITION_MODELS},
             uncertainty=unc.description,
             seed=seq.entropy,
         )
@@ -365,8 +370,8 @@ def predict_coalition(
     Returns
     -------
     CoalitionPrediction
-        For one source, ``accuracy`` and ``stderr`` equal that source's ``proxy_ensemble``
-        value and standard error.
+        For one source, ``accuracy`` and ``stderr`` equal the mean of that source's ``proxy``
+        values with ``model="ridge"`` and ``model="lda"`` (and their bootstrap).
 
     Raises
     ------
@@ -462,7 +467,7 @@ def _greedy(
     k = len(market.names)
     empty = np.zeros(1, dtype=np.int64)
     rows = _correct(market, empty)
-    blocks: dict[str, list[BoolArray]] = {m: [rows[m]] for m in ENSEMBLE_MODELS}
+    blocks: dict[str, list[BoolArray]] = {m: [rows[m]] for m in COALITION_MODELS}
     masks_list = [0]
     current, spent, current_total = 0, 0.0, int(_totals(rows)[0])
     while True:
@@ -472,7 +477,7 @@ def _greedy(
         new = np.array([current | 1 << j for j in cand], dtype=np.int64)
         rows = _correct(market, new)
         totals = _totals(rows)
-        for m in ENSEMBLE_MODELS:
+        for m in COALITION_MODELS:
             blocks[m].append(rows[m])
         masks_list.extend(int(mask) for mask in new)
         gains = totals - current_total
@@ -488,7 +493,7 @@ def _greedy(
             break
         current, current_total = int(new[best]), int(totals[best])
         spent += float(price_vec[cand[best]])
-    correct = {m: np.vstack(blocks[m]) for m in ENSEMBLE_MODELS}
+    correct = {m: np.vstack(blocks[m]) for m in COALITION_MODELS}
     return np.array(masks_list, dtype=np.int64), correct
 
 
@@ -567,7 +572,7 @@ def recommend_purchase(
     bits = (masks[:, None] >> np.arange(k)[None, :]) & 1
     plan_prices = bits @ price_vec
     order = _order(_totals(correct), plan_prices, masks)[: N_RUNNER_UPS + 1]
-    picked = {m: correct[m][order] for m in ENSEMBLE_MODELS}
+    picked = {m: correct[m][order] for m in COALITION_MODELS}
     preds = _predictions(market, masks[order], picked, rng, n_bootstrap)
 
     def total(pred: CoalitionPrediction) -> float:

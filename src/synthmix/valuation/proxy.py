@@ -1,8 +1,8 @@
-"""Proxy-model baselines: a closed-form model fitted on sources, scored on the reference.
+"""Proxy-model baselines: a cheap model fitted on sources, scored on the reference.
 
 The *utility* of a coalition ``S`` of sources (docs/math/valuation.md, "Proxy baselines") is
-the accuracy on the reference set ``V`` of a closed-form model fitted on the union of the
-sources in ``S``:
+the accuracy on the reference set ``V`` of a cheap model fitted on the union of the sources in
+``S``:
 
 * ``"ridge"`` — one-vs-rest least squares on one-hot labels with an unpenalised intercept and
   ridge penalty ``α``: ``W = (X_cᵀX_c + αI)⁻¹ X_cᵀY_c`` (``X_c``, ``Y_c`` centred on the
@@ -12,6 +12,9 @@ sources in ``S``:
   shrinkage="auto")`` (Ledoit–Wolf shrinkage, closed form).
 * ``"knn"`` — ``sklearn.neighbors.KNeighborsClassifier(n_neighbors=min(k, n))``, ``n`` the
   training set's size.
+* ``"logistic"`` — ``sklearn.linear_model.LogisticRegression(C=1, max_iter=300)`` (L-BFGS;
+  deterministic), on features standardised with the **training set's own** statistics, as a
+  model trained on that data would be; the one proxy that is not closed-form.
 
 Features are standardised with the **reference's** statistics (mean and standard deviation of
 ``V``'s features; a constant feature keeps scale 1), the same map for every coalition: the data
@@ -22,7 +25,8 @@ coalition predicts the reference's majority class (ties: the smallest label), so
 
 For ``"ridge"`` each source's sums ``n_i``, ``Σx``, ``Σy``, ``XᵀX`` and ``XᵀY`` are computed
 once; a coalition's fit is their sum, centred (``X_cᵀX_c = XᵀX − (Σx)(Σx)ᵀ/n``) and one
-``d × d`` solve, batched over coalitions. ``"lda"`` and ``"knn"`` refit on each coalition.
+``d × d`` solve, batched over coalitions. ``"lda"``, ``"knn"`` and ``"logistic"`` refit on each
+coalition.
 """
 
 from __future__ import annotations
@@ -51,13 +55,17 @@ __all__ = [
 ]
 
 #: Closed-form models the proxy baselines can fit.
-PROXY_MODELS = ("ridge", "lda", "knn")
+PROXY_MODELS = ("ridge", "lda", "knn", "logistic")
 #: What a proxy value is: stand-alone accuracy, leave-one-out or exact Shapley of the utility.
 PROXY_KINDS = ("standalone", "loo", "shapley")
 #: Exact Shapley evaluates all ``2^K`` coalitions; larger ``K`` is refused.
 MAX_PROXY_SHAPLEY_SOURCES = 12
 #: Bytes of batched ridge systems held at once.
 _CHUNK_BYTES = 64 * 2**20
+#: The logistic proxy's regularisation and iteration cap (scikit-learn's defaults, and the
+#: retrained model of the benchmark's ground truth, :mod:`synthmix.valuation.ground_truth`).
+_LOGISTIC_C = 1.0
+_LOGISTIC_MAX_ITER = 300
 
 
 @dataclass(frozen=True)
@@ -252,6 +260,29 @@ def _lda_predict(X: FloatArray, y: IntArray, X_ref: FloatArray) -> IntArray:
     return np.asarray(classes[np.argmax(X_ref @ coef.T + intercept, axis=1)])
 
 
+def _logistic_predict(X: FloatArray, y: IntArray, X_ref: FloatArray) -> IntArray:
+    """Logistic regression on ``(X, y)`` standardised with their own statistics, predicting
+    ``X_ref``. As ``StandardScaler``: a feature constant up to round-off (variance within
+    ``n·eps·var + (n·eps·mean)²`` of 0) is only centred — a reference-standardised pixel that
+    is 0 on every training row comes out as ~1e-17, not 0."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import LogisticRegression
+
+    n = X.shape[0]
+    mean = X.mean(axis=0)
+    var = X.var(axis=0)
+    eps = np.finfo(np.float64).eps
+    constant = var <= n * eps * var + (n * mean * eps) ** 2
+    scale = np.where(constant, 1.0, np.sqrt(var))
+    clf = LogisticRegression(C=_LOGISTIC_C, max_iter=_LOGISTIC_MAX_ITER)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit((X - mean) / scale, y)
+    return np.asarray(clf.predict((X_ref - mean) / scale))
+
+
 def _refit_correct(
     X: FloatArray, y: IntArray, X_ref: FloatArray, y_ref: IntArray, model: str, n_neighbors: int
 ) -> BoolArray:
@@ -262,6 +293,8 @@ def _refit_correct(
         return np.asarray(y_ref == present[0])
     if model == "lda":
         return np.asarray(_lda_predict(X, y, X_ref) == y_ref)
+    if model == "logistic":
+        return np.asarray(_logistic_predict(X, y, X_ref) == y_ref)
     clf = KNeighborsClassifier(n_neighbors=min(n_neighbors, X.shape[0]))
     clf.fit(X, y)
     return np.asarray(clf.predict(X_ref) == y_ref)

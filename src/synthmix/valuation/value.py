@@ -77,12 +77,12 @@ ATTRIBUTION_METHODS = ("tracin", "trak", "logra", "knn_shapley")
 #: Proxy-model methods (:mod:`synthmix.valuation.proxy`): stand-alone, leave-one-out, Shapley.
 PROXY_METHODS = ("proxy", "proxy_loo", "proxy_shapley")
 #: The recommended valuer, default of :func:`value_sources` and ``synthmix value``: the mean
-#: reference accuracy of the ridge and shrinkage-LDA proxies fitted on each source alone
+#: reference accuracy of the ridge, shrinkage-LDA and logistic proxies fitted on each source alone
 #: (docs/math/valuation.md, "The recommended valuer"; chosen on development markets disjoint
 #: from every benchmark market).
 RECOMMENDED = "proxy_ensemble"
 #: The proxy models averaged by :data:`RECOMMENDED`.
-ENSEMBLE_MODELS = ("ridge", "lda")
+ENSEMBLE_MODELS = ("ridge", "lda", "logistic")
 #: Every method :func:`value_sources` knows.
 METHODS = (
     RECOMMENDED,
@@ -690,7 +690,7 @@ def _proxy(
 
 @dataclass(frozen=True)
 class _EnsembleTask:
-    """One source's share of :data:`RECOMMENDED`: what a worker needs to fit both proxies."""
+    """One source's share of :data:`RECOMMENDED`: what a worker needs to fit its proxies."""
 
     X: FloatArray  # (n_i, d), as given: standardised in the worker
     y: NDArray[np.int64]  # (n_i,)
@@ -732,7 +732,7 @@ def _proxy_ensemble(
     scheduler: str | Any | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> tuple[FloatArray, dict[str, dict[str, float]], dict[str, Any], FloatArray | None]:
-    """:data:`RECOMMENDED`: mean of the stand-alone ridge and LDA proxy accuracies, with
+    """:data:`RECOMMENDED`: mean of the stand-alone ridge, LDA and logistic proxy accuracies, with
     their mean on reference resamples (B, K) when ``resamples`` is given (as :func:`_proxy`).
 
     One task per source through :func:`synthmix.parallel.map_tasks` (local workers or a Dask
@@ -1029,7 +1029,7 @@ def value_sources(
             progress=progress,
         )
         assert boot is not None
-        how = "both proxies fitted once per source, their reference predictions re-scored"
+        how = "the proxies fitted once per source, their reference predictions re-scored"
         unc = from_bootstrap(boot, _bootstrap_text(n_bootstrap, how))
     elif method in PROXY_METHODS:
         vals, terms, details, boot = _proxy(
