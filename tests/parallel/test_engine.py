@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -139,3 +142,68 @@ def test_small_runs_stay_in_process_and_large_ones_use_the_workers(
     large = simulate(model, n_jobs=2, **kw)
     assert seen == [1, 2]
     np.testing.assert_array_equal(small.accuracies, large.accuracies)
+
+
+_FORK_CHILD = """
+import json, os, threading, time
+from synthmix.parallel import engine, map_tasks
+
+def task(i, rng):
+    time.sleep(0.02)
+    return os.getpid(), i + float(rng.standard_normal())
+
+def fails(i, rng):
+    if i == 30:
+        raise ValueError("task 30 failed")
+    time.sleep(0.01)
+    return i
+
+engine.usable_cores = lambda: 2
+safe = engine._fork_is_safe()
+serial = map_tasks(task, range(40), n_jobs=1, rng=7)
+first = map_tasks(task, range(40), n_jobs=2, rng=7)
+threads_after = threading.active_count()
+second = map_tasks(task, range(40), n_jobs=2, rng=7)
+try:
+    map_tasks(fails, range(40), n_jobs=2)
+    error = None
+except ValueError as exc:
+    error = str(exc)
+me = os.getpid()
+stop = threading.Event()
+helper = threading.Thread(target=stop.wait)
+helper.start()
+with_thread = engine._fork_is_safe()
+stop.set()
+helper.join()
+import sys
+sys.modules["torch"] = sys  # torch's OpenMP pool does not survive a fork
+with_torch = engine._fork_is_safe()
+print(json.dumps({
+    "unsafe": [with_thread, with_torch],
+    "safe": safe,
+    "same": [v for _, v in first] == [v for _, v in serial] == [v for _, v in second],
+    "forked": sorted({p != me for p, _ in first} | {p != me for p, _ in second}),
+    "threads_after": threads_after,
+    "error": error,
+}))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork workers: Linux only")
+def test_forked_workers_in_a_plain_process_give_the_serial_numbers() -> None:
+    """A process with one thread and no torch forks its workers for each call (they start in
+    milliseconds): the numbers equal a serial run, both processes work, nothing is left running
+    afterwards (so the next call forks again), and a failing task fails the map; with another
+    thread or torch loaded it would not fork. Run in a fresh interpreter: pytest's own threads
+    make this one unsafe to fork."""
+    out = subprocess.run(
+        [sys.executable, "-c", _FORK_CHILD], capture_output=True, text=True, timeout=120, check=True
+    )
+    doc = json.loads(out.stdout.strip().splitlines()[-1])
+    assert doc["safe"] is True
+    assert doc["same"] is True
+    assert doc["forked"] == [False, True]  # tasks ran in this process and in a worker
+    assert doc["threads_after"] == 1
+    assert doc["error"] == "task 30 failed"
+    assert doc["unsafe"] == [False, False]  # another thread, or torch loaded: loky's spawned pool

@@ -1,7 +1,8 @@
 """``map_tasks``: run ``fn(task, rng)`` over tasks, locally or on a Dask cluster.
 
-Locally this process works beside ``n_jobs − 1`` reusable loky workers (:func:`_local`); on a
-cluster, joblib's Dask backend runs the tasks.
+Locally this process works beside ``n_jobs − 1`` workers (:func:`_local`): forked for the call
+where that is safe, else loky's reusable spawned pool; on a cluster, joblib's Dask backend runs
+the tasks.
 
 Each task receives its own child generator spawned from ``rng`` by index, so results are
 identical for any ``n_jobs``, batch size or backend (docs/conventions.md, "Randomness").
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -36,7 +38,7 @@ R = TypeVar("R")
 
 
 _CONNECT_TIMEOUT = "10s"  # how long to wait for a Dask scheduler before giving up
-_CHUNKS_PER_PROCESS = 8  # chunks per local process: balance against per-chunk pickling
+_CHUNKS_PER_PROCESS = 16  # chunks per local process: balance against per-chunk pickling
 _IDLE_SECONDS = 300  # a local pool's workers exit after this long unused
 _CONTROLLER: ThreadpoolController | None = None
 
@@ -218,19 +220,17 @@ def _local(
     Tasks go out in chunks (:data:`_CHUNKS_PER_PROCESS` per process, so that one chunk's
     arguments are pickled once). The workers are fed chunks from the front, one each at a
     time, the next as each finishes; this process runs chunks from the back meanwhile. So
-    work starts at once — a cold pool's start-up (its workers import numpy, scipy and
-    synthmix, ~0.4 s) overlaps with it instead of preceding it — and part of the results never
-    cross a pipe. Which process runs a task never changes its numbers (child generator ``i``
-    goes with task ``i``). ``progress`` is called from this thread only.
+    work starts at once — a worker's start-up overlaps with it instead of preceding it — and
+    part of the results never cross a pipe. Workers are forked for the call where that is safe
+    (:func:`_executor`). Which process runs a task never changes its numbers (child generator
+    ``i`` goes with task ``i``). ``progress`` is called from this thread only.
     """
     from concurrent.futures import Future
-
-    from joblib.externals.loky import get_reusable_executor
 
     total = len(tasks)
     size = max(1, -(-total // (_CHUNKS_PER_PROCESS * n_jobs)))
     bounds = [(a, min(a + size, total)) for a in range(0, total, size)]
-    executor = get_reusable_executor(max_workers=n_jobs - 1, timeout=_IDLE_SECONDS)
+    executor, owned = _executor(n_jobs - 1)
     caller = os.getpid()
     chunks: list[list[R] | None] = [None] * len(bounds)
     errors: list[BaseException] = []
@@ -304,13 +304,58 @@ def _local(
             state["stop"] = True
         for fut in futures:
             fut.cancel()
+        if owned:
+            _stop(executor)
         raise
+    if owned:
+        if errors:
+            _stop(executor)
+        else:
+            executor.shutdown(wait=True)
     if errors:
         for fut in futures:
             fut.cancel()
         raise errors[0]
     report()
     return [r for chunk in chunks if chunk is not None for r in chunk]
+
+
+def _stop(executor: Any) -> None:
+    """End an owned pool now: pending chunks cancelled, running ones killed (an interrupted or
+    failed map must not wait for a worker's chunk to finish)."""
+    processes = list(getattr(executor, "_processes", {}).values())
+    executor.shutdown(wait=False, cancel_futures=True)
+    for proc in processes:
+        proc.terminate()
+
+
+def _fork_is_safe() -> bool:
+    """Whether a forked worker may start from this process: on Linux, with no other Python
+    thread (a lock another thread holds at the fork stays held in the child) and without torch
+    loaded (its OpenMP pool does not survive a fork)."""
+    return (
+        sys.platform.startswith("linux")
+        and threading.active_count() == 1
+        and "torch" not in sys.modules
+        and os.environ.get("SYNTHMIX_NO_FORK", "") == ""
+    )
+
+
+def _executor(workers: int) -> tuple[Any, bool]:
+    """``(executor, owned)``: a pool of ``workers`` processes for :func:`_local`.
+
+    Where :func:`_fork_is_safe`, a fresh ``fork`` pool owned by this call: its workers start in
+    milliseconds with every module already imported (a spawned worker needs ~0.5 s to import
+    numpy, scipy and synthmix, which a short run cannot amortise) and exit when the call ends.
+    Otherwise loky's reusable pool (spawned workers, kept warm for :data:`_IDLE_SECONDS`)."""
+    if _fork_is_safe():
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")), True
+    from joblib.externals.loky import get_reusable_executor
+
+    return get_reusable_executor(max_workers=workers, timeout=_IDLE_SECONDS), False
 
 
 def check_n_jobs(n_jobs: Any) -> int:
