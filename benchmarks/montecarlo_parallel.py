@@ -61,20 +61,31 @@ def _command(n_jobs: int) -> float:
     return time.perf_counter() - start
 
 
+def meets_target(p: int, label: str, ratio: float) -> bool:
+    """The issue's targets: never slower at p = 100 (timing noise of 10 % allowed), ≥ 1.7× at
+    p = 400 on a warm pool (the cold first call is reported, not judged)."""
+    if p == 100:
+        return ratio >= 0.9
+    return label != "warm" or ratio >= 1.7
+
+
+def library_pairs(dims: tuple[int, ...]) -> list[tuple[int, str, float, float]]:
+    """``(p, "cold"|"warm", serial seconds, two-process seconds)`` for each ``p``."""
+    rows = []
+    for p in dims:
+        one, two = _library(p, 1), _library(p, 2)
+        rows += [(p, label, one[k], two[k]) for k, label in enumerate(("cold", "warm"))]
+    return rows
+
+
 def main() -> int:
     print(f"machine: {os.cpu_count()} cores")
     print(f"{'what':<34}{'1 job s':>9}{'2 jobs s':>10}{'speed-up':>10}")
     ok = True
-    for p in (100, 400):
-        one, two = _library(p, 1), _library(p, 2)
-        for k, label in enumerate(("cold", "warm")):
-            ratio = one[k] / two[k]
-            what = f"simulate p={p}, 200 trials, {label}"
-            print(f"{what:<34}{one[k]:>9.2f}{two[k]:>10.2f}{ratio:>10.2f}")
-            if p == 100:
-                ok = ok and ratio >= 0.9  # never slower (timing noise allowed)
-            elif label == "warm":
-                ok = ok and ratio >= 1.7
+    for p, label, one, two in library_pairs((100, 400)):
+        what = f"simulate p={p}, 200 trials, {label}"
+        print(f"{what:<34}{one:>9.2f}{two:>10.2f}{one / two:>10.2f}")
+        ok = ok and meets_target(p, label, one / two)
     one, two = _command(1), _command(2)
     print(f"{'synthmix simulate --p 200 (process)':<34}{one:>9.2f}{two:>10.2f}{one / two:>10.2f}")
     print(f"targets: >= 1.7x at p = 400 warm, never slower at p = 100: {'met' if ok else 'MISSED'}")

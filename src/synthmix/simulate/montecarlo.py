@@ -212,9 +212,10 @@ def _check_counts(n: Any, m: Any) -> tuple[int, int]:
     return n_i, m_i
 
 
-#: Below this estimated serial time a worker cannot pay for itself: a cold loky worker takes
-#: ~0.5 s to start and import numpy, scipy and synthmix on two cores while this process works,
-#: and even a warm one adds pickling and a pipe per chunk (``benchmarks/montecarlo_parallel.py``).
+#: Below this estimated serial time a worker cannot pay for itself: where a worker cannot be
+#: forked, a cold loky worker takes ~0.5 s to start and import numpy, scipy and synthmix on two
+#: cores while this process works, and any worker adds pickling and a pipe per chunk
+#: (``benchmarks/montecarlo_parallel.py``).
 PARALLEL_MIN_SECONDS = 1.0
 
 

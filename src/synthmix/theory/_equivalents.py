@@ -51,6 +51,7 @@ RTOL = 1e-12  # relative tolerance on the fixed point
 MAX_ITER = 200  # Newton iterations per point (typical: 5-15)
 MAX_HALVINGS = 30  # step halvings before falling back to a plain fixed-point step
 _CHUNK_ELEMENTS = 1 << 22  # points x p processed at once by the diagonal backend
+_UPPER = ((0, 0), (0, 1), (1, 1))  # the entries of a symmetric 2x2 block, in the forms' order
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,7 @@ def batch_point_traces(backend: Backend, a: float, b: float, gamma: float) -> li
 def batch_point_forms(backend: Backend, a: float, b: float, gamma: float) -> list[float]:
     """:meth:`Backend.point_forms` through the batch method."""
     mats = backend.forms(np.array([a]), np.array([b]), np.array([gamma]))
-    return [float(m[0, i, j]) for m in mats for i, j in ((0, 0), (0, 1), (1, 1))]
+    return [float(m[0, i, j]) for m in mats for i, j in _UPPER]
 
 
 class DiagonalBackend:
@@ -345,7 +346,7 @@ class DenseBackend:
 
     def point_forms(self, a: float, b: float, gamma: float) -> list[float]:
         forms = self._lookup(a, b, gamma)[2]
-        return [float(m[i, j]) for m in forms for i, j in ((0, 0), (0, 1), (1, 1))]
+        return [float(m[i, j]) for m in forms for i, j in _UPPER]
 
 
 def _sym(s: FloatArray) -> FloatArray:
@@ -549,7 +550,7 @@ def _finish(backend: Backend, pts: Points, x: FloatArray, noise: MeanNoise) -> M
     _, t = backend.traces(a, b, pts.gamma)
     t = t / pts.N[:, None]
     pmat, w_r, w_s = backend.forms(a, b, pts.gamma)
-    forms = [m[:, i, j] for m in (pmat, w_r, w_s) for i, j in ((0, 0), (0, 1), (1, 1))]
+    forms = [m[:, i, j] for m in (pmat, w_r, w_s) for i, j in _UPPER]
     mean, second, h = _moments(pts, x[:, 0], x[:, 1], (t[:, 0], t[:, 1], t[:, 2]), forms, noise)
     bad = ~(h > 0)
     if np.any(bad):

@@ -261,26 +261,22 @@ def _lda_predict(X: FloatArray, y: IntArray, X_ref: FloatArray) -> IntArray:
 
 
 def _logistic_predict(X: FloatArray, y: IntArray, X_ref: FloatArray) -> IntArray:
-    """Logistic regression on ``(X, y)`` standardised with their own statistics, predicting
-    ``X_ref``. As ``StandardScaler``: a feature constant up to round-off (variance within
-    ``n·eps·var + (n·eps·mean)²`` of 0) is only centred — a reference-standardised pixel that
-    is 0 on every training row comes out as ~1e-17, not 0."""
+    """Logistic regression on ``(X, y)`` standardised with their own statistics
+    (``StandardScaler``: a feature constant up to round-off — a reference-standardised pixel
+    that is 0 on every training row comes out as ~1e-17 — is only centred), predicting
+    ``X_ref``."""
     import warnings
 
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
 
-    n = X.shape[0]
-    mean = X.mean(axis=0)
-    var = X.var(axis=0)
-    eps = np.finfo(np.float64).eps
-    constant = var <= n * eps * var + (n * mean * eps) ** 2
-    scale = np.where(constant, 1.0, np.sqrt(var))
+    scaler = StandardScaler().fit(X)
     clf = LogisticRegression(C=_LOGISTIC_C, max_iter=_LOGISTIC_MAX_ITER)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        clf.fit((X - mean) / scale, y)
-    return np.asarray(clf.predict((X_ref - mean) / scale))
+        clf.fit(scaler.transform(X), y)
+    return np.asarray(clf.predict(scaler.transform(X_ref)))
 
 
 def _refit_correct(
