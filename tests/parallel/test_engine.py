@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -124,24 +125,52 @@ def test_small_runs_stay_in_process_and_large_ones_use_the_workers(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Below PARALLEL_MIN_SECONDS of estimated serial work, n_jobs=2 runs serially (worker start-up
-    would cost more than it saves); above, it uses the workers. The numbers never change."""
+    would cost more than it saves); above, it uses the workers for all trials but the first,
+    which timed the estimate here and is kept. The numbers never change."""
     from synthmix.simulate import montecarlo
 
-    seen: list[int] = []
-    real_map = montecarlo.map_tasks
+    started: list[int] = []
+    real = engine._local
 
-    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
-        seen.append(kwargs["n_jobs"])
-        return real_map(*args, **kwargs)
+    def counting(fn, tasks, rngs, n_jobs, progress):  # type: ignore[no-untyped-def]
+        started.append(len(tasks))
+        return real(fn, tasks, rngs, n_jobs, progress)
 
-    monkeypatch.setattr(montecarlo, "map_tasks", spy)
+    monkeypatch.setattr(engine, "_local", counting)
+    monkeypatch.setattr(engine, "usable_cores", lambda: 2)
     model = MixtureModel(np.r_[1.5, np.zeros(19)])
     kw = dict(n=20, m=40, epsilon=0.1, n_trials=6, rng=2)
     small = simulate(model, n_jobs=2, **kw)
+    assert started == []
     monkeypatch.setattr(montecarlo, "PARALLEL_MIN_SECONDS", 0.0)
     large = simulate(model, n_jobs=2, **kw)
-    assert seen == [1, 2]
+    assert started == [6]  # min_seconds 0: no probe, every trial to _local
     np.testing.assert_array_equal(small.accuracies, large.accuracies)
+
+
+def test_min_seconds_probes_with_the_first_task_and_keeps_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """map_tasks(min_seconds=...) runs task 0 here, then either the rest serially (estimate too
+    short) or the rest across processes; task 0 runs once, progress counts every task once."""
+    monkeypatch.setattr(engine, "usable_cores", lambda: 2)
+    reference = map_tasks(_pid, range(30), rng=8)
+    for min_seconds in (1e9, 1e-9):
+        seen: list[tuple[int, int]] = []
+        out = map_tasks(
+            _pid,
+            range(30),
+            n_jobs=2,
+            rng=8,
+            min_seconds=min_seconds,
+            progress=lambda d, t, seen=seen: seen.append((d, t)),
+        )
+        assert [v for _, v in out] == [v for _, v in reference]
+        assert out[0][0] == os.getpid()  # the probe ran here
+        if min_seconds > 1:  # a worker may or may not start in time for 29 quick tasks
+            assert {pid for pid, _ in out} == {os.getpid()}
+        done = [d for d, _ in seen]
+        assert done[0] == 1 and done == sorted(done) and seen[-1] == (30, 30)
 
 
 _FORK_CHILD = """
@@ -177,6 +206,7 @@ with_thread = engine._fork_is_safe()
 stop.set()
 helper.join()
 import sys
+from pathlib import Path
 sys.modules["torch"] = sys  # torch's OpenMP pool does not survive a fork
 with_torch = engine._fork_is_safe()
 print(json.dumps({
@@ -207,3 +237,86 @@ def test_forked_workers_in_a_plain_process_give_the_serial_numbers() -> None:
     assert doc["threads_after"] == 1
     assert doc["error"] == "task 30 failed"
     assert doc["unsafe"] == [False, False]  # another thread, or torch loaded: loky's spawned pool
+
+
+_KEPT_MODULE = """
+import os, time
+
+def task(i, rng):
+    time.sleep(0.01)
+    return os.getpid(), i + float(rng.standard_normal())
+
+def fails(i, rng):
+    if i == 20:
+        raise ValueError("task 20 failed")
+    time.sleep(0.01)
+    return os.getpid(), i
+"""
+
+_KEPT_CHILD = """
+import json, os, sys, threading, time
+sys.path.insert(0, sys.argv[1])
+from kept_tasks import fails, task
+from synthmix.parallel import engine, map_tasks
+
+engine.usable_cores = lambda: 2
+me = os.getpid()
+
+def workers(out):
+    return sorted({pid for pid, _ in out} - {me})
+
+serial = map_tasks(task, range(40), n_jobs=1, rng=7)
+first = map_tasks(task, range(40), n_jobs=2, rng=7)
+kept_threads = threading.active_count()
+second = map_tasks(task, range(40), n_jobs=2, rng=7)
+pool = engine._KEPT["executor"]
+worker = list(pool._processes.values())[0]
+try:
+    map_tasks(fails, range(40), n_jobs=2)
+    error = None
+except ValueError as exc:
+    error = str(exc)
+after_error = (engine._KEPT.get("executor") is None, threading.active_count())
+engine._KEEP_SECONDS = 0.5  # an idle kept worker exits after 1 s
+third = map_tasks(task, range(40), n_jobs=2, rng=7)
+idle_worker = list(engine._KEPT["executor"]._processes.values())[0]
+time.sleep(2.5)
+print(json.dumps({
+    "same": [v for _, v in first] == [v for _, v in serial] == [v for _, v in second]
+    == [v for _, v in third],
+    "workers": [workers(first), workers(second)],
+    "kept_threads": kept_threads,
+    "error": error,
+    "first_worker_alive_after_error": worker.is_alive(),
+    "after_error": after_error,
+    "third_new_worker": workers(third) != workers(first),
+    "idle_worker_exited": not idle_worker.is_alive(),
+}))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork workers: Linux only")
+def test_a_forked_pool_is_kept_for_library_functions(tmp_path: Path) -> None:
+    """Tasks whose function lives in an importable module keep the forked pool for the next
+    call (its worker and its pages are warm): the same worker serves both calls with the serial
+    numbers; a failing task ends it (the next call forks afresh), and a kept worker left idle
+    exits by itself after twice _KEEP_SECONDS."""
+    (tmp_path / "kept_tasks.py").write_text(_KEPT_MODULE)
+    out = subprocess.run(
+        [sys.executable, "-c", _KEPT_CHILD, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    doc = json.loads(out.stdout.strip().splitlines()[-1])
+    assert doc["same"] is True
+    first, second = doc["workers"]
+    assert len(first) == 1 and first == second  # one worker, the same in both calls
+    assert doc["kept_threads"] > 1  # the pool's threads wait for the next call
+    assert doc["error"] == "task 20 failed"
+    assert doc["first_worker_alive_after_error"] is False
+    assert doc["after_error"] == [True, 1]  # nothing kept, no thread left
+    assert doc["third_new_worker"] is True
+    assert doc["idle_worker_exited"] is True
+    assert out.stderr == ""

@@ -38,8 +38,12 @@ R = TypeVar("R")
 
 
 _CONNECT_TIMEOUT = "10s"  # how long to wait for a Dask scheduler before giving up
-_CHUNKS_PER_PROCESS = 16  # chunks per local process: balance against per-chunk pickling
-_IDLE_SECONDS = 300  # a local pool's workers exit after this long unused
+_CHUNKS_PER_PROCESS = 16  # at least this many chunks per local process (progress, balance)
+_AHEAD = 2  # chunks queued per worker: the next waits in its queue while one runs
+_IDLE_SECONDS = 300  # a loky pool's workers exit after this long unused
+_KEEP_SECONDS = 60.0  # a kept forked pool unused this long is replaced at the next call
+_KEPT: dict[str, Any] = {}  # the kept forked pool: executor, workers, pid, busy, last use
+_KEPT_LOCK = threading.Lock()
 _CONTROLLER: ThreadpoolController | None = None
 
 
@@ -52,14 +56,21 @@ def _controller() -> ThreadpoolController:
 
 
 _WATCHED: list[int] = []  # the pid this worker process watches (set once per process)
+# in a worker: whether a chunk is running, when the last one ended, and after how many idle
+# seconds to exit (a kept forked worker only; None for the others)
+_WORKER: dict[str, Any] = {"busy": False, "last": time.monotonic(), "idle_exit": None}
 
 
 def _exit_with_parent(parent: int, every: float = 0.5) -> None:
-    """Exit this process as soon as ``parent`` is gone (it is then re-parented)."""
+    """Exit this process as soon as ``parent`` is gone (it is then re-parented), or once it
+    has been idle longer than ``_WORKER["idle_exit"]`` seconds."""
     while True:
         time.sleep(every)
         if os.getppid() != parent:
             os._exit(1)  # the run it worked for was killed: nothing left to report to
+        limit, idle = _WORKER["idle_exit"], time.monotonic() - _WORKER["last"]
+        if limit is not None and not _WORKER["busy"] and idle > limit:
+            os._exit(0)  # a kept pool nobody used for a while: give its memory back
 
 
 def _watch_parent(caller: int) -> None:
@@ -76,15 +87,9 @@ def _watch_parent(caller: int) -> None:
 
 
 def _single_threaded(
-    fn: Callable[[T, np.random.Generator], R],
-    task: T,
-    rng: np.random.Generator,
-    caller: int | None = None,
+    fn: Callable[[T, np.random.Generator], R], task: T, rng: np.random.Generator
 ) -> R:
-    """Run ``fn(task, rng)`` with one BLAS thread in whatever process executes it; a local
-    worker started by ``caller`` (a pid) exits if that process dies."""
-    if caller is not None:
-        _watch_parent(caller)
+    """Run ``fn(task, rng)`` with one BLAS thread in whatever process executes it."""
     with _controller().limit(limits=1, user_api="blas"):
         return fn(task, rng)
 
@@ -145,6 +150,7 @@ def map_tasks(
     rng: RngLike = None,
     scheduler: str | Any | None = None,
     progress: Callable[[int, int], None] | None = None,
+    min_seconds: float = 0.0,
 ) -> list[R]:
     """Apply ``fn(task, child_rng)`` to every task, in order.
 
@@ -155,8 +161,8 @@ def map_tasks(
     tasks : sequence
         The tasks; task ``i`` always receives child generator ``i`` of ``rng``.
     n_jobs : int, default 1
-        Local processes: this one and ``n_jobs − 1`` reusable loky workers; ``-1`` for all
-        cores, never more than the cores or the tasks. Ignored with ``scheduler``.
+        Local processes: this one and ``n_jobs − 1`` workers (:func:`_executor`); ``-1`` for
+        all cores, never more than the cores or the tasks. Ignored with ``scheduler``.
     rng : None, int, SeedSequence or Generator
         Root of the child generators.
     scheduler : str or dask.distributed.Client, optional
@@ -165,6 +171,10 @@ def map_tasks(
     progress : callable, optional
         Called as ``progress(done, total)`` from this thread as tasks finish (``done``
         increases; by chunks when several processes run them).
+    min_seconds : float, default 0
+        With ``n_jobs > 1`` locally: run task 0 here first, and start workers only if its time
+        times the number of tasks reaches ``min_seconds`` (below that a worker costs more than
+        it saves); 0 always starts them. Task 0's result is kept either way.
 
     Returns
     -------
@@ -175,17 +185,38 @@ def map_tasks(
     tasks = list(tasks)
     rngs = spawn(rng, len(tasks))
     total = len(tasks)
-    results: list[R] = []
+    if scheduler is not None:
+        return _on_cluster(fn, tasks, rngs, scheduler, progress)
     # never more workers than cores or tasks: --n-jobs 1000 on 2 cores starts 2 (same results)
     n_jobs = min(usable_cores() if n_jobs == -1 else n_jobs, usable_cores(), max(total, 1))
-    if scheduler is None and (n_jobs == 1 or total <= 1):
-        for i, (task, child) in enumerate(zip(tasks, rngs, strict=True)):
-            results.append(_single_threaded(fn, task, child))
-            if progress is not None:
-                progress(i + 1, total)
-        return results
-    if scheduler is None:
-        return _local(fn, tasks, rngs, n_jobs, progress)
+    results: list[R] = []
+    if n_jobs > 1 and min_seconds > 0:
+        start = time.perf_counter()
+        results.append(_single_threaded(fn, tasks[0], rngs[0]))
+        if progress is not None:
+            progress(1, total)
+        if (time.perf_counter() - start) * total < min_seconds:
+            n_jobs = 1
+    first = len(results)
+    if n_jobs > 1 and total - first > 1:
+        shifted = None if progress is None else lambda done, _: progress(first + done, total)
+        return results + _local(fn, tasks[first:], rngs[first:], n_jobs, shifted)
+    for i in range(first, total):
+        results.append(_single_threaded(fn, tasks[i], rngs[i]))
+        if progress is not None:
+            progress(i + 1, total)
+    return results
+
+
+def _on_cluster(
+    fn: Callable[[T, np.random.Generator], R],
+    tasks: list[T],
+    rngs: list[np.random.Generator],
+    scheduler: str | Any,
+    progress: Callable[[int, int], None] | None,
+) -> list[R]:
+    """:func:`map_tasks` on a Dask cluster, through joblib's Dask backend."""
+    results: list[R] = []
     with _dask_backend(scheduler):
         parallel = joblib.Parallel(n_jobs=-1, return_as="generator")
         for i, res in enumerate(
@@ -195,7 +226,7 @@ def map_tasks(
         ):
             results.append(res)
             if progress is not None:
-                progress(i + 1, total)
+                progress(i + 1, len(tasks))
     return results
 
 
@@ -204,8 +235,19 @@ def _run_chunk(
     tasks: Sequence[T],
     rngs: Sequence[np.random.Generator],
     caller: int | None,
+    idle_exit: float | None = None,
 ) -> list[R]:
-    return [_single_threaded(fn, t, g, caller) for t, g in zip(tasks, rngs, strict=True)]
+    """Run a chunk; in a worker started by ``caller`` (a pid), also watch that process and,
+    with ``idle_exit``, exit after that many seconds without a chunk."""
+    if caller is not None:
+        _watch_parent(caller)
+        _WORKER["idle_exit"] = idle_exit
+    _WORKER["busy"] = True
+    try:
+        return [_single_threaded(fn, t, g) for t, g in zip(tasks, rngs, strict=True)]
+    finally:
+        _WORKER["busy"] = False
+        _WORKER["last"] = time.monotonic()
 
 
 def _local(
@@ -215,87 +257,96 @@ def _local(
     n_jobs: int,
     progress: Callable[[int, int], None] | None,
 ) -> list[R]:
-    """``n_jobs`` processes: this one and ``n_jobs − 1`` loky workers (a reusable pool).
+    """``n_jobs`` processes: this one and ``n_jobs − 1`` workers (:func:`_executor`).
 
-    Tasks go out in chunks (:data:`_CHUNKS_PER_PROCESS` per process, so that one chunk's
-    arguments are pickled once). The workers are fed chunks from the front, one each at a
-    time, the next as each finishes; this process runs chunks from the back meanwhile. So
-    work starts at once — a worker's start-up overlaps with it instead of preceding it — and
-    part of the results never cross a pipe. Workers are forked for the call where that is safe
-    (:func:`_executor`). Which process runs a task never changes its numbers (child generator
-    ``i`` goes with task ``i``). ``progress`` is called from this thread only.
+    The workers take chunks of tasks from the front, this process from the back, until they
+    meet; so work starts at once (a worker's start-up overlaps with it) and part of the results
+    never cross a pipe. Chunks are claimed as work goes, guided: a quarter of what is left per
+    process (:func:`_chunk_size`), never more than 1/:data:`_CHUNKS_PER_PROCESS` of one
+    process's share, so where the two ends meet chunks are one task long and every process
+    finishes within about a task of the others. Each worker holds :data:`_AHEAD` chunks, the
+    next queued while one runs, so it never waits for this process to hand it work. Which
+    process runs a task never changes its numbers (child generator ``i`` goes with task ``i``).
+    ``progress`` is called from this thread only.
     """
     from concurrent.futures import Future
 
     total = len(tasks)
-    size = max(1, -(-total // (_CHUNKS_PER_PROCESS * n_jobs)))
-    bounds = [(a, min(a + size, total)) for a in range(0, total, size)]
-    executor, owned = _executor(n_jobs - 1)
+    cap = max(1, -(-total // (_CHUNKS_PER_PROCESS * n_jobs)))
+    executor, kind = _executor(n_jobs - 1, fn, tasks[0])
+    idle_exit = 2 * _KEEP_SECONDS if kind == "kept" else None
     caller = os.getpid()
-    chunks: list[list[R] | None] = [None] * len(bounds)
+    pieces: dict[int, list[R]] = {}  # first task index -> the chunk's results
     errors: list[BaseException] = []
-    state = {"front": 0, "back": len(bounds) - 1, "done": 0, "stop": False}
+    state = {"front": 0, "back": total, "done": 0, "stop": False}
     changed = threading.Condition()
     futures: list[Future[list[R]]] = []
 
-    def claim(end: str) -> int | None:  # under `changed`
-        if state["stop"] or state["front"] > state["back"]:
+    def claim(end: str) -> tuple[int, int] | None:  # under `changed`
+        left = state["back"] - state["front"]
+        if state["stop"] or left <= 0:
             return None
-        k = state[end]
-        state[end] += 1 if end == "front" else -1
-        return k
+        size = _chunk_size(left, n_jobs, cap)
+        if end == "front":
+            state["front"] += size
+            return state["front"] - size, state["front"]
+        state["back"] -= size
+        return state["back"], state["back"] + size
 
-    def finish(k: int, out: list[R] | None, error: BaseException | None) -> None:
+    def finish(a: int, b: int, out: list[R] | None, error: BaseException | None) -> None:
         with changed:
-            chunks[k] = out
+            if out is not None:
+                pieces[a] = out
             if error is not None:
                 errors.append(error)
                 state["stop"] = True
-            state["done"] += 1
+            state["done"] += b - a
             changed.notify_all()
 
-    def feed() -> None:  # give a worker the next chunk from the front
+    def feed() -> None:  # queue the next chunk from the front for the workers
         with changed:
-            k = claim("front")
-            if k is None:
+            span = claim("front")
+            if span is None:
                 return
-            a, b = bounds[k]
-            fut = executor.submit(_run_chunk, fn, tasks[a:b], rngs[a:b], caller)
+            a, b = span
+            fut = executor.submit(_run_chunk, fn, tasks[a:b], rngs[a:b], caller, idle_exit)
             futures.append(fut)
-        fut.add_done_callback(lambda f, k=k: landed(k, f))
+        fut.add_done_callback(lambda f, a=a, b=b: landed(a, b, f))
 
-    def landed(k: int, fut: Future[list[R]]) -> None:
+    def landed(a: int, b: int, fut: Future[list[R]]) -> None:
         if fut.cancelled():
-            finish(k, None, None)
+            finish(a, b, None, None)
             return
         error = fut.exception()
-        finish(k, None if error is not None else fut.result(), error)
+        finish(a, b, None if error is not None else fut.result(), error)
         if error is None:
             feed()
 
     def report() -> None:
         if progress is not None:
-            progress(sum(len(c) for c in chunks if c is not None), total)
+            with changed:
+                done = sum(len(c) for c in pieces.values())
+            progress(done, total)
 
     try:
-        for _ in range(n_jobs - 1):
+        for _ in range(_AHEAD * (n_jobs - 1)):
             feed()
         while True:
             with changed:
-                k = claim("back")
-            if k is None:
+                span = claim("back")
+            if span is None:
                 break
-            a, b = bounds[k]
+            a, b = span
             try:
                 out = _run_chunk(fn, tasks[a:b], rngs[a:b], None)
             except Exception as exc:
-                finish(k, None, exc)
+                finish(a, b, None, exc)
                 break
-            finish(k, out, None)
+            finish(a, b, out, None)
             report()
         while True:
             with changed:
-                if state["done"] == len(bounds) or errors:
+                if state["done"] == total or errors:
                     break
                 changed.wait()
             report()
@@ -304,29 +355,49 @@ def _local(
             state["stop"] = True
         for fut in futures:
             fut.cancel()
-        if owned:
-            _stop(executor)
+        _release(executor, kind, failed=True)
         raise
-    if owned:
-        if errors:
-            _stop(executor)
-        else:
-            executor.shutdown(wait=True)
+    _release(executor, kind, failed=bool(errors))
     if errors:
         for fut in futures:
             fut.cancel()
         raise errors[0]
     report()
-    return [r for chunk in chunks if chunk is not None for r in chunk]
+    return [r for a in sorted(pieces) for r in pieces[a]]
+
+
+def _chunk_size(left: int, n_jobs: int, cap: int) -> int:
+    """Tasks in the next chunk when ``left`` are unclaimed: guided self-scheduling (a quarter
+    of each process's share of what is left, at least one), at most ``cap``."""
+    return min(cap, max(1, left // (2 * n_jobs)))
 
 
 def _stop(executor: Any) -> None:
-    """End an owned pool now: pending chunks cancelled, running ones killed (an interrupted or
-    failed map must not wait for a worker's chunk to finish)."""
-    processes = list(getattr(executor, "_processes", {}).values())
+    """End a pool now: pending chunks cancelled, running ones killed (an interrupted or failed
+    map must not wait for a worker's chunk to finish)."""
+    processes = list((getattr(executor, "_processes", None) or {}).values())
+    manager = getattr(executor, "_executor_manager_thread", None)  # shutdown forgets it
     executor.shutdown(wait=False, cancel_futures=True)
     for proc in processes:
         proc.terminate()
+    if manager is not None:
+        manager.join()  # it ends with the killed workers: no thread left, fork-safe again
+
+
+def _release(executor: Any, kind: str, *, failed: bool) -> None:
+    """After a call: a pool forked for it ends (killed if the map failed); the kept forked pool
+    is marked used now, or ended if the map failed; loky's pool stays as loky keeps it."""
+    if kind == "loky":
+        return
+    if failed:
+        _stop(executor)
+        if kind == "kept":
+            _KEPT.clear()
+    elif kind == "call":
+        executor.shutdown(wait=True)
+    else:
+        _KEPT["last"] = time.monotonic()
+        _KEPT["busy"] = False
 
 
 def _fork_is_safe() -> bool:
@@ -341,21 +412,73 @@ def _fork_is_safe() -> bool:
     )
 
 
-def _executor(workers: int) -> tuple[Any, bool]:
-    """``(executor, owned)``: a pool of ``workers`` processes for :func:`_local`.
+def _keepable(fn: Callable[..., Any], task: Any) -> bool:
+    """Whether a worker forked by an earlier call may run ``fn`` on tasks like ``task``: it
+    unpickles them by reference to their modules, so nothing they refer to may live in
+    ``__main__`` (defined after the fork, it would be missing there). Arrays are left out of
+    the check's pickle (out-of-band buffers), so it costs microseconds."""
+    import pickle
 
-    Where :func:`_fork_is_safe`, a fresh ``fork`` pool owned by this call: its workers start in
-    milliseconds with every module already imported (a spawned worker needs ~0.5 s to import
-    numpy, scipy and synthmix, which a short run cannot amortise) and exit when the call ends.
-    Otherwise loky's reusable pool (spawned workers, kept warm for :data:`_IDLE_SECONDS`)."""
+    try:
+        blob = pickle.dumps((fn, task), protocol=5, buffer_callback=lambda _: False)
+    except Exception:  # not picklable: the submit will say so
+        return False
+    return b"__main__" not in blob
+
+
+def _kept_pool(workers: int, fn: Callable[..., Any], task: Any) -> Any | None:
+    """The kept forked pool if this call may use it, else None (ending a stale one first)."""
+    with _KEPT_LOCK:
+        pool = _KEPT.get("executor")
+        if pool is None or _KEPT["busy"]:
+            return None
+        ours = _KEPT["pid"] == os.getpid()  # not a copy inherited through a fork
+        if (
+            ours
+            and _KEPT["workers"] == workers
+            and not getattr(pool, "_broken", False)
+            and time.monotonic() - _KEPT["last"] < _KEEP_SECONDS
+            and _keepable(fn, task)
+        ):
+            _KEPT["busy"] = True
+            return pool
+        _KEPT.clear()
+    if ours:
+        pool.shutdown(wait=True)  # its worker exits; this process is fork-safe again
+    return None
+
+
+def _executor(workers: int, fn: Callable[..., Any], task: Any) -> tuple[Any, str]:
+    """``(executor, kind)``: a pool of ``workers`` processes for :func:`_local`.
+
+    Where :func:`_fork_is_safe`, a ``fork`` pool: its workers start in milliseconds with every
+    module already imported (a spawned worker needs ~0.5 s to import numpy, scipy and
+    synthmix, which a short run cannot amortise). It is kept for the next call (kind
+    ``"kept"``) when ``fn`` and the tasks live in importable modules (:func:`_keepable`): a
+    worker forked per call pays a page fault on every page of this process's heap it or this
+    process writes first, ~10 % of a one-second Monte-Carlo run, which a kept one pays once. A
+    kept pool unused for :data:`_KEEP_SECONDS` is ended at the next call, and its worker exits
+    by itself after twice that, so its copy-on-write share of this process's memory is given
+    back. Otherwise the pool is forked for this call only (``"call"``), or, where forking is
+    unsafe, loky's reusable pool of spawned workers, kept warm for :data:`_IDLE_SECONDS`
+    (``"loky"``). Like loky's workers, a kept worker does not see module globals changed
+    after it started."""
+    pool = _kept_pool(workers, fn, task)
+    if pool is not None:
+        return pool, "kept"
     if _fork_is_safe():
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")), True
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+        if not _keepable(fn, task):
+            return pool, "call"
+        with _KEPT_LOCK:
+            _KEPT.update(executor=pool, workers=workers, pid=os.getpid(), busy=True, last=0.0)
+        return pool, "kept"
     from joblib.externals.loky import get_reusable_executor
 
-    return get_reusable_executor(max_workers=workers, timeout=_IDLE_SECONDS), False
+    return get_reusable_executor(max_workers=workers, timeout=_IDLE_SECONDS), "loky"
 
 
 def check_n_jobs(n_jobs: Any) -> int:

@@ -14,13 +14,13 @@ through :func:`synthmix.parallel.map_tasks`; the numbers do not depend on ``n_jo
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import scipy.linalg
+import scipy.linalg.blas
 from scipy.special import ndtr
 
 from synthmix._random import RngLike, int_seed, seed_sequence
@@ -156,12 +156,23 @@ def _accumulate(
     mean: FloatArray,
     factor: Factor,
 ) -> None:
-    """Add ``Σ x xᵀ`` and ``Σ label·x`` of samples ``x = y·mean + noise``, in row chunks."""
+    """Add ``Σ x xᵀ`` (upper triangle of the column-major ``gram``) and ``Σ label·x`` of samples
+    ``x = y·mean + noise``, in row chunks.
+
+    In place, through BLAS: the class means enter as a rank-one update of the noise (``ger``;
+    ``y = ±1`` makes each product exact, so the samples are those of ``noise + y·mean``) and
+    the Gram matrix as a symmetric rank-k update (``syrk``, half the products of ``xᵀx``).
+    A trial thus writes no temporary beyond its samples, which keeps the memory it touches —
+    and the page faults a forked worker pays on it — small."""
     p = mean.shape[0]
     for start in range(0, y.shape[0], _CHUNK_ROWS):
         yc = y[start : start + _CHUNK_ROWS]
-        x = np.outer(yc, mean) + _noise(rng, yc.shape[0], p, factor)
-        gram += x.T @ x
+        if yc.shape[0] == 0:
+            continue
+        x = _noise(rng, yc.shape[0], p, factor)
+        # x is row-major (rows, p): its transpose is a column-major (p, rows) matrix for BLAS
+        scipy.linalg.blas.dger(1.0, mean, yc, a=x.T, overwrite_a=True)
+        scipy.linalg.blas.dsyrk(1.0, x.T, beta=1.0, c=gram, trans=0, lower=0, overwrite_c=True)
         rhs += labels[start : start + _CHUNK_ROWS] @ x
 
 
@@ -180,7 +191,7 @@ def _trial(spec: _Spec, rng: np.random.Generator) -> FloatArray:
     synth_factor = spec.synth_factor
     if spec.n_hat is not None:
         synth_factor = _estimated_factor(rng, p, spec.n_hat)
-    gram = np.zeros((p, p))
+    gram = np.zeros((p, p), order="F")  # upper triangle filled by _accumulate
     rhs = np.zeros(p)
     y_real = (rng.integers(0, 2, spec.n) * 2 - 1).astype(np.float64)
     _accumulate(rng, gram, rhs, y_real, y_real, spec.mu, spec.real_factor)
@@ -215,23 +226,9 @@ def _check_counts(n: Any, m: Any) -> tuple[int, int]:
 #: Below this estimated serial time a worker cannot pay for itself: where a worker cannot be
 #: forked, a cold loky worker takes ~0.5 s to start and import numpy, scipy and synthmix on two
 #: cores while this process works, and any worker adds pickling and a pipe per chunk
-#: (``benchmarks/montecarlo_parallel.py``).
+#: (``benchmarks/montecarlo_parallel.py``). The estimate is the first trial's time (run here,
+#: one BLAS thread, kept) times the number of trials.
 PARALLEL_MIN_SECONDS = 1.0
-
-
-def _local_workers(spec: _Spec, n_trials: int, n_jobs: int) -> int:
-    """``n_jobs``, or 1 when one probe trial (BLAS on one thread, as in a worker; its result is
-    discarded) says the whole run would take under :data:`PARALLEL_MIN_SECONDS` serially. The
-    choice never changes the numbers: trial ``i`` always draws from child ``i`` of the seed."""
-    if n_jobs == 1:
-        return 1
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=1, user_api="blas"):
-        start = time.perf_counter()
-        _trial(spec, np.random.default_rng(0))
-        per_trial = time.perf_counter() - start
-    return n_jobs if per_trial * n_trials >= PARALLEL_MIN_SECONDS else 1
 
 
 def _run(
@@ -247,8 +244,6 @@ def _run(
     n_jobs = check_n_jobs(n_jobs)
     seed = int_seed(rng)
     root = seed_sequence(rng)
-    if scheduler is None:
-        n_jobs = _local_workers(spec, n_trials, n_jobs)
     rows = np.array(
         map_tasks(
             _trial,
@@ -257,6 +252,7 @@ def _run(
             rng=root,
             scheduler=scheduler,
             progress=progress,
+            min_seconds=PARALLEL_MIN_SECONDS,
         )
     )
     mean = rows.mean(axis=0)
