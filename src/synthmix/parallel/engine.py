@@ -191,6 +191,7 @@ def map_tasks(
     n_jobs = min(usable_cores() if n_jobs == -1 else n_jobs, usable_cores(), max(total, 1))
     results: list[R] = []
     if n_jobs > 1 and min_seconds > 0:
+        _controller()  # built once per process (~7 ms): not part of the task's time
         start = time.perf_counter()
         results.append(_single_threaded(fn, tasks[0], rngs[0]))
         if progress is not None:
