@@ -2,7 +2,7 @@
 
 Run from the repository root (``make bench`` runs it first)::
 
-    .venv/bin/python benchmarks/performance_table.py            # ~4 min on 2 cores
+    .venv/bin/python benchmarks/performance_table.py            # ~75 s on 2 idle cores
     .venv/bin/python benchmarks/performance_table.py --quick    # smaller p, ~40 s
 
 Each row times synthmix and a baseline in the same process, one BLAS thread each (a per-core
@@ -22,7 +22,8 @@ comparison; ``--blas-threads`` to change), and prints their ratio:
 * **Monte-Carlo twin** — :func:`synthmix.simulate.simulate` against a plain per-trial loop
   written below (draw, fit ridge by ``numpy.linalg.solve``, score in closed form);
 * **Monte-Carlo on two workers** and the **``synthmix simulate`` command** — from
-  ``benchmarks/montecarlo_parallel.py`` (fresh processes; cold = first call, warm = second);
+  ``benchmarks/montecarlo_parallel.py`` (medians of three fresh processes; cold = first call,
+  warm = second);
 * **exact scaling sums** — from ``benchmarks/scaling_speed.py`` (naive numpy sum over items).
 
 The header names the machine, the BLAS and the load. Exit status 1 when a target is missed or
