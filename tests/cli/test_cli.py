@@ -782,11 +782,11 @@ def test_no_worker_outlives_a_run_killed_with_sigkill(tmp_path: Path) -> None:
     )
     started: set[int] = set()
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and len(started) < 2:
+    while time.monotonic() < deadline and not started:
         time.sleep(0.5)
         started |= _children(proc.pid)
     assert started, "the run started no worker process"
-    time.sleep(1.0)
+    time.sleep(1.0)  # a forked pool has one child; loky's also starts a resource tracker
     started |= _children(proc.pid)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=10)
