@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from synthmix.simulate import simulate, simulate_estimated_generator
+from synthmix.simulate import montecarlo, simulate, simulate_estimated_generator
+from synthmix.simulate.ridge import solve_ridge
 from synthmix.theory import MixtureModel
 
 MODEL = MixtureModel(np.r_[1.5, np.zeros(19)])
@@ -57,3 +58,48 @@ def test_estimated_generator_ranks(n_hat: int) -> None:
         p=20, mu_norm=1.0, n=20, n_hat=n_hat, m=100, n_trials=3, rng=0
     )
     assert res.n_hat == n_hat and 0 < res.accuracy_mean < 1
+
+
+@pytest.mark.parametrize("factor", ["identity", "diagonal", "dense"])
+def test_accumulated_statistics_equal_a_literal_recomputation(factor: str) -> None:
+    """The in-place BLAS updates (rank one for the means, syrk for the Gram matrix, in row
+    chunks) give the Σ xxᵀ and Σ label·x of the samples ``y·mean + noise`` drawn from the same
+    stream, recomputed here with plain products (chunk boundary crossed: 5,000 rows)."""
+    p, rows = 30, 5000
+    gen = np.random.default_rng(3)
+    fac = {
+        "identity": None,
+        "diagonal": np.linspace(0.5, 1.5, p),
+        "dense": np.linalg.cholesky(np.cov(gen.standard_normal((p, 2 * p)))),
+    }[factor]
+    mean = gen.standard_normal(p)
+    y = np.where(gen.random(rows) < 0.5, -1.0, 1.0)
+    labels = y * np.where(gen.random(rows) < 0.2, -1.0, 1.0)
+    gram, rhs = np.zeros((p, p), order="F"), np.zeros(p)
+    montecarlo._accumulate(np.random.default_rng(1), gram, rhs, y, labels, mean, fac)
+    stream = np.random.default_rng(1)
+    x = np.vstack(
+        [
+            np.outer(y[a : a + montecarlo._CHUNK_ROWS], mean)
+            + montecarlo._noise(stream, y[a : a + montecarlo._CHUNK_ROWS].size, p, fac)
+            for a in range(0, rows, montecarlo._CHUNK_ROWS)
+        ]
+    )
+    upper = np.triu_indices(p)
+    np.testing.assert_allclose(gram[upper], (x.T @ x)[upper], rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(rhs, labels @ x, rtol=1e-12, atol=1e-9)
+
+
+def test_ridge_solve_reads_the_upper_triangle_in_either_layout() -> None:
+    """solve_ridge equals a dense solve of (G/N + γI) w = b/N for a C- or Fortran-ordered G,
+    and reads only G's upper triangle (garbage below the diagonal changes nothing)."""
+    gen = np.random.default_rng(4)
+    z = gen.standard_normal((40, 12))
+    gram, rhs = z.T @ z, z.T @ gen.standard_normal(40)
+    want = np.linalg.solve(gram / 50 + 0.3 * np.eye(12), rhs / 50)
+    lower = np.tril_indices(12, -1)
+    for layout in ("C", "F"):
+        g = np.array(gram, order=layout)
+        np.testing.assert_allclose(solve_ridge(g, rhs, 50, 0.3), want, rtol=1e-12)
+        g[lower] = np.nan
+        np.testing.assert_allclose(solve_ridge(g, rhs, 50, 0.3), want, rtol=1e-12)

@@ -392,13 +392,14 @@ def _release(executor: Any, kind: str, *, failed: bool) -> None:
         return
     if failed:
         _stop(executor)
-        if kind == "kept":
-            _KEPT.clear()
     elif kind == "call":
         executor.shutdown(wait=True)
-    else:
-        _KEPT["last"] = time.monotonic()
-        _KEPT["busy"] = False
+    if kind == "kept":
+        with _KEPT_LOCK:
+            if failed:
+                _KEPT.clear()
+            else:
+                _KEPT.update(busy=False, last=time.monotonic())
 
 
 def _fork_is_safe() -> bool:

@@ -169,11 +169,15 @@ def _accumulate(
         yc = y[start : start + _CHUNK_ROWS]
         if yc.shape[0] == 0:
             continue
-        x = _noise(rng, yc.shape[0], p, factor)
-        # x is row-major (rows, p): its transpose is a column-major (p, rows) matrix for BLAS
-        scipy.linalg.blas.dger(1.0, mean, yc, a=x.T, overwrite_a=True)
-        scipy.linalg.blas.dsyrk(1.0, x.T, beta=1.0, c=gram, trans=0, lower=0, overwrite_c=True)
-        rhs += labels[start : start + _CHUNK_ROWS] @ x
+        # the samples are row-major (rows, p), so their transpose is the column-major (p, rows)
+        # matrix BLAS updates in place; f2py would update a copy of anything else and return
+        # it, so the returned arrays are the ones used
+        xt = _noise(rng, yc.shape[0], p, factor).T
+        xt = scipy.linalg.blas.dger(1.0, mean, yc, a=xt, overwrite_a=True)
+        out = scipy.linalg.blas.dsyrk(1.0, xt, beta=1.0, c=gram, trans=0, overwrite_c=True)
+        if out is not gram:  # gram not column-major: the update went to a copy
+            gram[...] = out
+        rhs += xt @ labels[start : start + _CHUNK_ROWS]
 
 
 def _estimated_factor(rng: np.random.Generator, p: int, n_hat: int) -> FloatArray:
