@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -173,6 +174,15 @@ def test_min_seconds_probes_with_the_first_task_and_keeps_it(
         assert done[0] == 1 and done == sorted(done) and seen[-1] == (30, 30)
 
 
+def _child_json(code: str, *args: str) -> tuple[dict[str, Any], str]:
+    """Run ``code`` in a fresh interpreter (pytest's own threads make this one unsafe to fork):
+    the JSON document on its last line of output, and what it wrote to stderr."""
+    out = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120, check=True
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1]), out.stderr
+
+
 _FORK_CHILD = """
 import json, os, threading, time
 from synthmix.parallel import engine, map_tasks
@@ -207,6 +217,7 @@ stop.set()
 helper.join()
 import sys
 from pathlib import Path
+from typing import Any
 sys.modules["torch"] = sys  # torch's OpenMP pool does not survive a fork
 with_torch = engine._fork_is_safe()
 print(json.dumps({
@@ -222,15 +233,11 @@ print(json.dumps({
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork workers: Linux only")
 def test_forked_workers_in_a_plain_process_give_the_serial_numbers() -> None:
-    """A process with one thread and no torch forks its workers for each call (they start in
-    milliseconds): the numbers equal a serial run, both processes work, nothing is left running
-    afterwards (so the next call forks again), and a failing task fails the map; with another
-    thread or torch loaded it would not fork. Run in a fresh interpreter: pytest's own threads
-    make this one unsafe to fork."""
-    out = subprocess.run(
-        [sys.executable, "-c", _FORK_CHILD], capture_output=True, text=True, timeout=120, check=True
-    )
-    doc = json.loads(out.stdout.strip().splitlines()[-1])
+    """A process with one thread and no torch forks its workers (they start in milliseconds),
+    for each call when the tasks live in ``__main__``: the numbers equal a serial run, both
+    processes work, nothing is left running afterwards (so the next call forks again), and a
+    failing task fails the map; with another thread or torch loaded it would not fork."""
+    doc, _ = _child_json(_FORK_CHILD)
     assert doc["safe"] is True
     assert doc["same"] is True
     assert doc["forked"] == [False, True]  # tasks ran in this process and in a worker
@@ -302,14 +309,7 @@ def test_a_forked_pool_is_kept_for_library_functions(tmp_path: Path) -> None:
     numbers; a failing task ends it (the next call forks afresh), and a kept worker left idle
     exits by itself after twice _KEEP_SECONDS."""
     (tmp_path / "kept_tasks.py").write_text(_KEPT_MODULE)
-    out = subprocess.run(
-        [sys.executable, "-c", _KEPT_CHILD, str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    doc = json.loads(out.stdout.strip().splitlines()[-1])
+    doc, stderr = _child_json(_KEPT_CHILD, str(tmp_path))
     assert doc["same"] is True
     first, second = doc["workers"]
     assert len(first) == 1 and first == second  # one worker, the same in both calls
@@ -319,4 +319,4 @@ def test_a_forked_pool_is_kept_for_library_functions(tmp_path: Path) -> None:
     assert doc["after_error"] == [True, 1]  # nothing kept, no thread left
     assert doc["third_new_worker"] is True
     assert doc["idle_worker_exited"] is True
-    assert out.stderr == ""
+    assert stderr == ""

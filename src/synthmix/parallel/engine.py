@@ -48,7 +48,7 @@ _CONTROLLER: ThreadpoolController | None = None
 
 
 def _controller() -> ThreadpoolController:
-    """One controller per process (building it scans the loaded libraries, ~1 ms)."""
+    """One controller per process (building it scans the loaded libraries, ~7 ms)."""
     global _CONTROLLER
     if _CONTROLLER is None:
         _CONTROLLER = ThreadpoolController()

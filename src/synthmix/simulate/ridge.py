@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import scipy.linalg
 import scipy.linalg.lapack
 from numpy.typing import NDArray
 from scipy.special import ndtr

@@ -40,6 +40,7 @@ from synthmix._validation import check_int, fail
 from synthmix.data import Dataset
 from synthmix.parallel import check_n_jobs, map_tasks
 from synthmix.valuation.markets import Market
+from synthmix.valuation.proxy import _logistic_predict
 from synthmix.valuation.shapley import MAX_EXACT_PLAYERS, exact_shapley
 
 __all__ = [
@@ -53,7 +54,6 @@ __all__ = [
 
 #: Models ground truth can train.
 MODELS = ("logistic", "mlp")
-_LOGISTIC_MAX_ITER = 300
 _MLP_HIDDEN = 64
 _MLP_MAX_ITER = 100
 
@@ -112,19 +112,16 @@ def _majority(y: NDArray[Any]) -> Any:
 
 def _fit_predict(train: Dataset, X_test: NDArray[np.float64], model: str, seed: int) -> Any:
     """Predicted labels (n_test,) of ``model`` trained on ``train`` (at least 2 classes)."""
+    if model == "logistic":  # the logistic proxy's model: one fit serves both
+        return _logistic_predict(train.X, train.y, X_test)
     from sklearn.exceptions import ConvergenceWarning
-    from sklearn.linear_model import LogisticRegression
     from sklearn.neural_network import MLPClassifier
     from sklearn.preprocessing import StandardScaler
 
     scaler = StandardScaler().fit(train.X)
-    clf: Any
-    if model == "logistic":
-        clf = LogisticRegression(C=1.0, max_iter=_LOGISTIC_MAX_ITER)
-    else:
-        clf = MLPClassifier(
-            hidden_layer_sizes=(_MLP_HIDDEN,), max_iter=_MLP_MAX_ITER, random_state=seed
-        )
+    clf = MLPClassifier(
+        hidden_layer_sizes=(_MLP_HIDDEN,), max_iter=_MLP_MAX_ITER, random_state=seed
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         clf.fit(scaler.transform(train.X), train.y)

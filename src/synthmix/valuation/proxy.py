@@ -54,7 +54,7 @@ __all__ = [
     "resampled_utilities",
 ]
 
-#: Closed-form models the proxy baselines can fit.
+#: Models the proxy baselines can fit (all closed-form but the logistic one).
 PROXY_MODELS = ("ridge", "lda", "knn", "logistic")
 #: What a proxy value is: stand-alone accuracy, leave-one-out or exact Shapley of the utility.
 PROXY_KINDS = ("standalone", "loo", "shapley")
@@ -62,8 +62,8 @@ PROXY_KINDS = ("standalone", "loo", "shapley")
 MAX_PROXY_SHAPLEY_SOURCES = 12
 #: Bytes of batched ridge systems held at once.
 _CHUNK_BYTES = 64 * 2**20
-#: The logistic proxy's regularisation and iteration cap (scikit-learn's defaults, and the
-#: retrained model of the benchmark's ground truth, :mod:`synthmix.valuation.ground_truth`).
+#: The logistic proxy's regularisation and iteration cap (scikit-learn's defaults; the
+#: benchmark's ground truth, :mod:`synthmix.valuation.ground_truth`, retrains this same model).
 _LOGISTIC_C = 1.0
 _LOGISTIC_MAX_ITER = 300
 
